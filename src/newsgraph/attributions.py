@@ -1,0 +1,594 @@
+"""``newsgraph_attributions``: who said what, to whom, according to whom — by rules.
+
+Why rules on the dependency parse: they run at the speed of the parser, need
+no training run to install, and every decision can be explained. The cue
+words are not hand-picked, though: ``cues.lexicon()`` says, for each lemma and
+part of speech, how often it cued an attribution in PolNeAR's training split.
+
+How one attribution is found (PolNeAR's definition: a source, one contiguous
+cue, and content — a statement, belief, intention or decree):
+
+1. **Cue.** A token whose lemma is a frequent cue (``MIN_RATE``) and which has
+   something to attribute: a clausal complement ("said *that* ..."), an
+   infinitive ("plans *to* ..."), an object ("denied *it*"), a quotation next
+   to it, or a colon. ``according to`` and a headline colon
+   ("Caddell: ...") are cues of their own. The cue span keeps the verb group
+   together (auxiliaries, negation, adverbs between them, particles).
+2. **Source.** The verb's subject with its modifiers (appositions, relative
+   clauses that identify it); for participles ("..., *saying* that") and
+   conjoined verbs the subject of the governing verb; for passives the
+   ``by`` agent; for ``according to`` its object; none for "it is said".
+3. **Content.** The complement's words; for direct speech every quotation in
+   the sentence, plus the quoted sentences that follow in the same paragraph
+   (and a quoted paragraph after "He continued:"); for a cue that comments on
+   its clause ("..., officials said") the rest of the clause.
+4. **Addressee.** The person told ("told *CNN*", "warned *Gallant*"), the
+   object of "to" after say/write, the person welcomed or interviewed in "in
+   remarks welcoming *Gallant*", or the name a quote opens by addressing
+   ("*Yoav*, your ...").
+5. **Nesting.** An attribution whose cue lies inside another's content is
+   nested in it (``parent``); PolNeAR annotates only the outermost, so the
+   evaluation leaves nested ones out, while the JSON output keeps both.
+
+Sentences of the text that take part in no attribution are the author's own
+voice (``doc._.authorial``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from newsgraph import actors
+from newsgraph.cues import lexicon, stance_of
+from newsgraph.quotes import Quote, find_quotes
+
+for _name in ("attributions", "authorial", "quotes"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+MIN_RATE = 0.2
+MIN_COUNT = 3
+TELL_LEMMAS = {"tell", "inform", "assure", "warn", "remind", "ask", "urge", "brief", "notify", "advise",
+               "promise", "caution", "reassure", "convince", "persuade", "show", "teach", "email"}
+SPEECH_LEMMAS = {"say", "write", "explain", "speak", "talk", "complain", "announce", "describe",
+                 "admit", "confess", "mention", "report", "declare", "state", "suggest", "tweet", "add"}
+SAY_LIKE = {"say", "add", "tell", "note", "write", "explain", "continue", "state", "insist", "argue",
+            "claim", "warn", "declare", "stress", "ask", "reply", "respond", "answer", "conclude",
+            "tweet", "quip", "joke", "recall", "acknowledge", "admit", "emphasize", "predict",
+            "observe", "remark", "announce", "complain", "concede", "confirm", "report", "shout",
+            "vow", "promise", "pledge", "suggest", "contend", "allege", "assert", "maintain", "muse"}
+MEDIUM_NOUNS = {"remark", "remarks", "interview", "statement", "speech", "address", "conversation",
+                "call", "letter", "meeting", "briefing", "message", "email", "note", "appearance",
+                "conference", "op-ed", "post", "tweet", "video"}
+RELATIVE = {"who", "which", "that", "whom"}
+EMPTY_SUBJECTS = {"it", "there"}
+SUBJECT_DEPS = {"nsubj", "csubj"}
+OBJECT_DEPS = {"dobj", "dative", "obj"}
+
+
+@dataclass
+class Found:
+    """One attribution on the Doc: spaCy spans plus the actor ids they resolve to."""
+
+    id: str
+    kind: str
+    cue: Span
+    content: list[Span]
+    source: Span | None = None
+    addressee: Span | None = None
+    source_entity: str | None = None
+    addressee_entity: str | None = None
+    stance: str = "neutral"
+    confidence: float = 1.0
+    parent: str | None = None
+    head: Token | None = field(default=None, repr=False)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Token range without leading/trailing punctuation, spaces, and the conjunction 'and'."""
+    while start < end and (doc[start].is_punct or doc[start].is_space) and not _is_quote_mark(doc[start]):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and not _is_quote_mark(
+        doc[end - 1]
+    ):
+        end -= 1
+    return start, end
+
+
+def _is_quote_mark(token: Token) -> bool:
+    return token.text in {'"', "“", "”", "‘", "’", "«", "»", "''", "``"}
+
+
+def _runs(doc: Doc, indices: Iterable[int]) -> list[Span]:
+    """Contiguous runs of token indices as trimmed spans (runs may bridge spaces/punctuation)."""
+    ids = sorted(set(indices))
+    spans: list[Span] = []
+    run: list[int] = []
+    for i in ids:
+        if run and i != run[-1] + 1:
+            gap = range(run[-1] + 1, i)
+            if not all(doc[j].is_space or doc[j].is_punct for j in gap):
+                spans.append(_span(doc, run[0], run[-1] + 1))
+                run = []
+        run.append(i)
+    if run:
+        spans.append(_span(doc, run[0], run[-1] + 1))
+    return [s for s in spans if len(s) and any(not t.is_punct and not t.is_space for t in s)]
+
+
+def _span(doc: Doc, start: int, end: int) -> Span:
+    start, end = _trim(doc, start, end)
+    return doc[start:end]
+
+
+def _subtree_ids(token: Token, stop: set[int] | None = None) -> set[int]:
+    """Indices of a token's subtree, not descending into tokens in ``stop``."""
+    out: set[int] = set()
+    todo = [token]
+    while todo:
+        t = todo.pop()
+        if stop and t.i in stop:
+            continue
+        out.add(t.i)
+        todo.extend(t.children)
+    return out
+
+
+def _cue_rate(token: Token) -> float:
+    stats = lexicon().get((token.lemma_.lower(), token.pos_))
+    if stats is None or stats.cue < MIN_COUNT:
+        return 0.0
+    return stats.rate
+
+
+# ------------------------------------------------------------------ the engine
+
+
+class Engine:
+    """Finds attributions in one parsed Doc."""
+
+    def __init__(self, doc: Doc, min_rate: float = MIN_RATE) -> None:
+        self.doc = doc
+        self.min_rate = min_rate
+        self.quotes: list[Quote] = find_quotes(doc.text)
+        self.quoted = self._quoted_tokens()
+        self.found: list[Found] = []
+        self.used_cues: set[int] = set()
+
+    def _quoted_tokens(self) -> list[int]:
+        """For each token, the index of the quote it lies in, or -1."""
+        out = [-1] * len(self.doc)
+        if not self.quotes:
+            return out
+        qi = 0
+        for t in self.doc:
+            while qi < len(self.quotes) and self.quotes[qi].end <= t.idx:
+                qi += 1
+            if qi < len(self.quotes) and self.quotes[qi].contains(t.idx):
+                out[t.i] = qi
+        return out
+
+    # -- cue spans ---------------------------------------------------------
+
+    def cue_span(self, head: Token, extra: Iterable[int] = ()) -> tuple[int, int]:
+        """The verb group around a cue head: auxiliaries, negation, adverbs, particles."""
+        ids = {head.i, *extra}
+        for child in head.children:
+            if child.dep_ in {"aux", "auxpass", "neg", "prt"} or (
+                child.dep_ == "advmod" and child.i < head.i and child.i > head.i - 4
+            ):
+                ids.add(child.i)
+        start, end = min(ids), max(ids) + 1
+        # a verb group must be contiguous: drop pieces separated by other words
+        while start < head.i and any(
+            self.doc[j].i not in ids and not self.doc[j].is_space for j in range(start, head.i)
+        ):
+            start = min(i for i in ids if i > start)
+        while end - 1 > head.i and any(
+            self.doc[j].i not in ids and not self.doc[j].is_space for j in range(head.i + 1, end)
+        ):
+            end = max(i for i in ids if i < end - 1) + 1
+        return start, end
+
+    # -- sources -------------------------------------------------------------
+
+    def subject_of(self, verb: Token) -> Token | None:
+        """The subject of a verb, inherited from governing verbs when it has none."""
+        seen = 0
+        t = verb
+        while seen < 4:
+            for child in t.children:
+                if child.dep_ in SUBJECT_DEPS:
+                    if child.lower_ in EMPTY_SUBJECTS and child.dep_ == "nsubj" and t.lemma_ == "be":
+                        return None
+                    return child
+                if child.dep_ == "agent":
+                    objs = [c for c in child.children if c.dep_ == "pobj"]
+                    if objs:
+                        return objs[0]
+            if any(c.dep_ == "nsubjpass" for c in t.children):
+                return None
+            if t.dep_ in {"conj", "xcomp", "advcl", "acl"} and t.head.i != t.i:
+                if t.dep_ == "acl" and t.tag_ == "VBG" and t.head.pos_ in {"NOUN", "PROPN"}:
+                    return t.head  # "officials saying that ..."
+                t = t.head
+                seen += 1
+                continue
+            if t.dep_ == "relcl" and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+                return t.head
+            return None
+        return None
+
+    def source_span(self, subject: Token, exclude: set[int]) -> Span | None:
+        stop = {i for i in exclude if i != subject.i}
+        ids = _subtree_ids(subject, stop)
+        # never let a source run into a quotation or the content
+        ids = {i for i in ids if self.quoted[i] < 0 or self.quoted[i] == self.quoted[subject.i]}
+        if not ids:
+            return None
+        start, end = min(ids), max(ids) + 1
+        # keep it contiguous around the subject's head
+        for j in range(subject.i, end):
+            if j not in ids and not self.doc[j].is_space and not self.doc[j].is_punct:
+                end = j
+                break
+        for j in range(subject.i, start - 1, -1):
+            if j not in ids and not self.doc[j].is_space and not self.doc[j].is_punct:
+                start = j + 1
+                break
+        span = _span(self.doc, start, end)
+        return span if len(span) else None
+
+    # -- contents --------------------------------------------------------------
+
+    def quotes_in(self, sent: Span) -> list[int]:
+        """Indices of quotations that start inside a sentence and are long enough to be speech."""
+        out = []
+        for qi in sorted({self.quoted[t.i] for t in sent if self.quoted[t.i] >= 0}):
+            q = self.quotes[qi]
+            words = len(self.doc.text[q.start : q.end].split())
+            if q.start >= sent.start_char - 1 and (words >= 3 or not q.single):
+                out.append(qi)
+        return out
+
+    def quote_tokens(self, qi: int) -> set[int]:
+        q = self.quotes[qi]
+        return {i for i, v in enumerate(self.quoted) if v == qi} if q.end - q.start > 0 else set()
+
+    def continuation(self, sent: Span) -> list[int]:
+        """Quotation sentences right after ``sent`` in its paragraph that carry no cue of their own."""
+        out: list[int] = []
+        doc = self.doc
+        t = sent.end
+        while t < len(doc):
+            nxt = doc[t].sent
+            if any("\n" in doc[j].text for j in range(sent.end - 1 if out == [] else t - 1, t)):
+                break
+            first = next((tok for tok in nxt if not tok.is_space), None)
+            if first is None or self.quoted[first.i] < 0:
+                break
+            if any(self.is_cue_candidate(tok) for tok in nxt if self.quoted[tok.i] < 0):
+                break
+            out.extend(tok.i for tok in nxt if self.quoted[tok.i] >= 0)
+            t = nxt.end
+            sent = nxt
+        return out
+
+    def next_paragraph_quote(self, sent: Span) -> list[int]:
+        """After "He continued:" at a paragraph's end, the quoted paragraph that follows."""
+        doc = self.doc
+        j = sent.end
+        if j >= len(doc) or not any("\n" in doc[k].text for k in range(sent.end - 1, min(j + 1, len(doc)))):
+            return []
+        while j < len(doc) and doc[j].is_space:
+            j += 1
+        if j >= len(doc):
+            return []
+        para_end = j
+        while para_end < len(doc) and "\n\n" not in doc[para_end].text:
+            para_end += 1
+        return list(range(j, para_end))
+
+    def is_cue_candidate(self, token: Token) -> bool:
+        return token.pos_ in {"VERB", "NOUN"} and _cue_rate(token) >= self.min_rate
+
+    # -- one cue ---------------------------------------------------------------
+
+    def verb_attribution(self, head: Token) -> Found | None:
+        doc = self.doc
+        sent = head.sent
+        lemma = head.lemma_.lower()
+        rate = _cue_rate(head)
+        cue_extra: list[int] = []
+        content_ids: set[int] = set()
+        addressee: Token | None = None
+        complements = [c for c in head.children if c.dep_ in {"ccomp", "xcomp"}]
+        objects = [c for c in head.children if c.dep_ in OBJECT_DEPS]
+        if lemma in TELL_LEMMAS and objects and (complements or len(objects) > 1 or lemma != "show"):
+            person = objects[0]
+            if person.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or person.pos_ in {"PRON", "PROPN"}:
+                addressee = person
+                objects = objects[1:]
+        for c in complements:
+            content_ids |= _subtree_ids(c)
+        if not content_ids:
+            # "called for X", "talked about X", "warned about X"
+            for c in head.children:
+                if c.dep_ == "prep" and c.lower_ in {"about", "for", "on", "against", "of"} and c.i == head.i + 1:
+                    objs = [g for g in c.children if g.dep_ in {"pobj", "pcomp"}]
+                    if objs:
+                        cue_extra.append(c.i)
+                        content_ids |= _subtree_ids(objs[0])
+                        break
+        if not content_ids and objects:
+            obj = objects[0]
+            if self.quoted[obj.i] < 0 or len(self.quote_tokens(self.quoted[obj.i])) > 2:
+                content_ids |= _subtree_ids(obj)
+        quoted_direct: list[int] = []
+        if lemma in SAY_LIKE or head.dep_ in {"parataxis", "ROOT"}:
+            for qi in self.quotes_in(sent):
+                q = self.quotes[qi]
+                ids = self.quote_tokens(qi)
+                if head.i in ids:
+                    continue
+                if content_ids and not (ids & content_ids) and len(ids) < 3:
+                    continue
+                quoted_direct.append(qi)
+        if quoted_direct:
+            for qi in quoted_direct:
+                content_ids |= self.quote_tokens(qi)
+            content_ids |= set(self.continuation(sent))
+        # "..., officials said." / "Officials said, ..." with no complement: the rest of the clause
+        if not content_ids and lemma in SAY_LIKE:
+            if head.dep_ in {"parataxis", "ccomp", "advcl"} and head.head.i != head.i:
+                content_ids = _subtree_ids(head.head) - _subtree_ids(head)
+            elif head.dep_ == "ROOT":
+                rest = [t.i for t in sent if t.i > head.i and not t.is_space]
+                colon = any(doc[j].text == ":" for j in range(head.i + 1, min(head.i + 3, len(doc))))
+                if colon and len(rest) <= 2:
+                    content_ids = set(self.next_paragraph_quote(sent))
+        colon = [j for j in range(head.i + 1, min(head.i + 3, sent.end)) if doc[j].text == ":"]
+        if not content_ids:
+            return None
+        subject = self.subject_of(head)
+        cue_start, cue_end = self.cue_span(head, cue_extra)
+        if colon and colon[0] == cue_end:
+            cue_end = colon[0] + 1
+        cue_ids = set(range(cue_start, cue_end))
+        source = None
+        if subject is not None and subject.i not in content_ids:
+            source = self.source_span(subject, content_ids | cue_ids)
+        if source is not None:
+            content_ids -= set(range(source.start, source.end))
+        content_ids -= cue_ids
+        if addressee is not None:
+            content_ids -= _subtree_ids(addressee)
+        if addressee is None:
+            addressee = self.addressee_of(head, content_ids)
+        content = _runs(doc, content_ids)
+        if not content:
+            return None
+        confidence = min(1.0, 0.5 + rate) if quoted_direct else rate
+        return self._found(head, (cue_start, cue_end), content, source, addressee, confidence)
+
+    def addressee_of(self, head: Token, content_ids: set[int]) -> Token | None:
+        """'said to X', 'in remarks welcoming X', 'in an interview with X', or a quote's vocative."""
+        for c in head.children:
+            if c.dep_ == "prep" and c.i not in content_ids:
+                objs = [g for g in c.children if g.dep_ == "pobj"]
+                if not objs:
+                    continue
+                obj = objs[0]
+                if c.lower_ == "to" and head.lemma_.lower() in SPEECH_LEMMAS and (
+                    obj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or obj.pos_ in {"PROPN", "PRON"}
+                ):
+                    return obj
+                if c.lower_ in {"in", "during", "at"} and obj.lemma_.lower() in MEDIUM_NOUNS:
+                    for g in obj.subtree:
+                        if g.ent_type_ == "PERSON" and g.dep_ in {"dobj", "pobj", "compound"} and (
+                            g.head.pos_ == "VERB" or g.head.lower_ in {"with", "to"}
+                        ):
+                            return g if g.dep_ != "compound" else g.head
+        for qi in {self.quoted[i] for i in content_ids if self.quoted[i] >= 0}:
+            q = self.quotes[qi]
+            toks = [t for t in self.doc.char_span(q.start, q.end, alignment_mode="expand") or []
+                    if not t.is_punct]
+            if len(toks) > 2 and toks[0].pos_ == "PROPN" and toks[1].i + 0 < len(self.doc):
+                nxt = self.doc[toks[0].i + 1]
+                if nxt.text == ",":
+                    return toks[0]
+        return None
+
+    def according_to(self, head: Token) -> Found | None:
+        """'According to X, CONTENT' and 'CONTENT, according to X'."""
+        doc = self.doc
+        to = next((c for c in head.children if c.lower_ == "to"), None)
+        if to is None and head.i + 1 < len(doc) and doc[head.i + 1].lower_ == "to":
+            to = doc[head.i + 1]
+        if to is None:
+            return None
+        objs = [c for c in to.children if c.dep_ == "pobj"]
+        phrase = _subtree_ids(head) | _subtree_ids(to)
+        sent = head.sent
+        content_ids = {t.i for t in sent if t.i not in phrase}
+        source = self.source_span(objs[0], content_ids) if objs else None
+        if source is not None:
+            content_ids -= set(range(source.start, source.end))
+        content = _runs(doc, content_ids)
+        if not content:
+            return None
+        return self._found(head, (head.i, to.i + 1), content, source, None, _cue_rate(head) or 0.9)
+
+    def headline_colon(self, sent: Span) -> Found | None:
+        """'Caddell: Democrats Worried ...': a name, a colon, then what they said."""
+        doc = self.doc
+        colon = next((t for t in sent[:8] if t.text == ":"), None)
+        if colon is None or colon.i == sent.start:
+            return None
+        before = doc[sent.start : colon.i]
+        if not any(t.ent_type_ in {"PERSON", "ORG"} for t in before) or len(before) > 5:
+            return None
+        if any(not (t.pos_ in {"PROPN", "DET", "PUNCT"} or t.is_title) for t in before):
+            return None
+        content = _runs(doc, range(colon.i + 1, sent.end))
+        if not content:
+            return None
+        return self._found(colon, (colon.i, colon.i + 1), content, _span(doc, before.start, before.end), None, 0.6)
+
+    def _found(self, head: Token, cue: tuple[int, int], content: list[Span], source: Span | None,
+               addressee: Token | Span | None, confidence: float) -> Found:
+        doc = self.doc
+        if isinstance(addressee, Token):
+            addressee = _span(doc, *_name_range(addressee))
+        quoted = sum(1 for s in content for t in s if self.quoted[t.i] >= 0 and not t.is_punct)
+        words = sum(1 for s in content for t in s if not t.is_punct and not t.is_space)
+        kind = "direct" if words and quoted >= words - 1 else ("mixed" if quoted >= 3 else "indirect")
+        return Found(
+            id="",
+            kind=kind,
+            cue=doc[cue[0] : cue[1]],
+            content=content,
+            source=source,
+            addressee=addressee,
+            stance=stance_of(head.lemma_) if head.text != ":" else "neutral",
+            confidence=round(float(confidence), 3),
+            head=head,
+        )
+
+    # -- the whole document -----------------------------------------------------
+
+    def run(self) -> list[Found]:
+        doc = self.doc
+        for sent in doc.sents:
+            if sent.start == 0 or "\n" in doc[sent.start - 1].text:
+                found = self.headline_colon(sent)
+                if found:
+                    self.found.append(found)
+            for token in sent:
+                if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+                    found = self.according_to(token)
+                elif token.pos_ in {"VERB", "NOUN", "AUX"} and token.pos_ != "AUX" and self.is_cue_candidate(token):
+                    found = self.verb_attribution(token) if token.pos_ == "VERB" else self.noun_attribution(token)
+                else:
+                    continue
+                if found is not None:
+                    self.found.append(found)
+        self.found.sort(key=lambda f: f.cue.start)
+        for n, f in enumerate(self.found, 1):
+            f.id = f"A{n}"
+        self._nest()
+        return self.found
+
+    def noun_attribution(self, head: Token) -> Found | None:
+        """'his concern that ...', 'Trump's claim that ...', 'the statement said ...'."""
+        content_ids: set[int] = set()
+        for c in head.children:
+            if c.dep_ in {"acl", "ccomp"} and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children):
+                content_ids |= _subtree_ids(c)
+            elif c.dep_ == "prep" and c.lower_ in {"about", "that"}:
+                content_ids |= _subtree_ids(c) - {c.i}
+        if not content_ids and head.dep_ in {"nsubj"} and head.head.lemma_ == "be":
+            for c in head.head.children:
+                if c.dep_ in {"ccomp", "attr"} and c.i > head.i and any(
+                    g.dep_ == "mark" for g in c.children
+                ):
+                    content_ids |= _subtree_ids(c)
+        if not content_ids:
+            return None
+        source_tok = next((c for c in head.children if c.dep_ == "poss"), None)
+        source = _span(self.doc, *_name_range(source_tok)) if source_tok is not None else None
+        content = _runs(self.doc, content_ids - {head.i})
+        if not content:
+            return None
+        return self._found(head, (head.i, head.i + 1), content, source, None, _cue_rate(head))
+
+    def _nest(self) -> None:
+        """Mark attributions whose cue lies inside another's content, and drop exact duplicates."""
+        for f in self.found:
+            for g in self.found:
+                if g is f:
+                    continue
+                if any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content):
+                    if f.parent is None or len(self.found) == 0:
+                        f.parent = g.id
+                    break
+
+
+def _name_range(token: Token) -> tuple[int, int]:
+    """A name token widened to its compound name ('Yoav' -> 'Yoav Gallant'), without possessive."""
+    start, end = token.i, token.i + 1
+    for c in token.children:
+        if c.dep_ in {"compound", "amod", "det"} and c.i < token.i:
+            start = min(start, c.i)
+    if token.ent_iob_ != "O":
+        ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+        if ent is not None:
+            start, end = min(start, ent.start), max(end, ent.end)
+    while end > start and token.doc[end - 1].tag_ == "POS":
+        end -= 1
+    return start, end
+
+
+def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
+    """Sentences that take part in no attribution: the author's own voice."""
+    taken = bytearray(len(doc.text) + 1)
+    for f in found:
+        spans = [f.cue, *f.content] + ([f.source] if f.source is not None else [])
+        for s in spans:
+            taken[s.start_char : s.end_char] = b"\x01" * (s.end_char - s.start_char)
+    out = []
+    for sent in doc.sents:
+        span = _span(doc, sent.start, sent.end)
+        if not len(span) or not any(t.is_alpha for t in span):
+            continue
+        if not any(taken[span.start_char : span.end_char]):
+            out.append(span)
+    return out
+
+
+def link_actors(doc: Doc, found: list[Found]) -> None:
+    """Resolve each source and addressee to an actor, registering unnamed groups as new actors."""
+    if doc._.actors is None:
+        doc._.actors = []
+    for f in found:
+        if f.source is not None:
+            target = f.source
+            if len(target) == 1 and target[0].lower_ in RELATIVE and target[0].head.dep_ == "relcl":
+                head = target[0].head.head
+                target = doc[head.i : head.i + 1]
+            actor = actors.resolve(doc, target)
+            if actor is None and not all(t.pos_ == "PRON" for t in target):
+                actor = actors.add_actor(doc, target)
+            f.source_entity = actor.id if actor is not None else None
+        if f.addressee is not None:
+            actor = actors.resolve(doc, f.addressee)
+            f.addressee_entity = actor.id if actor is not None else None
+
+
+class Attributions:
+    """The spaCy component: sets ``doc._.attributions``, ``doc._.authorial`` and ``doc._.quotes``."""
+
+    def __init__(self, min_rate: float = MIN_RATE) -> None:
+        self.min_rate = min_rate
+
+    def __call__(self, doc: Doc) -> Doc:
+        engine = Engine(doc, self.min_rate)
+        found = engine.run()
+        link_actors(doc, found)
+        doc._.attributions = found
+        doc._.quotes = engine.quotes
+        doc._.authorial = authorial_sentences(doc, found)
+        return doc
+
+
+@Language.factory("newsgraph_attributions", default_config={"min_rate": MIN_RATE})
+def make_attributions(nlp: Language, name: str, min_rate: float) -> Attributions:
+    """Attribution finder; ``min_rate`` is the lowest cue rate a word needs to count as a cue."""
+    return Attributions(min_rate)

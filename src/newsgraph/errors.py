@@ -1,0 +1,52 @@
+"""One catalogue of coded, user-facing error messages.
+
+Why one place: every message a user can see on stderr is listed here with a
+stable code, so documentation, tests and bug reports can refer to "E003"
+rather than to wording that may change. Raise ``NewsgraphError(Errors.E003,
+path=...)``; the CLI prints ``str(error)`` as one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class Errors:
+    """Error codes and their message templates (``str.format`` fields)."""
+
+    E001 = "E001 {path}: file is empty"
+    E002 = "E002 {path}: looks like a binary file ({reason}), not an article"
+    E003 = "E003 {path}: cannot decode the text (not UTF-8 and no other encoding fits)"
+    E004 = "E004 {path}: file is {size:,} bytes, above the limit of {limit:,} bytes (--max-bytes)"
+    E005 = "E005 {path}: no such file or directory"
+    E006 = "E006 {path}: unsupported input format {fmt!r} (expected txt, html, json or jsonl)"
+    E007 = "E007 {path}: invalid JSON on line {line}: {reason}"
+    E008 = "E008 {path}: JSON record has no 'text' (or 'html') field"
+    E009 = "E009 {path}: HTML page contains no article text"
+    E010 = "E010 {path}: cannot read the file: {reason}"
+    E011 = "E011 {value!r} is not a date (expected YYYY-MM-DD or an ISO 8601 timestamp)"
+    E012 = "E012 {path}: the split directory needs text/ and attributions/ sub-directories"
+    E013 = "E013 {path}: --out is required for --format brat"
+    E014 = "E014 {path}: no article files found (looked for .txt, .html, .htm, .json, .jsonl)"
+    E015 = "E015 {path}: text is {size:,} characters, above the limit of {limit:,}"
+    E016 = "E016 {path}: line {line}: malformed BRAT standoff line: {reason}"
+    E017 = "E017 {doc}: span {start}-{end} outside the text (length {length})"
+    E018 = "E018 {path}: cannot write the output: {reason}"
+    E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
+
+
+class Warnings:
+    """Warning codes: the analysis still produces valid output."""
+
+    W001 = "W001 {path}: text looks like {lang!r}, not English; attributions may be missed"
+    W002 = "W002 {path}: decoded as {encoding} (not UTF-8)"
+    W003 = "W003 {path}: unbalanced quotation marks; a quote may run to the end of its paragraph"
+    W004 = "W004 {path}: ignored the published date {value!r} (expected YYYY-MM-DD or ISO 8601)"
+
+
+class NewsgraphError(Exception):
+    """An expected failure with a coded, one-line message for the user."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.code = template.split(" ", 1)[0]
+        self.template = template
+        self.fields = fields
+        super().__init__(template.format(**fields))

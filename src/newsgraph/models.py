@@ -1,0 +1,97 @@
+"""Typed results of an analysis: what the JSON output, the store and the views share.
+
+Why pydantic: one definition gives validation, ``model_dump()`` for the JSON
+format documented in the README, and type hints for library users. Every span
+carries character offsets into ``Article.text`` (the exact text analysed), and
+``Article.text[span.start:span.end] == span.text`` holds for every span;
+``Analysis.check_offsets()`` verifies it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["direct", "indirect", "mixed"]
+Stance = Literal["neutral", "emphatic", "distancing", "assertive", "tentative", "negative"]
+
+
+class Span(BaseModel):
+    """A stretch of the article text: ``text == article.text[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+class LinkedSpan(Span):
+    """A span that refers to an actor (``entity`` is an ``Entity.id`` or None)."""
+
+    entity: str | None = None
+
+
+class Entity(BaseModel):
+    """An actor: a person, organisation, place or group, with every mention of it."""
+
+    id: str
+    name: str
+    type: str
+    titles: list[str] = Field(default_factory=list)
+    mentions: list[Span] = Field(default_factory=list)
+
+
+class Attribution(BaseModel):
+    """Someone (source) said (cue) something (content), perhaps to someone (addressee)."""
+
+    id: str
+    kind: Kind
+    source: LinkedSpan | None
+    cue: Span
+    content: list[Span]
+    addressee: LinkedSpan | None = None
+    stance: Stance = "neutral"
+    confidence: float = 1.0
+    parent: str | None = None  # id of the attribution this one is nested in
+
+
+class Article(BaseModel):
+    """The article as read: its metadata and the exact text that was analysed."""
+
+    title: str | None = None
+    dek: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    language: str | None = None
+    text: str
+
+
+class Analysis(BaseModel):
+    """Everything newsgraph found in one article."""
+
+    article: Article
+    entities: list[Entity] = Field(default_factory=list)
+    attributions: list[Attribution] = Field(default_factory=list)
+    authorial: list[Span] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def spans(self) -> list[Span]:
+        """Every span in the analysis, for offset checks."""
+        out: list[Span] = []
+        for entity in self.entities:
+            out.extend(entity.mentions)
+        for a in self.attributions:
+            out.append(a.cue)
+            out.extend(a.content)
+            out.extend(s for s in (a.source, a.addressee) if s is not None)
+        out.extend(self.authorial)
+        return out
+
+    def check_offsets(self) -> None:
+        """Raise ``ValueError`` if any span's text differs from the article text at its offsets."""
+        text = self.article.text
+        for span in self.spans():
+            if not (0 <= span.start <= span.end <= len(text)) or text[span.start : span.end] != span.text:
+                raise ValueError(f"span {span.start}-{span.end} {span.text!r} does not match the text")

