@@ -68,6 +68,11 @@ RELATIVE = {"who", "which", "that", "whom"}
 EMPTY_SUBJECTS = {"it", "there"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
 OBJECT_DEPS = {"dobj", "dative", "obj"}
+OBJECT_COMPLEMENTS = {"prep", "oprd", "xcomp", "ccomp", "acomp", "attr"}
+PERSONISH = {"official", "source", "aide", "critic", "people", "expert", "analyst", "supporter",
+             "voter", "spokesman", "spokeswoman", "spokesperson", "leader", "lawmaker", "member",
+             "resident", "observer", "strategist", "adviser", "advisor", "democrat", "republican",
+             "activist", "economist", "staffer", "campaign", "group", "organization", "agency"}
 
 
 @dataclass
@@ -139,6 +144,15 @@ def _subtree_ids(token: Token, stop: set[int] | None = None) -> set[int]:
         out.add(t.i)
         todo.extend(t.children)
     return out
+
+
+def _personish(token: Token) -> bool:
+    """Could this noun speak? Names, pronouns, people and organisations."""
+    return (
+        token.ent_type_ in {"PERSON", "ORG", "NORP", "GPE"}
+        or token.pos_ in {"PROPN", "PRON"}
+        or token.lemma_.lower() in PERSONISH
+    )
 
 
 def _cue_rate(token: Token) -> float:
@@ -216,7 +230,7 @@ class Engine:
             if any(c.dep_ == "nsubjpass" for c in t.children):
                 return None
             if t.dep_ in {"conj", "xcomp", "advcl", "acl"} and t.head.i != t.i:
-                if t.dep_ == "acl" and t.tag_ == "VBG" and t.head.pos_ in {"NOUN", "PROPN"}:
+                if t.dep_ == "acl" and t.tag_ == "VBG" and _personish(t.head):
                     return t.head  # "officials saying that ..."
                 t = t.head
                 seen += 1
@@ -330,7 +344,12 @@ class Engine:
         if not content_ids and objects:
             obj = objects[0]
             if self.quoted[obj.i] < 0 or len(self.quote_tokens(self.quoted[obj.i])) > 2:
+                # "attacked Clinton for her vote", "appointed him as senator": the object and
+                # what completes it
                 content_ids |= _subtree_ids(obj)
+                for c in head.children:
+                    if c.i > obj.i and c.dep_ in OBJECT_COMPLEMENTS:
+                        content_ids |= _subtree_ids(c)
         quoted_direct: list[int] = []
         if lemma in SAY_LIKE or head.dep_ in {"parataxis", "ROOT"}:
             for qi in self.quotes_in(sent):
@@ -363,6 +382,8 @@ class Engine:
             cue_end = colon[0] + 1
         cue_ids = set(range(cue_start, cue_end))
         source = None
+        if subject is None:
+            subject = self.fallback_subject(head, (cue_start, cue_end), content_ids)
         if subject is not None and subject.i not in content_ids:
             source = self.source_span(subject, content_ids | cue_ids)
         if source is not None:
@@ -372,11 +393,47 @@ class Engine:
             content_ids -= _subtree_ids(addressee)
         if addressee is None:
             addressee = self.addressee_of(head, content_ids)
+        content_ids = self.clip(head, content_ids)
         content = _runs(doc, content_ids)
         if not content:
             return None
         confidence = min(1.0, 0.5 + rate) if quoted_direct else rate
         return self._found(head, (cue_start, cue_end), content, source, addressee, confidence)
+
+    def clip(self, head: Token, content_ids: set[int]) -> set[int]:
+        """Cut indirect content at a semicolon: what follows is the reporter's next clause."""
+        doc = self.doc
+        after = sorted(i for i in content_ids if i > head.i)
+        for i in after:
+            if doc[i].text == ";" and self.quoted[i] < 0:
+                content_ids = {j for j in content_ids if j < i}
+                break
+        before = sorted((i for i in content_ids if i < head.i), reverse=True)
+        for i in before:
+            if doc[i].text == ";" and self.quoted[i] < 0:
+                content_ids = {j for j in content_ids if j > i}
+                break
+        return content_ids
+
+    def fallback_subject(self, head: Token, cue: tuple[int, int], content_ids: set[int]) -> Token | None:
+        """A subject the parser missed: the name right before the cue, or after it ('..., said Jordan')."""
+        doc = self.doc
+        sent = head.sent
+        j = cue[0] - 1
+        while j >= sent.start and doc[j].pos_ == "ADV":
+            j -= 1
+        if j >= sent.start and j not in content_ids and doc[j].pos_ in {"PROPN", "NOUN", "PRON"} and (
+            _personish(doc[j]) and doc[j].lower_ not in EMPTY_SUBJECTS
+        ):
+            return doc[j]
+        j = cue[1]
+        if j < sent.end and j not in content_ids and doc[j].pos_ in {"PROPN", "PRON"} and _personish(doc[j]):
+            # take the head of the name ("said Tulsa police Chief Chuck Jordan")
+            t = doc[j]
+            while t.dep_ in {"compound", "amod"} and t.head.i > t.i and t.head.i < sent.end:
+                t = t.head
+            return t
+        return None
 
     def addressee_of(self, head: Token, content_ids: set[int]) -> Token | None:
         """'said to X', 'in remarks welcoming X', 'in an interview with X', or a quote's vocative."""
@@ -426,21 +483,60 @@ class Engine:
             return None
         return self._found(head, (head.i, to.i + 1), content, source, None, _cue_rate(head) or 0.9)
 
-    def headline_colon(self, sent: Span) -> Found | None:
-        """'Caddell: Democrats Worried ...': a name, a colon, then what they said."""
+    def speaker_colon(self, sent: Span) -> Found | None:
+        """'Caddell: Democrats Worried ...' or a transcript's 'WALLACE: ...': a name, a colon, speech.
+
+        Only at the start of a paragraph (headlines are paragraphs too); the
+        content runs to the end of the paragraph.
+        """
         doc = self.doc
-        colon = next((t for t in sent[:8] if t.text == ":"), None)
-        if colon is None or colon.i == sent.start:
+        first = sent.start
+        while first < sent.end and (doc[first].is_space or _is_quote_mark(doc[first])):
+            first += 1
+        colon = next((t for t in doc[first : min(first + 6, sent.end)] if t.text == ":"), None)
+        if colon is None or colon.i == first:
             return None
-        before = doc[sent.start : colon.i]
-        if not any(t.ent_type_ in {"PERSON", "ORG"} for t in before) or len(before) > 5:
+        before = doc[first : colon.i]
+        if not all(t.pos_ in {"PROPN", "DET", "PUNCT"} or t.is_title or t.is_upper for t in before):
             return None
-        if any(not (t.pos_ in {"PROPN", "DET", "PUNCT"} or t.is_title) for t in before):
+        if not (any(t.ent_type_ in {"PERSON", "ORG", "NORP"} for t in before) or all(
+            t.is_upper or t.is_punct for t in before
+        ) or (len(before) == 1 and _personish(before[0]))):
             return None
-        content = _runs(doc, range(colon.i + 1, sent.end))
+        end = colon.i + 1
+        while end < len(doc) and "\n" not in doc[end].text:
+            end += 1
+        content = _runs(doc, range(colon.i + 1, end))
         if not content:
             return None
         return self._found(colon, (colon.i, colon.i + 1), content, _span(doc, before.start, before.end), None, 0.6)
+
+    def dash_signature(self, qi: int) -> Found | None:
+        """'"...," ― Jane Roe': a quotation signed with a dash and a name."""
+        doc = self.doc
+        q = self.quotes[qi]
+        j = next((t.i for t in doc if t.idx >= q.end), None) if False else None
+        span = doc.char_span(q.end, min(len(doc.text), q.end + 4), alignment_mode="expand")
+        if span is None:
+            return None
+        j = span.start
+        while j < len(doc) and (doc[j].is_space or doc[j].text in {",", "."}):
+            j += 1
+        if j >= len(doc) or doc[j].text not in {"―", "—", "--", "–"}:
+            return None
+        k = j + 1
+        while k < len(doc) and doc[k].is_space and "\n" not in doc[k].text:
+            k += 1
+        end = k
+        while end < len(doc) and (doc[end].pos_ == "PROPN" or doc[end].is_title) and end - k < 5:
+            end += 1
+        if end == k:
+            return None
+        ids = self.quote_tokens(qi)
+        content = _runs(doc, ids)
+        if not content:
+            return None
+        return self._found(doc[j], (j, j + 1), content, doc[k:end], None, 0.7)
 
     def _found(self, head: Token, cue: tuple[int, int], content: list[Span], source: Span | None,
                addressee: Token | Span | None, confidence: float) -> Found:
@@ -468,7 +564,7 @@ class Engine:
         doc = self.doc
         for sent in doc.sents:
             if sent.start == 0 or "\n" in doc[sent.start - 1].text:
-                found = self.headline_colon(sent)
+                found = self.speaker_colon(sent)
                 if found:
                     self.found.append(found)
             for token in sent:
@@ -480,6 +576,10 @@ class Engine:
                     continue
                 if found is not None:
                     self.found.append(found)
+        for qi in range(len(self.quotes)):
+            found = self.dash_signature(qi)
+            if found is not None:
+                self.found.append(found)
         self.found.sort(key=lambda f: f.cue.start)
         for n, f in enumerate(self.found, 1):
             f.id = f"A{n}"
