@@ -24,8 +24,8 @@ from pathlib import Path
 import spacy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from newsgraph import paragraphs  # noqa: E402,F401
-from newsgraph.brat import parse_ann  # noqa: E402
+from newsgraph import paragraphs  # noqa: F401
+from newsgraph.brat import parse_ann
 
 POS = {"VERB", "NOUN", "ADP", "PUNCT", "ADJ", "ADV", "AUX", "PROPN", "SCONJ"}
 
@@ -63,7 +63,7 @@ def main() -> None:
     texts = [(args.split / "text" / f"{n}.txt").read_text(encoding="utf-8") for n in names]
     heads: collections.Counter[tuple[str, str]] = collections.Counter()
     total: collections.Counter[tuple[str, str]] = collections.Counter()
-    for name, doc in zip(names, nlp.pipe(texts, batch_size=16, n_process=args.processes)):
+    for name, doc in zip(names, nlp.pipe(texts, batch_size=16, n_process=args.processes), strict=True):
         for t in doc:
             if t.pos_ in POS:
                 total[(t.lemma_.lower(), t.pos_)] += 1

@@ -52,27 +52,149 @@ for _name in ("attributions", "authorial", "quotes"):
 
 MIN_RATE = 0.2
 MIN_COUNT = 3
-TELL_LEMMAS = {"tell", "inform", "assure", "warn", "remind", "ask", "urge", "brief", "notify", "advise",
-               "promise", "caution", "reassure", "convince", "persuade", "show", "teach", "email"}
-SPEECH_LEMMAS = {"say", "write", "explain", "speak", "talk", "complain", "announce", "describe",
-                 "admit", "confess", "mention", "report", "declare", "state", "suggest", "tweet", "add"}
-SAY_LIKE = {"say", "add", "tell", "note", "write", "explain", "continue", "state", "insist", "argue",
-            "claim", "warn", "declare", "stress", "ask", "reply", "respond", "answer", "conclude",
-            "tweet", "quip", "joke", "recall", "acknowledge", "admit", "emphasize", "predict",
-            "observe", "remark", "announce", "complain", "concede", "confirm", "report", "shout",
-            "vow", "promise", "pledge", "suggest", "contend", "allege", "assert", "maintain", "muse"}
-MEDIUM_NOUNS = {"remark", "remarks", "interview", "statement", "speech", "address", "conversation",
-                "call", "letter", "meeting", "briefing", "message", "email", "note", "appearance",
-                "conference", "op-ed", "post", "tweet", "video"}
+TELL_LEMMAS = {
+    "tell",
+    "inform",
+    "assure",
+    "warn",
+    "remind",
+    "ask",
+    "urge",
+    "brief",
+    "notify",
+    "advise",
+    "promise",
+    "caution",
+    "reassure",
+    "convince",
+    "persuade",
+    "show",
+    "teach",
+    "email",
+}
+SPEECH_LEMMAS = {
+    "say",
+    "write",
+    "explain",
+    "speak",
+    "talk",
+    "complain",
+    "announce",
+    "describe",
+    "admit",
+    "confess",
+    "mention",
+    "report",
+    "declare",
+    "state",
+    "suggest",
+    "tweet",
+    "add",
+}
+SAY_LIKE = {
+    "say",
+    "add",
+    "tell",
+    "note",
+    "write",
+    "explain",
+    "continue",
+    "state",
+    "insist",
+    "argue",
+    "claim",
+    "warn",
+    "declare",
+    "stress",
+    "ask",
+    "reply",
+    "respond",
+    "answer",
+    "conclude",
+    "tweet",
+    "quip",
+    "joke",
+    "recall",
+    "acknowledge",
+    "admit",
+    "emphasize",
+    "predict",
+    "observe",
+    "remark",
+    "announce",
+    "complain",
+    "concede",
+    "confirm",
+    "report",
+    "shout",
+    "vow",
+    "promise",
+    "pledge",
+    "suggest",
+    "contend",
+    "allege",
+    "assert",
+    "maintain",
+    "muse",
+}
+MEDIUM_NOUNS = {
+    "remark",
+    "remarks",
+    "interview",
+    "statement",
+    "speech",
+    "address",
+    "conversation",
+    "call",
+    "letter",
+    "meeting",
+    "briefing",
+    "message",
+    "email",
+    "note",
+    "appearance",
+    "conference",
+    "op-ed",
+    "post",
+    "tweet",
+    "video",
+}
 RELATIVE = {"who", "which", "that", "whom"}
 EMPTY_SUBJECTS = {"it", "there"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
 OBJECT_DEPS = {"dobj", "dative", "obj"}
 OBJECT_COMPLEMENTS = {"prep", "oprd", "xcomp", "ccomp", "acomp", "attr"}
-PERSONISH = {"official", "source", "aide", "critic", "people", "expert", "analyst", "supporter",
-             "voter", "spokesman", "spokeswoman", "spokesperson", "leader", "lawmaker", "member",
-             "resident", "observer", "strategist", "adviser", "advisor", "democrat", "republican",
-             "activist", "economist", "staffer", "campaign", "group", "organization", "agency"}
+PERSONISH = {
+    "official",
+    "source",
+    "aide",
+    "critic",
+    "people",
+    "expert",
+    "analyst",
+    "supporter",
+    "voter",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "leader",
+    "lawmaker",
+    "member",
+    "resident",
+    "observer",
+    "strategist",
+    "adviser",
+    "advisor",
+    "democrat",
+    "republican",
+    "activist",
+    "economist",
+    "staffer",
+    "campaign",
+    "group",
+    "organization",
+    "agency",
+}
 
 
 @dataclass
@@ -100,8 +222,8 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     """Token range without leading/trailing punctuation, spaces, and the conjunction 'and'."""
     while start < end and (doc[start].is_punct or doc[start].is_space) and not _is_quote_mark(doc[start]):
         start += 1
-    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and not _is_quote_mark(
-        doc[end - 1]
+    while (
+        end > start and (doc[end - 1].is_punct or doc[end - 1].is_space) and not _is_quote_mark(doc[end - 1])
     ):
         end -= 1
     return start, end
@@ -173,6 +295,7 @@ class Engine:
         self.min_rate = min_rate
         self.quotes: list[Quote] = find_quotes(doc.text)
         self.quoted = self._quoted_tokens()
+        self._members: dict[int, set[int]] | None = None
         self.found: list[Found] = []
         self.used_cues: set[int] = set()
 
@@ -263,18 +386,25 @@ class Engine:
     # -- contents --------------------------------------------------------------
 
     def quotes_in(self, sent: Span) -> list[int]:
-        """Indices of quotations that start inside a sentence and are long enough to be speech."""
+        """Quotations that start or end in a sentence and are long enough to be speech."""
         out = []
         for qi in sorted({self.quoted[t.i] for t in sent if self.quoted[t.i] >= 0}):
             q = self.quotes[qi]
             words = len(self.doc.text[q.start : q.end].split())
-            if q.start >= sent.start_char - 1 and (words >= 3 or not q.single):
+            starts_here = q.start >= sent.start_char - 1
+            ends_here = q.end <= sent.end_char + 1  # a quote of several sentences, cue after it
+            if (starts_here or ends_here) and (words >= 3 or not q.single):
                 out.append(qi)
         return out
 
     def quote_tokens(self, qi: int) -> set[int]:
-        q = self.quotes[qi]
-        return {i for i, v in enumerate(self.quoted) if v == qi} if q.end - q.start > 0 else set()
+        """Indices of the tokens inside quotation ``qi``."""
+        if self._members is None:
+            self._members = {}
+            for i, v in enumerate(self.quoted):
+                if v >= 0:
+                    self._members.setdefault(v, set()).add(i)
+        return self._members.get(qi, set())
 
     def continuation(self, sent: Span) -> list[int]:
         """Quotation sentences right after ``sent`` in its paragraph that carry no cue of their own."""
@@ -290,7 +420,8 @@ class Engine:
                 break
             if any(self.is_cue_candidate(tok) for tok in nxt if self.quoted[tok.i] < 0):
                 break
-            out.extend(tok.i for tok in nxt if self.quoted[tok.i] >= 0)
+            for qi in {self.quoted[tok.i] for tok in nxt if self.quoted[tok.i] >= 0}:
+                out.extend(self.quote_tokens(qi))  # a quote may run on into later paragraphs
             t = nxt.end
             sent = nxt
         return out
@@ -327,7 +458,10 @@ class Engine:
         objects = [c for c in head.children if c.dep_ in OBJECT_DEPS]
         if lemma in TELL_LEMMAS and objects and (complements or len(objects) > 1 or lemma != "show"):
             person = objects[0]
-            if person.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or person.pos_ in {"PRON", "PROPN"}:
+            if complements or person.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or person.pos_ in {
+                "PRON",
+                "PROPN",
+            }:
                 addressee = person
                 objects = objects[1:]
         for c in complements:
@@ -335,7 +469,11 @@ class Engine:
         if not content_ids:
             # "called for X", "talked about X", "warned about X"
             for c in head.children:
-                if c.dep_ == "prep" and c.lower_ in {"about", "for", "on", "against", "of"} and c.i == head.i + 1:
+                if (
+                    c.dep_ == "prep"
+                    and c.lower_ in {"about", "for", "on", "against", "of"}
+                    and c.i == head.i + 1
+                ):
                     objs = [g for g in c.children if g.dep_ in {"pobj", "pcomp"}]
                     if objs:
                         cue_extra.append(c.i)
@@ -352,10 +490,13 @@ class Engine:
                         content_ids |= _subtree_ids(c)
         quoted_direct: list[int] = []
         if lemma in SAY_LIKE or head.dep_ in {"parataxis", "ROOT"}:
+            main_clause = head.dep_ in {"ROOT", "parataxis"} or (
+                head.dep_ == "conj" and head.head.dep_ in {"ROOT", "parataxis"}
+            )
+            own = None if main_clause else _subtree_ids(head)
             for qi in self.quotes_in(sent):
-                q = self.quotes[qi]
                 ids = self.quote_tokens(qi)
-                if head.i in ids:
+                if head.i in ids or (own is not None and not ids & own):
                     continue
                 if content_ids and not (ids & content_ids) and len(ids) < 3:
                     continue
@@ -366,7 +507,8 @@ class Engine:
             content_ids |= set(self.continuation(sent))
         # "..., officials said." / "Officials said, ..." with no complement: the rest of the clause
         if not content_ids and lemma in SAY_LIKE:
-            if head.dep_ in {"parataxis", "ccomp", "advcl"} and head.head.i != head.i:
+            subordinate = any(c.dep_ == "mark" for c in head.children)  # "as X continues"
+            if head.dep_ in {"parataxis", "ccomp", "advcl"} and head.head.i != head.i and not subordinate:
                 content_ids = _subtree_ids(head.head) - _subtree_ids(head)
             elif head.dep_ == "ROOT":
                 rest = [t.i for t in sent if t.i > head.i and not t.is_space]
@@ -422,8 +564,11 @@ class Engine:
         j = cue[0] - 1
         while j >= sent.start and doc[j].pos_ == "ADV":
             j -= 1
-        if j >= sent.start and j not in content_ids and doc[j].pos_ in {"PROPN", "NOUN", "PRON"} and (
-            _personish(doc[j]) and doc[j].lower_ not in EMPTY_SUBJECTS
+        if (
+            j >= sent.start
+            and j not in content_ids
+            and doc[j].pos_ in {"PROPN", "NOUN", "PRON"}
+            and (_personish(doc[j]) and doc[j].lower_ not in EMPTY_SUBJECTS)
         ):
             return doc[j]
         j = cue[1]
@@ -443,20 +588,25 @@ class Engine:
                 if not objs:
                     continue
                 obj = objs[0]
-                if c.lower_ == "to" and head.lemma_.lower() in SPEECH_LEMMAS and (
-                    obj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or obj.pos_ in {"PROPN", "PRON"}
+                if (
+                    c.lower_ == "to"
+                    and head.lemma_.lower() in SPEECH_LEMMAS
+                    and (obj.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or obj.pos_ in {"PROPN", "PRON"})
                 ):
                     return obj
                 if c.lower_ in {"in", "during", "at"} and obj.lemma_.lower() in MEDIUM_NOUNS:
                     for g in obj.subtree:
-                        if g.ent_type_ == "PERSON" and g.dep_ in {"dobj", "pobj", "compound"} and (
-                            g.head.pos_ == "VERB" or g.head.lower_ in {"with", "to"}
+                        if (
+                            g.ent_type_ == "PERSON"
+                            and g.dep_ in {"dobj", "pobj", "compound"}
+                            and (g.head.pos_ == "VERB" or g.head.lower_ in {"with", "to"})
                         ):
                             return g if g.dep_ != "compound" else g.head
         for qi in {self.quoted[i] for i in content_ids if self.quoted[i] >= 0}:
             q = self.quotes[qi]
-            toks = [t for t in self.doc.char_span(q.start, q.end, alignment_mode="expand") or []
-                    if not t.is_punct]
+            toks = [
+                t for t in self.doc.char_span(q.start, q.end, alignment_mode="expand") or [] if not t.is_punct
+            ]
             if len(toks) > 2 and toks[0].pos_ == "PROPN" and toks[1].i + 0 < len(self.doc):
                 nxt = self.doc[toks[0].i + 1]
                 if nxt.text == ",":
@@ -499,9 +649,11 @@ class Engine:
         before = doc[first : colon.i]
         if not all(t.pos_ in {"PROPN", "DET", "PUNCT"} or t.is_title or t.is_upper for t in before):
             return None
-        if not (any(t.ent_type_ in {"PERSON", "ORG", "NORP"} for t in before) or all(
-            t.is_upper or t.is_punct for t in before
-        ) or (len(before) == 1 and _personish(before[0]))):
+        if not (
+            any(t.ent_type_ in {"PERSON", "ORG", "NORP"} for t in before)
+            or all(t.is_upper or t.is_punct for t in before)
+            or (len(before) == 1 and _personish(before[0]))
+        ):
             return None
         end = colon.i + 1
         while end < len(doc) and "\n" not in doc[end].text:
@@ -509,13 +661,53 @@ class Engine:
         content = _runs(doc, range(colon.i + 1, end))
         if not content:
             return None
-        return self._found(colon, (colon.i, colon.i + 1), content, _span(doc, before.start, before.end), None, 0.6)
+        return self._found(
+            colon, (colon.i, colon.i + 1), content, _span(doc, before.start, before.end), None, 0.6
+        )
+
+    def headline(self, sent: Span) -> Found | None:
+        """'Mayor Tells Council Barrier Is "Vital"': title case hides the verb from the tagger.
+
+        In a title-cased line a word like 'Tells' or 'Warns' is tagged as a
+        proper noun; we recognise the cue by its form instead, take the name
+        before it as the source, a name right after a telling verb as the
+        addressee, and the rest of the line as the content.
+        """
+        doc = self.doc
+        words = [t for t in sent if t.is_alpha]
+        if len(words) < 4 or sum(t.is_title or t.is_upper for t in words) < 0.6 * len(words):
+            return None
+        for t in sent[1:]:
+            lemma = _headline_lemma(t.lower_)
+            if lemma is None or self.quoted[t.i] >= 0:
+                continue
+            before = [x for x in doc[sent.start : t.i] if not x.is_space]
+            if not before or len(before) > 6 or not all(x.is_title or x.is_upper or x.is_punct for x in before):
+                return None
+            start = t.i + 1
+            addressee = None
+            if lemma in TELL_LEMMAS:
+                end = start
+                while end < sent.end and doc[end].pos_ == "PROPN" and self.quoted[end] < 0 and end - start < 3:
+                    if end + 1 < sent.end and doc[end + 1].text == "-" and not doc[end].whitespace_:
+                        break  # "US-Israel" is a compound, not a name
+                    end += 1
+                if start < end < sent.end - 1:
+                    addressee = doc[start:end]
+                    start = end
+            content = _runs(doc, range(start, sent.end))
+            if not content:
+                return None
+            source = _span(doc, before[0].i, before[-1].i + 1)
+            found = self._found(t, (t.i, t.i + 1), content, source, addressee, 0.7)
+            found.stance = stance_of(lemma)
+            return found
+        return None
 
     def dash_signature(self, qi: int) -> Found | None:
         """'"...," ― Jane Roe': a quotation signed with a dash and a name."""
         doc = self.doc
         q = self.quotes[qi]
-        j = next((t.i for t in doc if t.idx >= q.end), None) if False else None
         span = doc.char_span(q.end, min(len(doc.text), q.end + 4), alignment_mode="expand")
         if span is None:
             return None
@@ -538,14 +730,21 @@ class Engine:
             return None
         return self._found(doc[j], (j, j + 1), content, doc[k:end], None, 0.7)
 
-    def _found(self, head: Token, cue: tuple[int, int], content: list[Span], source: Span | None,
-               addressee: Token | Span | None, confidence: float) -> Found:
+    def _found(
+        self,
+        head: Token,
+        cue: tuple[int, int],
+        content: list[Span],
+        source: Span | None,
+        addressee: Token | Span | None,
+        confidence: float,
+    ) -> Found:
         doc = self.doc
         if isinstance(addressee, Token):
             addressee = _span(doc, *_name_range(addressee))
         quoted = sum(1 for s in content for t in s if self.quoted[t.i] >= 0 and not t.is_punct)
         words = sum(1 for s in content for t in s if not t.is_punct and not t.is_space)
-        kind = "direct" if words and quoted >= words - 1 else ("mixed" if quoted >= 3 else "indirect")
+        kind = "direct" if words and quoted >= words - 1 else ("mixed" if quoted else "indirect")
         return Found(
             id="",
             kind=kind,
@@ -565,13 +764,24 @@ class Engine:
         for sent in doc.sents:
             if sent.start == 0 or "\n" in doc[sent.start - 1].text:
                 found = self.speaker_colon(sent)
+                if found is None and sent.start == 0:
+                    found = self.headline(sent)
                 if found:
                     self.found.append(found)
+                    self.used_cues.add(found.head.i)
             for token in sent:
+                if token.i in self.used_cues:
+                    continue
                 if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
                     found = self.according_to(token)
-                elif token.pos_ in {"VERB", "NOUN", "AUX"} and token.pos_ != "AUX" and self.is_cue_candidate(token):
-                    found = self.verb_attribution(token) if token.pos_ == "VERB" else self.noun_attribution(token)
+                elif (
+                    token.pos_ in {"VERB", "NOUN", "AUX"}
+                    and token.pos_ != "AUX"
+                    and self.is_cue_candidate(token)
+                ):
+                    found = (
+                        self.verb_attribution(token) if token.pos_ == "VERB" else self.noun_attribution(token)
+                    )
                 else:
                     continue
                 if found is not None:
@@ -590,15 +800,15 @@ class Engine:
         """'his concern that ...', 'Trump's claim that ...', 'the statement said ...'."""
         content_ids: set[int] = set()
         for c in head.children:
-            if c.dep_ in {"acl", "ccomp"} and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children):
+            if c.dep_ in {"acl", "ccomp"} and any(
+                g.dep_ == "mark" and g.lower_ == "that" for g in c.children
+            ):
                 content_ids |= _subtree_ids(c)
             elif c.dep_ == "prep" and c.lower_ in {"about", "that"}:
                 content_ids |= _subtree_ids(c) - {c.i}
         if not content_ids and head.dep_ in {"nsubj"} and head.head.lemma_ == "be":
             for c in head.head.children:
-                if c.dep_ in {"ccomp", "attr"} and c.i > head.i and any(
-                    g.dep_ == "mark" for g in c.children
-                ):
+                if c.dep_ in {"ccomp", "attr"} and c.i > head.i and any(g.dep_ == "mark" for g in c.children):
                     content_ids |= _subtree_ids(c)
         if not content_ids:
             return None
@@ -619,6 +829,21 @@ class Engine:
                     if f.parent is None or len(self.found) == 0:
                         f.parent = g.id
                     break
+
+
+HEADLINE_IRREGULAR = {"says": "say", "said": "say", "tells": "tell", "told": "tell"}
+
+
+def _headline_lemma(word: str) -> str | None:
+    """The cue lemma of a headline verb form ('warns' -> 'warn'), or None."""
+    if word in HEADLINE_IRREGULAR:
+        return HEADLINE_IRREGULAR[word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("es", "e")):
+        if word.endswith(suffix):
+            lemma = word[: -len(suffix)] + repl
+            if lemma in SAY_LIKE or lemma in TELL_LEMMAS:
+                return lemma
+    return None
 
 
 def _name_range(token: Token) -> tuple[int, int]:
@@ -645,7 +870,12 @@ def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
             taken[s.start_char : s.end_char] = b"\x01" * (s.end_char - s.start_char)
     out = []
     for sent in doc.sents:
-        span = _span(doc, sent.start, sent.end)
+        start, end = sent.start, sent.end
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        span = doc[start:end]
         if not len(span) or not any(t.is_alpha for t in span):
             continue
         if not any(taken[span.start_char : span.end_char]):

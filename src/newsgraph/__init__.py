@@ -1,0 +1,28 @@
+"""newsgraph: who said what, to whom, according to whom — in news articles.
+
+    >>> import newsgraph
+    >>> result = newsgraph.analyze("Officials said the bridge will reopen on Monday.")
+    >>> [a.cue.text for a in result.attributions]
+    ['said']
+
+``analyze`` returns an ``Analysis`` (see ``newsgraph.models``); the spaCy
+components ``newsgraph_actors`` and ``newsgraph_attributions`` plug into any
+English pipeline with a parser and NER.
+"""
+
+from __future__ import annotations
+
+from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+
+__version__ = "0.1.0"
+__all__ = ["Analysis", "Article", "Attribution", "Entity", "LinkedSpan", "Span", "__version__", "analyze"]
+
+def analyze(text: str, published: str | None = None) -> Analysis:
+    """Analyse one article given as plain text; the first line may be its headline.
+
+    Why a wrapper: importing spaCy and loading the model takes seconds, so the
+    pipeline is loaded on first use rather than on ``import newsgraph``.
+    """
+    from newsgraph.pipeline import analyze as _analyze
+
+    return _analyze(text, published=published)

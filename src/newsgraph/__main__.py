@@ -1,0 +1,6 @@
+"""``python -m newsgraph``: the same command as ``newsgraph``."""
+
+from newsgraph.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,998 @@
+"""``newsgraph_actors``: who the article is about, with their titles and every mention.
+
+Why heuristics rather than a coreference model: none can be downloaded, and a
+neural coreference pass would cost more than the whole English model. News
+prose is regular enough that a few rules on en_core_web_sm's entities, tags and
+dependency parse get most of the way, in one roughly linear pass:
+
+* people cluster by name: a full name ("Lloyd Austin") absorbs its surname
+  ("Austin") and first name ("Yoav"), wherever in the article the full name
+  appears; two people who share a surname stay apart, and a bare surname goes
+  to the one mentioned most recently;
+* a mention whose text is a known person's name joins that person whatever
+  NER label the model gave it (surnames that are also cities, people tagged
+  ORG), and untagged proper nouns equal to a known name are added;
+* organisations, places and nationalities cluster by normalised text;
+* titles come from the parse: prenominal ("Secretary of Defense Lloyd Austin"),
+  appositive ("Jane Roe, the mayor of Springfield") and copular ("Sam Reyes is
+  the politics editor of Example News");
+* "the Secretary", "the Israeli defense minister" go to the person with that
+  title; he/she go to the most salient preceding person; "you"/"your" in a
+  quotation go to a first name used as a vocative at its start ("Yoav, your").
+
+``resolve(doc, span)`` answers, for any span, which actor it refers to, using
+a per-token index so that the attribution engine can call it freely.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, LOWER, ORTH, POS, SENT_START, TAG
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+# --- lexicons --------------------------------------------------------------------------------
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+TITLE_WORDS = _words(
+    """
+    secretary undersecretary minister premier chancellor president vice-president president-elect
+    senator sen. governor gov. mayor representative rep. congressman congresswoman congressperson
+    lawmaker legislator delegate speaker whip spokesman spokeswoman spokesperson director
+    chairman chairwoman chairperson chair editor reporter correspondent journalist columnist
+    commentator anchor host pollster strategist operative consultant lobbyist ambassador envoy
+    diplomat general gen. admiral adm. colonel col. captain capt. lieutenant lt. sergeant sgt.
+    commander chief leader candidate nominee adviser advisor aide staffer official officer
+    professor prof. analyst economist historian scientist researcher expert fellow ceo cfo coo
+    cto founder co-founder executive manager commissioner attorney lawyer counsel prosecutor
+    judge justice sheriff inspector investigator detective agent administrator treasurer
+    deputy head dean king queen prince princess pope bishop rabbi imam pastor cardinal
+    activist organizer campaigner negotiator mediator superintendent publisher producer
+    president chairman emir sheikh monarch czar ruler dictator warlord commander-in-chief
+    """
+)
+HONORIFICS_MALE = frozenset({"mr", "mr.", "sir", "lord"})
+HONORIFICS_FEMALE = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "dame", "madam", "lady"})
+HONORIFICS = HONORIFICS_MALE | HONORIFICS_FEMALE | {"dr", "dr.", "mx", "mx."}
+NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+FEMALE_TITLES = frozenset(
+    {"spokeswoman", "congresswoman", "chairwoman", "queen", "princess", "businesswoman", "madam"}
+)
+MALE_TITLES = frozenset({"spokesman", "congressman", "chairman", "king", "prince", "businessman"})
+# A small first-name gender list: enough to keep "he" off Hillary and "she" off Bill.
+FEMALE_NAMES = _words(
+    """
+    mary patricia jennifer linda elizabeth barbara susan jessica sarah karen nancy lisa betty
+    margaret sandra ashley kimberly emily donna michelle carol amanda melissa deborah stephanie
+    rebecca laura sharon cynthia kathleen amy angela anna brenda pamela nicole emma helen samantha
+    katherine christine debra rachel catherine carolyn janet ruth maria heather diane virginia
+    julie joyce victoria olivia christina lauren joan evelyn judith megan cheryl andrea
+    hannah martha jacqueline frances gloria ann teresa kathryn sara janice alice madison
+    doris abigail julia judy grace denise amber marilyn beverly danielle theresa sophia marie
+    diana brittany natalie isabella charlotte rose kayla hillary nikki kamala nancy
+    elizabeth theresa angela ursula marine giorgia jacinda kellyanne sarah huma condoleezza
+    madeleine tulsi elise liz ilhan alexandria ayanna rashida kirsten dianne tammy amy maxine
+    """
+)
+MALE_NAMES = _words(
+    """
+    james robert john michael david william richard joseph thomas charles christopher daniel
+    matthew anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy
+    ronald edward jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin
+    scott brandon benjamin samuel gregory alexander frank patrick raymond jack dennis jerry
+    tyler aaron jose adam nathan henry douglas zachary peter kyle ethan walter noah jeremy
+    christian keith roger gerald harold sean austin carl arthur lawrence dylan jesse
+    bryan billy joe bruce gabriel logan albert willie alan juan wayne elijah randy roy
+    vincent ralph eugene russell bobby mason philip louis barack bill mike mitch ted marco
+    bernie chuck rand newt mitt jeb vladimir xi emmanuel boris rishi justin narendra
+    recep volodymyr lloyd antony yoav benny bibi moshe ehud hassan ali mohammed muhammad
+    ahmed omar abdul ibrahim yusuf hamid jim tim tom bob dan ben ron rick
+    """
+)
+PRONOUNS_MALE = frozenset({"he", "him", "his", "himself"})
+PRONOUNS_FEMALE = frozenset({"she", "her", "hers", "herself"})
+PRONOUNS_YOU = frozenset({"you", "your", "yours", "yourself", "yourselves"})
+PRONOUNS_THEY = frozenset({"they", "them", "their", "theirs", "themselves"})
+DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those"})
+POSSESSIVE_MARKS = frozenset({"'s", "’s", "'", "’", "s"})
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+OBJECT_DEPS = frozenset({"dobj", "dative", "pobj", "iobj"})
+# Titles: modifiers of a title head that may go unmentioned ("the Israeli defense minister"
+# still matches "Defense Minister"); other modifiers must match.
+OPTIONAL_MODIFIER_DEPS = frozenset({"amod", "det", "poss", "punct", "advmod", "nummod"})
+NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+IGNORED_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+ALIASES = {
+    "us": "united states",
+    "usa": "united states",
+    "america": "united states",
+    "united states of america": "united states",
+    "uk": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+    "un": "united nations",
+    "eu": "european union",
+}
+OPEN_QUOTES = frozenset('“«"')
+CLOSE_QUOTES = frozenset('”»"')
+QUOTE_MARKS = OPEN_QUOTES | CLOSE_QUOTES
+
+
+# --- the contract ----------------------------------------------------------------------------
+
+
+@dataclass
+class Actor:
+    """One participant of the article: a person, organisation, place, nationality or group."""
+
+    id: str
+    name: str
+    type: str
+    titles: list[str] = field(default_factory=list)
+    mentions: list[Span] = field(default_factory=list)
+
+
+class ActorList(list):
+    """``doc._.actors``: a plain list of ``Actor`` that also carries the lookup index."""
+
+    index: _Index | None = None
+
+
+class Actors:
+    """The pipeline component: sets ``doc._.actors``."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.actors = _Builder(doc).build()
+        return doc
+
+
+@Language.factory("newsgraph_actors", default_config={})
+def make_actors(nlp: Language, name: str) -> Actors:
+    return Actors()
+
+
+if not Doc.has_extension("actors"):
+    Doc.set_extension("actors", default=None)
+
+
+def resolve(doc: Doc, span: Span) -> Actor | None:
+    """The actor ``span`` refers to, or None.
+
+    Handles names, surnames and first names, title-only phrases ("the
+    Secretary"), pronouns, vocative addressees ("you" after "Yoav, ..."),
+    organisations, and spans wider than a mention ("Defense Secretary Lloyd
+    Austin", "the minister, Yoav Gallant"). A mention found here that the
+    component had not recorded (a "they", a title phrase) is added to the
+    actor, so that the output shows it.
+    """
+    if len(span) == 0 or span.end > len(doc):
+        return None
+    return _index_for(doc).resolve(span)
+
+
+def add_actor(doc: Doc, span: Span, type: str = "GROUP") -> Actor:
+    """Register ``span`` as a new actor, or as a mention of an actor of the same type and head.
+
+    Why: the attribution engine meets sources no name or title reaches
+    ("Officials", "Democratic aides"); they still deserve an entity, and the
+    second "officials" should be the same one. Existing ids never change and the
+    list stays sorted by first mention.
+    """
+    return _index_for(doc).add_actor(span, type)
+
+
+# --- per-doc token arrays ---------------------------------------------------------------------
+
+
+class _Tokens:
+    """Token attributes pulled into Python lists once: the rules read them many times.
+
+    Why ``to_array``: creating a ``Token`` object per attribute read costs more
+    than all the rules together; one array call and a string table do not.
+    """
+
+    def __init__(self, doc: Doc) -> None:
+        n = len(doc)
+        self.ents: list[tuple[int, int, str]] = []
+        if n == 0:
+            self.text = self.lower = self.pos = self.tag = self.dep = []
+            self.head = self.idx = self.sent = self.sent_starts = self.quote = []
+            self.headline: set[int] = set()
+            return
+        columns = doc.to_array([ORTH, LOWER, POS, TAG, DEP, ENT_TYPE, ENT_IOB, HEAD, IDX, SENT_START])
+        hashes = columns[:, :6].tolist()
+        ints = columns[:, 6:].astype("int64").tolist()
+        strings = doc.vocab.strings
+        table = {h: strings[h] for h in {h for row in hashes for h in row}}
+        self.text: list[str] = []
+        self.lower: list[str] = []
+        self.pos: list[str] = []
+        self.tag: list[str] = []
+        self.dep: list[str] = []
+        self.head: list[int] = []
+        self.idx: list[int] = []
+        self.sent: list[int] = []
+        self.sent_starts: list[int] = []
+        ent_start = -1
+        ent_label = ""
+        for i, ((orth, low, pos, tag, dep, ent_type), (iob, head, idx, sent_start)) in enumerate(
+            zip(hashes, ints, strict=True)
+        ):
+            self.text.append(table[orth])
+            self.lower.append(table[low])
+            self.pos.append(table[pos])
+            self.tag.append(table[tag])
+            self.dep.append(table[dep])
+            self.head.append(i + head)
+            self.idx.append(idx)
+            if i == 0 or sent_start == 1:
+                self.sent_starts.append(i)
+            self.sent.append(len(self.sent_starts) - 1)
+            if ent_start >= 0 and iob != 1:  # 1 = inside an entity
+                self.ents.append((ent_start, i, ent_label))
+                ent_start = -1
+            if iob == 3:  # 3 = beginning of an entity
+                ent_start, ent_label = i, table[ent_type]
+        if ent_start >= 0:
+            self.ents.append((ent_start, n, ent_label))
+        self.quote = self._quotes()
+        self.headline = self._headline_sentences()
+
+    def _quotes(self) -> list[int]:
+        """Quotation id of each token (-1 outside quotes); a quote never crosses a line break.
+
+        Token-level on purpose: the tokenizer splits quotation marks off words,
+        and building ``doc.text`` would cost more than this whole component.
+        """
+        quote = [-1] * len(self.text)
+        current = -1
+        count = 0
+        for i, text in enumerate(self.text):
+            first = text[:1]
+            if first in QUOTE_MARKS:
+                if current >= 0 and first in CLOSE_QUOTES:
+                    current = -1
+                elif first in OPEN_QUOTES:
+                    current = count
+                    count += 1
+                continue
+            if current >= 0 and self.pos[i] == "SPACE" and "\n" in text:
+                current = -1
+            quote[i] = current
+        return quote
+
+    def _headline_sentences(self) -> set[int]:
+        """Sentences in title case, where NER boundaries ("Austin Tells") cannot be trusted."""
+        counts: dict[int, list[int]] = {}
+        for i, text in enumerate(self.text):
+            if text[:1].isalpha():
+                c = counts.setdefault(self.sent[i], [0, 0])
+                c[0] += 1
+                c[1] += text[0].isupper()
+        return {s for s, (n, up) in counts.items() if n >= 3 and up >= 0.8 * n}
+
+    def cap(self, i: int) -> bool:
+        return self.text[i][:1].isupper()
+
+    def is_title_word(self, i: int) -> bool:
+        return self.lower[i] in TITLE_WORDS
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
+        """Drop a possessive ending, outer punctuation and a leading determiner."""
+        while end > start and (self.tag[end - 1] == "POS" or self.lower[end - 1] in ("'s", "’s")):
+            end -= 1
+        while end > start and self.pos[end - 1] in ("PUNCT", "SPACE") and self.text[end - 1] != ".":
+            end -= 1
+        while start < end and (self.pos[start] in ("PUNCT", "SPACE") or self.lower[start] in DETERMINERS):
+            start += 1
+        return start, end
+
+    def name_core(self, start: int, end: int, strict: bool) -> tuple[int, int, str | None]:
+        """The name inside an entity: drop titles, honorifics and lowercase words before it.
+
+        Returns (start, end, gender implied by an honorific). ``strict`` (for
+        entities the model did not call PERSON) also requires the words to hang
+        together as compounds, so ORG "Defense Lloyd Austin" yields "Lloyd Austin".
+        """
+        last = end - 1
+        while last > start and self.lower[last] in NAME_SUFFIXES:
+            last -= 1
+        if not self.cap(last) or self.is_title_word(last) or self.lower[last] in HONORIFICS:
+            return end, end, None
+        j = last
+        while j > start:
+            k = j - 1
+            if not self.cap(k) or self.is_title_word(k) or self.lower[k] in HONORIFICS:
+                break
+            if self.pos[k] not in ("PROPN", "NOUN", "ADJ", "X") and not self.text[k].endswith("."):
+                break
+            if strict and self.dep[k] not in ("compound", "flat"):
+                break
+            j = k
+        gender = None
+        if j > 0:
+            before = self.lower[j - 1]
+            gender = "m" if before in HONORIFICS_MALE else "f" if before in HONORIFICS_FEMALE else None
+        return j, end, gender
+
+
+@dataclass
+class _Name:
+    """A person's name as clustered: first and last word (lowercase) and suffix."""
+
+    first: str
+    last: str
+    suffix: str = ""
+    full: list[tuple[int, int]] = field(default_factory=list)  # multi-word mentions
+    gender: str | None = None
+    actor: Actor | None = None
+
+
+# --- building the actors ----------------------------------------------------------------------
+
+
+class _Builder:
+    """One pass over a doc's entities and tokens that fills an ``_Index``."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.t = _Tokens(doc)
+        self.index = _Index(doc, self.t)
+        self.surnames: dict[str, list[_Name]] = {}
+        self.first_names: dict[str, list[_Name]] = {}
+        self.by_key: dict[tuple[str, str, str], _Name] = {}
+
+    def build(self) -> ActorList:
+        if len(self.doc):
+            self._names()
+            self._titles()
+            self._title_mentions()
+            self._vocatives()
+            self._pronouns()
+        self.index.finish()
+        return self.index.actors
+
+    # -- names -------------------------------------------------------------------------------
+
+    def _names(self) -> None:
+        t = self.t
+        persons: list[tuple[int, int, bool, str | None]] = []  # start, end, in a headline, gender
+        others: list[tuple[int, int, str]] = []
+        covered: set[int] = set()
+        for ent_start, ent_end, label in t.ents:
+            covered.update(range(ent_start, ent_end))
+            if label in IGNORED_LABELS:
+                continue
+            start, end = t.trim(ent_start, ent_end)
+            if start >= end:
+                continue
+            if label == "PERSON":
+                cs, ce, gender = t.name_core(start, end, strict=False)
+                if cs < ce:
+                    persons.append((cs, ce, t.sent[cs] in t.headline and ce - cs > 1, gender))
+            else:
+                others.append((start, end, label))
+
+        # 1. full names from PERSON entities; singles wait until every full name is known
+        singles: list[tuple[int, int, str | None]] = []
+        weak: list[tuple[int, int, str | None]] = []
+        single_words: set[str] = set()
+        for cs, ce, in_headline, gender in persons:
+            if in_headline:
+                weak.append((cs, ce, gender))
+            elif not self._add_full(cs, ce, gender):
+                singles.append((cs, ce, gender))
+                single_words.add(t.lower[cs])
+
+        # 2. other labels: a name the model mislabelled joins the person of that name
+        orgs: list[tuple[int, int, str]] = []
+        for start, end, label in others:
+            cs, ce, _ = t.name_core(start, end, strict=True)
+            key = self._key(cs, ce) if ce - cs > 1 else None
+            if key is not None and (key in self.by_key or key[1] in single_words or key[1] in self.surnames):
+                self._add_full(cs, ce, None)
+            elif end - start == 1 and self._known(t.lower[start]):
+                singles.append((start, end, None))
+            elif label in NAMED_LABELS:
+                orgs.append((start, end, label))
+
+        # 3. headline entities ("Austin Tells"): the longest prefix that is a known name
+        for cs, ce, gender in weak:
+            for stop in range(ce, cs, -1):
+                key = self._key(cs, stop)
+                if key is not None and key in self.by_key:
+                    self._add_full(cs, stop, gender)
+                    break
+                if stop - cs == 1 and self._known(t.lower[cs]):
+                    singles.append((cs, stop, gender))
+                    break
+            else:
+                if not self._add_full(cs, ce, gender):
+                    singles.append((cs, ce, gender))
+
+        # 4. proper nouns outside any entity that equal a known surname or first name
+        for i in range(len(t.text)):
+            if t.pos[i] != "PROPN" or i in covered or not t.cap(i):
+                continue
+            low = t.lower[i]
+            if low in self.surnames or (
+                low in self.first_names
+                and not (i + 1 < len(t.text) and t.pos[i + 1] == "PROPN" and t.cap(i + 1))
+            ):
+                singles.append((i, i + 1, None))
+
+        self._person_actors(singles)
+        self._named_actors(orgs)
+
+    def _key(self, start: int, end: int) -> tuple[str, str, str] | None:
+        """(first, last, suffix) of a name of two words or more; None for one word."""
+        low = self.t.lower
+        last = end - 1
+        suffix = ""
+        if last > start and low[last] in NAME_SUFFIXES:
+            suffix = low[last].rstrip(".")
+            last -= 1
+        if last <= start:
+            return None
+        return low[start], low[last], suffix
+
+    def _known(self, low: str) -> bool:
+        return low in self.surnames or low in self.first_names
+
+    def _add_full(self, start: int, end: int, gender: str | None) -> bool:
+        """Record a full-name mention; False if the name is a single word."""
+        key = self._key(start, end)
+        if key is None:
+            return False
+        name = self.by_key.get(key)
+        if name is None:
+            name = self.by_key[key] = _Name(first=key[0], last=key[1], suffix=key[2])
+            self.surnames.setdefault(key[1], []).append(name)
+            self.first_names.setdefault(key[0], []).append(name)
+        name.full.append((start, end))
+        name.gender = name.gender or gender
+        return True
+
+    def _person_actors(self, singles: list[tuple[int, int, str | None]]) -> None:
+        """Create person actors in text order; a one-word name goes to the most recent match."""
+        index = self.index
+        names = list(self.by_key.values())
+        first_full = {id(n): min(s for s, _ in n.full) for n in names}
+        events: list[tuple[int, int, _Name | None, str | None]] = [
+            (s, e, n, None) for n in names for s, e in n.full
+        ]
+        events.extend((s, e, None, g) for s, e, g in singles)
+        events.sort(key=lambda ev: (ev[0], -ev[1]))
+        last_seen: dict[int, int] = {}
+        lone: dict[str, _Name] = {}
+        taken = -1
+        for start, end, name, gender in events:
+            if start <= taken:
+                continue
+            taken = end - 1
+            if name is None:
+                low = self.t.lower[start]
+                cands = self.surnames.get(low) or self.first_names.get(low)
+                if cands:
+                    seen = [n for n in cands if id(n) in last_seen]
+                    if seen:
+                        name = max(seen, key=lambda n: last_seen[id(n)])
+                    else:
+                        name = min(cands, key=lambda n: first_full[id(n)])
+                else:
+                    name = lone.get(low)
+                    if name is None:
+                        name = lone[low] = _Name(first="", last=low)
+                name.gender = name.gender or gender
+            last_seen[id(name)] = start
+            if name.actor is None:
+                name.actor = index.new_actor("PERSON", name)
+            index.add_mention(name.actor, self.doc[start:end])
+
+    def _named_actors(self, orgs: list[tuple[int, int, str]]) -> None:
+        """Organisations, places and nationalities, clustered by normalised text."""
+        index = self.index
+        for start, end, label in orgs:
+            if index.owner[start] is not None:
+                continue
+            key = _org_key(self.doc[start:end].text)
+            if not key:
+                continue
+            actor = index.orgs.get(key)
+            if actor is None:
+                actor = index.orgs[key] = index.new_actor(label)
+            index.add_mention(actor, self.doc[start:end])
+
+    # -- titles ------------------------------------------------------------------------------
+
+    def _titles(self) -> None:
+        """Collect the prenominal, appositive and copular titles of every person."""
+        index = self.index
+        for actor in index.all:
+            if actor.type != "PERSON":
+                continue
+            found: list[tuple[int, str]] = []
+            for m in actor.mentions:
+                root = m.root.i
+                for pos, start, end in self._titles_of(m.start, root):
+                    text = self._clean_title(start, end)
+                    if text:
+                        found.append((pos, text))
+                        index.title_tokens.update(range(start, end))
+            seen: set[str] = set()
+            for _, text in sorted(found):
+                if text.lower() not in seen:
+                    seen.add(text.lower())
+                    actor.titles.append(text)
+            index.set_titles(actor)
+
+    def _titles_of(self, start: int, h: int) -> Iterable[tuple[int, int, int]]:
+        """(position, start, end) of title phrases attached to the name ``start``..``h``."""
+        t = self.t
+        doc = self.doc
+        # prenominal: the part of the head's left subtree before the name
+        left = doc[h].left_edge.i
+        s = start
+        while s > left:
+            k = s - 1
+            if t.pos[k] in ("PUNCT", "SPACE", "VERB", "AUX", "PRON", "PART", "CCONJ", "SCONJ", "DET"):
+                break
+            if t.pos[k] == "ADP" and t.lower[k] != "of":
+                break
+            if t.dep[k] == "poss" or t.lower[k] in HONORIFICS:
+                break
+            owner = self.index.owner[k]
+            if owner is not None and owner.type == "PERSON" and t.dep[k] != "compound":
+                break
+            s = k
+        while s < start and t.lower[s] == "of":
+            s += 1
+        if s < start and any(t.is_title_word(k) for k in range(s, start)):
+            yield s, s, start
+        # appositive after the name, or the name in apposition to a title before it
+        for c in doc[h].rights:
+            if c.dep_ == "appos" and t.is_title_word(c.i):
+                yield self._np_title(c.i)
+        if t.dep[h] == "appos" and t.head[h] < start and t.is_title_word(t.head[h]):
+            yield self._np_title(t.head[h])
+        # copular: "X is the news editor of Y", "X, who is the mayor"
+        verbs = []
+        if t.dep[h] in SUBJECT_DEPS:
+            verbs.append(doc[t.head[h]])
+        verbs.extend(c for c in doc[h].rights if c.dep_ == "relcl")
+        for verb in verbs:
+            if verb.lemma_ == "be":
+                for c in verb.rights:
+                    if c.dep_ == "attr" and t.is_title_word(c.i):
+                        yield self._np_title(c.i)
+
+    def _np_title(self, head: int) -> tuple[int, int, int]:
+        """The title phrase headed by ``head``: its modifiers and "of"-phrases, not clauses."""
+        t = self.t
+        tok = self.doc[head]
+        start = tok.left_edge.i
+        for k in range(start, head):
+            if t.text[k] in (",", "(", "—", "–", ":", ";"):
+                start = k + 1
+        end = head + 1
+        for c in tok.rights:
+            if c.i != end:
+                break
+            if (c.dep_ == "prep" and c.lower_ in TITLE_PREPOSITIONS) or c.dep_ in ("compound", "flat"):
+                end = c.right_edge.i + 1
+            else:
+                break
+        for k in range(head + 1, end):
+            if t.text[k] in (",", "(", ")", "—", "–", ";", ":") or t.lower[k] in ("who", "which", "that"):
+                end = k
+                break
+        return head, start, end
+
+    def _clean_title(self, start: int, end: int) -> str:
+        t = self.t
+        while start < end and (t.lower[start] in DETERMINERS or t.pos[start] in ("PUNCT", "SPACE")):
+            start += 1
+        while end > start and t.pos[end - 1] in ("PUNCT", "SPACE") and t.text[end - 1] != ".":
+            end -= 1
+        if start >= end or not any(t.is_title_word(k) for k in range(start, end)):
+            return ""
+        return self.doc[start:end].text
+
+    # -- title-only mentions, vocatives, pronouns --------------------------------------------
+
+    def _title_mentions(self) -> None:
+        """ "the Secretary", "The Israeli defense minister": the person with that title."""
+        t = self.t
+        index = self.index
+        if not any(index.title_words.values()):
+            return
+        for i in range(len(t.text)):
+            if (
+                t.lower[i] not in TITLE_WORDS
+                or t.pos[i] not in ("NOUN", "PROPN")
+                or t.tag[i] in ("NNS", "NNPS")
+                or t.dep[i] in ("compound", "amod", "appos", "attr")
+                or i in index.title_tokens
+                or index.owner[i] is not None
+            ):
+                continue
+            span = index.title_phrase(i, require_the=True)
+            if span is not None:
+                actor = index.match_title(span, i)
+                if actor is not None:
+                    index.add_mention(actor, span)
+
+    def _vocatives(self) -> None:
+        """A name opening a quotation and followed by a comma addresses that person ("Yoav, ...")."""
+        t = self.t
+        index = self.index
+        n = len(t.text)
+        prev = -1
+        for i in range(n):
+            q = t.quote[i]
+            if q < 0 or q == prev or t.pos[i] == "SPACE":
+                continue
+            prev = q
+            j = i + 1 if t.lower[i] in HONORIFICS else i
+            k = j
+            while k < n and t.quote[k] == q and t.pos[k] == "PROPN" and t.cap(k):
+                k += 1
+            if k == j or k >= n or t.text[k] != ",":
+                continue
+            actor = index.owner[j]
+            if actor is None:
+                actor = index.lookup_name(j, k)
+                if actor is not None:
+                    index.add_mention(actor, self.doc[j:k])
+            if actor is not None and actor.type == "PERSON":
+                index.vocative[q] = (k, actor)
+
+    def _pronouns(self) -> None:
+        """he/she (and "you" after a vocative), resolved now so that the output shows them."""
+        t = self.t
+        index = self.index
+        for i, low in enumerate(t.lower):
+            if low in PERSONAL_PRONOUNS and t.pos[i] == "PRON" and index.owner[i] is None:
+                actor = index.resolve_pronoun(i)
+                if actor is not None:
+                    index.add_mention(actor, self.doc[i : i + 1])
+
+
+TITLE_PREPOSITIONS = frozenset({"of", "for", "at", "to", "with", "in", "on"})
+PERSONAL_PRONOUNS = PRONOUNS_MALE | PRONOUNS_FEMALE | PRONOUNS_YOU
+
+
+def _org_key(text: str) -> str:
+    """Normalise an organisation or place name: "the U.S.'s" -> "united states"."""
+    low = text.lower().replace("’", "'")
+    if low.endswith("'s"):
+        low = low[:-2]
+    low = low.rstrip("'").strip()
+    if low.startswith("the "):
+        low = low[4:]
+    low = " ".join(low.replace(".", "").split())
+    return ALIASES.get(low, low)
+
+
+# --- the index --------------------------------------------------------------------------------
+
+
+class _Index:
+    """Who owns each token, plus what resolution needs: names, titles, genders, vocatives."""
+
+    def __init__(self, doc: Doc, tokens: _Tokens) -> None:
+        self.doc = doc
+        self.t = tokens
+        self.actors = ActorList()  # published: sorted by first mention
+        self.actors.index = self
+        self.all: list[Actor] = []  # every actor, in creation order
+        self.building = True
+        self.owner: list[Actor | None] = [None] * len(doc)
+        self.starts: dict[int, list[int]] = {}  # id(actor) -> sorted mention starts
+        self.names: dict[int, _Name] = {}  # id(person actor) -> its name
+        self.gender: dict[int, str] = {}  # id(person actor) -> "m" or "f"
+        self.title_words: dict[int, set[str]] = {}
+        self.title_tokens: set[int] = set()
+        self.orgs: dict[str, Actor] = {}
+        self.vocative: dict[int, tuple[int, Actor]] = {}  # quote id -> (comma after name, actor)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def new_actor(self, type: str, name: _Name | None = None) -> Actor:
+        actor = Actor(id="", name="", type=type)
+        self.all.append(actor)
+        self.starts[id(actor)] = []
+        if name is not None:
+            self.names[id(actor)] = name
+            if name.gender:
+                self.gender[id(actor)] = name.gender
+        return actor
+
+    def set_titles(self, actor: Actor) -> None:
+        words = {w for title in actor.titles for w in title.lower().split()}
+        self.title_words[id(actor)] = words
+        if id(actor) in self.gender or actor.type != "PERSON":
+            return
+        name = self.names.get(id(actor))
+        first = name.first if name is not None else ""
+        if words & FEMALE_TITLES or first in FEMALE_NAMES:
+            self.gender[id(actor)] = "f"
+        elif words & MALE_TITLES or first in MALE_NAMES:
+            self.gender[id(actor)] = "m"
+
+    def add_mention(self, actor: Actor, span: Span) -> None:
+        starts = self.starts.setdefault(id(actor), [])
+        for m in actor.mentions:
+            if m.start == span.start and m.end == span.end:
+                return
+        pos = bisect.bisect(starts, span.start)
+        starts.insert(pos, span.start)
+        actor.mentions.insert(pos, span)
+        for i in range(span.start, span.end):
+            if self.owner[i] is None:
+                self.owner[i] = actor
+        self.owner[span.root.i] = actor
+        if pos == 0 and not self.building:
+            self.actors.sort(key=_first_mention)
+
+    def finish(self) -> None:
+        """Name the actors, sort them by first mention and number them."""
+        actors = sorted((a for a in self.all if a.mentions), key=_first_mention)
+        for n, actor in enumerate(actors, 1):
+            actor.id = f"E{n}"
+            actor.name = self._name(actor)
+        self.all = actors
+        self.actors[:] = actors
+        self.building = False
+
+    def _name(self, actor: Actor) -> str:
+        """The longest proper name among the mentions (fewest surprises for a reader)."""
+        best = ""
+        best_key = (0, 0)
+        for m in actor.mentions:
+            if m.root.pos_ == "PRON" or not m.text[:1].isupper():
+                continue
+            if actor.type == "PERSON" and any(w.lower_ in TITLE_WORDS or w.lower_ == "the" for w in m):
+                continue
+            text = m.text
+            key = (len(m), len(text))
+            if key > best_key:
+                best, best_key = text, key
+        return best or actor.mentions[0].text
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def most_recent(self, actors: Iterable[Actor], before: int) -> Actor | None:
+        """The actor mentioned last before token ``before``, else the first one mentioned after."""
+        best: Actor | None = None
+        best_pos = -1
+        later: Actor | None = None
+        later_pos = len(self.owner) + 1
+        for actor in actors:
+            starts = self.starts.get(id(actor), [])
+            k = bisect.bisect_left(starts, before)
+            if k > 0 and starts[k - 1] > best_pos:
+                best, best_pos = actor, starts[k - 1]
+            elif k == 0 and starts and starts[0] < later_pos:
+                later, later_pos = actor, starts[0]
+        return best or later
+
+    def lookup_name(self, start: int, end: int) -> Actor | None:
+        """A person by the text of a name: full name, then surname, then first name."""
+        words = self.t.lower[start:end]
+        if not words:
+            return None
+        cands: list[Actor] = []
+        for attempt in ("full", "last", "first"):
+            for actor in self.all:
+                name = self.names.get(id(actor))
+                if name is None:
+                    continue
+                if attempt == "full":
+                    hit = len(words) > 1 and (name.first, name.last) == (words[0], words[-1])
+                elif attempt == "last":
+                    hit = len(words) == 1 and name.last == words[0]
+                else:
+                    hit = len(words) == 1 and name.first == words[0]
+                if hit:
+                    cands.append(actor)
+            if cands:
+                return self.most_recent(cands, start)
+        return None
+
+    def title_phrase(self, i: int, require_the: bool) -> Span | None:
+        """The noun phrase headed by title word ``i`` ("the Secretary"), or None."""
+        t = self.t
+        start = self.doc[i].left_edge.i
+        if start > i:
+            return None
+        if t.lower[start] != "the" and (require_the or start != i or not t.cap(i)):
+            return None
+        for k in range(start + 1, i):
+            if t.pos[k] in ("PUNCT", "VERB", "AUX", "PRON", "ADP", "SPACE") or not start <= t.head[k] <= i:
+                return None
+        return self.doc[start : i + 1]
+
+    def match_title(self, span: Span, head: int) -> Actor | None:
+        """The person whose titles contain the phrase's head and its required modifiers."""
+        t = self.t
+        needed = [t.lower[head]]
+        optional = []
+        for k in range(span.start, head):
+            if t.lower[k] in DETERMINERS:
+                continue
+            (optional if t.dep[k] in OPTIONAL_MODIFIER_DEPS else needed).append(t.lower[k])
+        best: list[Actor] = []
+        best_score = -1
+        for actor in self.all:
+            words = self.title_words.get(id(actor))
+            if not words or actor.type != "PERSON" or not all(w in words for w in needed):
+                continue
+            score = sum(w in words for w in optional)
+            if score > best_score:
+                best, best_score = [actor], score
+            elif score == best_score:
+                best.append(actor)
+        return self.most_recent(best, span.start) if best else None
+
+    def _fits(self, actor: Actor | None, want: str, banned: Actor | None) -> bool:
+        return (
+            actor is not None
+            and actor.type == "PERSON"
+            and actor is not banned
+            and self.gender.get(id(actor), want) == want
+        )
+
+    def resolve_pronoun(self, i: int) -> Actor | None:
+        """he/she: a subject in this or the last narrative sentence, else the last fitting person.
+
+        Why subjects first: news prose keeps its protagonist as the subject, and
+        "... 40 times," he said' refers to the person of the sentence before the
+        quote, not to the last name inside it. Outside quotes, names inside
+        quotes are skipped for the same reason.
+        """
+        t = self.t
+        low = t.lower[i]
+        q = t.quote[i]
+        if low in PRONOUNS_YOU:
+            if q >= 0 and q in self.vocative and self.vocative[q][0] < i:
+                return self.vocative[q][1]
+            return None
+        if low in PRONOUNS_THEY:
+            return self._resolve_they(i)
+        if low not in PRONOUNS_MALE and low not in PRONOUNS_FEMALE:
+            return None
+        want = "m" if low in PRONOUNS_MALE else "f"
+        banned: Actor | None = None
+        if t.dep[i] in OBJECT_DEPS and not low.endswith("self"):
+            verb = t.head[t.head[i]] if t.dep[i] == "pobj" else t.head[i]
+            for c in self.doc[verb].children:
+                if c.dep_ in SUBJECT_DEPS:
+                    banned = self.owner[c.i]
+        fallback: Actor | None = None
+        s = t.sent[i]
+        stop = i
+        while s >= 0:
+            narrative = False
+            subject: Actor | None = None
+            for j in range(stop - 1, t.sent_starts[s] - 1, -1):
+                if q < 0 and t.quote[j] >= 0:
+                    continue
+                narrative = narrative or t.pos[j] not in ("PUNCT", "SPACE")
+                actor = self.owner[j]
+                if not self._fits(actor, want, banned):
+                    continue
+                fallback = fallback or actor
+                if subject is None and t.dep[j] in SUBJECT_DEPS:
+                    subject = actor
+            if subject is not None:
+                fallback = subject
+                break
+            stop = t.sent_starts[s]
+            s -= 1
+            if (narrative and t.sent[i] - s > 1) or t.sent[i] - s > 8:
+                break
+        if fallback is None:
+            for j in range(stop - 1, max(-1, stop - 400), -1):
+                if (q >= 0 or t.quote[j] < 0) and self._fits(self.owner[j], want, banned):
+                    fallback = self.owner[j]
+                    break
+        if fallback is not None:
+            self.gender.setdefault(id(fallback), want)
+        return fallback
+
+    def _resolve_they(self, i: int) -> Actor | None:
+        """they/their: the last group or organisation in this or the previous sentence."""
+        t = self.t
+        for j in range(i - 1, -1, -1):
+            if t.sent[j] < t.sent[i] - 1:
+                break
+            actor = self.owner[j]
+            if actor is not None and actor.type in ("GROUP", "ORG") and (t.quote[i] >= 0 or t.quote[j] < 0):
+                return actor
+        return None
+
+    def resolve(self, span: Span) -> Actor | None:
+        t = self.t
+        root = span.root.i
+        if self.owner[root] is not None:
+            return self.owner[root]
+        for c in self.doc[root].children:
+            if c.dep_ == "appos" and span.start <= c.i < span.end and self.owner[c.i] is not None:
+                return self.owner[c.i]
+        low = t.lower[root]
+        if low in PERSONAL_PRONOUNS or low in PRONOUNS_THEY:
+            actor = self.resolve_pronoun(root)
+            if actor is not None:
+                self.add_mention(actor, self.doc[root : root + 1])
+            return actor
+        if low in TITLE_WORDS:
+            phrase = self.title_phrase(root, require_the=False)
+            actor = self.match_title(phrase, root) if phrase is not None else None
+            if actor is not None and phrase is not None:
+                self.add_mention(actor, phrase)
+                return actor
+        start, end = t.trim(span.start, span.end)
+        if start < end and all(t.cap(k) for k in range(start, end)):
+            actor = self.lookup_name(start, end)
+            if actor is None:
+                actor = self.orgs.get(_org_key(self.doc[start:end].text))
+            if actor is not None:
+                self.add_mention(actor, self.doc[start:end])
+                return actor
+        return None
+
+    def add_actor(self, span: Span, type: str) -> Actor:
+        head = span.root.lower_ if len(span) else span.text.lower()
+        for actor in self.actors:
+            if actor.type == type and any(m.root.lower_ == head for m in actor.mentions if len(m)):
+                self.add_mention(actor, span)
+                return actor
+        number = 1 + max((int(a.id[1:]) for a in self.actors if a.id[1:].isdigit()), default=0)
+        start, end = self.t.trim(span.start, span.end)
+        actor = Actor(id=f"E{number}", name=self.doc[start:end].text if start < end else span.text, type=type)
+        self.all.append(actor)
+        self.starts[id(actor)] = []
+        if len(span):
+            self.add_mention(actor, span)
+        else:
+            actor.mentions.append(span)
+        keys = [_first_mention(a) for a in self.actors]
+        self.actors.insert(bisect.bisect(keys, _first_mention(actor)), actor)
+        return actor
+
+
+def _first_mention(actor: Actor) -> tuple[int, int]:
+    return (actor.mentions[0].start, actor.mentions[0].end) if actor.mentions else (1 << 62, 0)
+
+
+def _index_for(doc: Doc) -> _Index:
+    """The index the component built; rebuilt when ``doc._.actors`` was replaced or never set."""
+    actors = doc._.actors
+    index = getattr(actors, "index", None)
+    if isinstance(index, _Index) and index.doc is doc and index.actors is actors:
+        return index
+    index = _Index(doc, _Tokens(doc))
+    index.building = False
+    for actor in actors or []:
+        index.all.append(actor)
+        index.actors.append(actor)
+        index.starts[id(actor)] = [m.start for m in actor.mentions]
+        if actor.type == "PERSON":
+            words = actor.name.lower().split()
+            if words:
+                index.names[id(actor)] = _Name(first=words[0] if len(words) > 1 else "", last=words[-1])
+        index.set_titles(actor)
+        for m in actor.mentions:
+            for i in range(m.start, min(m.end, len(doc))):
+                if index.owner[i] is None:
+                    index.owner[i] = actor
+    doc._.actors = index.actors
+    return index

@@ -1,0 +1,95 @@
+"""The rule engine on invented articles: sources, cues, contents, addressees, stance, nesting."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsgraph import analyze
+from newsgraph.models import Analysis
+
+
+@pytest.fixture(scope="module")
+def analysis(nlp, invented_article: str) -> Analysis:  # type: ignore[no-untyped-def]
+    return analyze(invented_article)
+
+
+def by_cue(analysis: Analysis, cue: str):  # type: ignore[no-untyped-def]
+    found = [a for a in analysis.attributions if a.cue.text == cue]
+    assert found, f"no attribution with cue {cue!r}: {[a.cue.text for a in analysis.attributions]}"
+    return found[0]
+
+
+def test_attributions_offsets_hold(analysis: Analysis) -> None:
+    analysis.check_offsets()
+    assert analysis.attributions
+
+
+def test_attributions_indirect_with_addressee(analysis: Analysis) -> None:
+    told = next(a for a in analysis.attributions if a.cue.text == "told" and a.parent is None)
+    assert told.source is not None and "Ruth Adeyemi" in told.source.text
+    assert told.addressee is not None and "council" in told.addressee.text
+    content = " ".join(c.text for c in told.content)
+    assert content.startswith("that the flood barrier was")
+    assert told.kind == "mixed"
+
+
+def test_attributions_direct_quote_after_source(analysis: Analysis) -> None:
+    said = next(a for a in analysis.attributions if a.source and "Briggs" in a.source.text)
+    assert said.cue.text == "said"
+    assert said.kind == "direct"
+    assert said.content[0].text.startswith('"Ruth, our town')
+    # the vocative names the person addressed
+    assert said.addressee is not None and said.addressee.text.startswith("Ruth")
+
+
+def test_attributions_pronoun_source_resolves_to_actor(analysis: Analysis) -> None:
+    she = next(a for a in analysis.attributions if a.source and a.source.text == "she")
+    entity = next(e for e in analysis.entities if e.id == she.source.entity)
+    assert "Adeyemi" in entity.name
+
+
+def test_attributions_according_to(analysis: Analysis) -> None:
+    acc = by_cue(analysis, "According to")
+    assert acc.source is not None and acc.source.text == "the town's engineers"
+    assert acc.content[0].text == "the old sea wall could fail within five years"
+
+
+def test_attributions_distancing_stance(analysis: Analysis) -> None:
+    claimed = by_cue(analysis, "claimed")
+    assert claimed.stance == "distancing"
+    assert claimed.source is not None and claimed.source.text == "Critics"
+    assert by_cue(analysis, "said").stance == "neutral"
+
+
+def test_attributions_authorial_sentences(analysis: Analysis) -> None:
+    authorial = [s.text for s in analysis.authorial]
+    assert "The harbour flooded twice last winter." in authorial
+    assert "The council will vote next week." in authorial
+    assert not any("claimed" in s or "According" in s for s in authorial)
+
+
+def test_attributions_nested_gets_parent(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "The ministry said: “The minister stressed that the border will stay open, "
+        "noting that trade depends on it.”\n"
+    )
+    result = analyze(text)
+    outer = next(a for a in result.attributions if a.cue.text.startswith("said"))
+    inner = next(a for a in result.attributions if a.cue.text == "stressed")
+    assert inner.parent == outer.id
+    assert outer.parent is None
+    assert inner.stance == "emphatic"
+
+
+def test_attributions_multi_paragraph_quote(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "The governor was blunt.\n\n"
+        "“We will not raise taxes this year,” Governor Ana Lindqvist said. “Not one cent.\n\n"
+        "“And next year we will look again at the budget.”\n\n"
+        "The legislature meets on Friday.\n"
+    )
+    result = analyze(text)
+    said = next(a for a in result.attributions if a.cue.text == "said")
+    joined = " ".join(c.text for c in said.content)
+    assert "Not one cent" in joined and "next year we will look again" in joined
+    assert said.kind == "direct"
