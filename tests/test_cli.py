@@ -251,7 +251,7 @@ def test_cli_crash_on_one_article_is_one_e999_line_and_the_rest_go_on(tmp_path, 
     assert [json.loads(line)["name"] for line in result.stdout.splitlines()] == ["a", "b", "c", "d"]
     lines = stderr_lines(result)
     assert len(lines) == 2
-    assert lines[0].startswith("newsgraph: error: E999 boom: internal error: RuntimeError: stand-in crash")
+    assert lines[0].startswith(f"newsgraph: error: E999 {paths[2]}: internal error: RuntimeError: stand-in crash")
     assert lines[1] == "newsgraph: analysed 4, failed 1, warnings 0"
 
 
@@ -279,7 +279,7 @@ def test_cli_crash_in_a_worker_process_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert [json.loads(line)["name"] for line in result.stdout.splitlines()] == ["0", "2", "3"]
     assert stderr_lines(result) == [
-        "newsgraph: error: E999 1: internal error: ValueError: worker crash "
+        f"newsgraph: error: E999 {paths[1]}: internal error: ValueError: worker crash "
         "(please report this with the input)",
         "newsgraph: analysed 3, failed 1, warnings 0",
     ]

@@ -30,7 +30,8 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, LOWER, ORTH, POS, SENT_START, TAG
+import numpy
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -203,47 +204,28 @@ class _Tokens:
         self.ents: list[tuple[int, int, str]] = []
         if n == 0:
             self.text = self.lower = self.pos = self.tag = self.dep = []
-            self.head = self.idx = self.sent = self.sent_starts = self.quote = []
-            self.headline: set[int] = set()
+            self.head = self.sent = self.sent_starts = self.quote = []
             return
-        columns = doc.to_array([ORTH, LOWER, POS, TAG, DEP, ENT_TYPE, ENT_IOB, HEAD, IDX, SENT_START])
-        hashes = columns[:, :6].tolist()
-        ints = columns[:, 6:].astype("int64").tolist()
+        columns = doc.to_array([ORTH, LOWER, POS, TAG, DEP, ENT_TYPE, ENT_IOB, HEAD, SENT_START])
         strings = doc.vocab.strings
-        table = {h: strings[h] for h in {h for row in hashes for h in row}}
-        self.text: list[str] = []
-        self.lower: list[str] = []
-        self.pos: list[str] = []
-        self.tag: list[str] = []
-        self.dep: list[str] = []
-        self.head: list[int] = []
-        self.idx: list[int] = []
-        self.sent: list[int] = []
-        self.sent_starts: list[int] = []
-        ent_start = -1
-        ent_label = ""
-        for i, ((orth, low, pos, tag, dep, ent_type), (iob, head, idx, sent_start)) in enumerate(
-            zip(hashes, ints, strict=True)
-        ):
-            self.text.append(table[orth])
-            self.lower.append(table[low])
-            self.pos.append(table[pos])
-            self.tag.append(table[tag])
-            self.dep.append(table[dep])
-            self.head.append(i + head)
-            self.idx.append(idx)
-            if i == 0 or sent_start == 1:
-                self.sent_starts.append(i)
-            self.sent.append(len(self.sent_starts) - 1)
-            if ent_start >= 0 and iob != 1:  # 1 = inside an entity
-                self.ents.append((ent_start, i, ent_label))
-                ent_start = -1
-            if iob == 3:  # 3 = beginning of an entity
-                ent_start, ent_label = i, table[ent_type]
-        if ent_start >= 0:
-            self.ents.append((ent_start, n, ent_label))
+        hashes = [columns[:, k].tolist() for k in range(6)]
+        table = {h: strings[h] for h in set().union(*hashes)}
+        self.text, self.lower, self.pos, self.tag, self.dep, ent_type = (
+            [table[h] for h in column] for column in hashes
+        )
+        signed = columns[:, 6:].astype("int64")
+        self.head: list[int] = (signed[:, 1] + numpy.arange(n)).tolist()
+        starts = signed[:, 2] == 1
+        starts[0] = True
+        self.sent_starts: list[int] = numpy.flatnonzero(starts).tolist()
+        self.sent: list[int] = (numpy.cumsum(starts) - 1).tolist()
+        iob = signed[:, 0].tolist()
+        for i in numpy.flatnonzero(signed[:, 0] == 3).tolist():  # 3: an entity begins
+            end = i + 1
+            while end < n and iob[end] == 1:  # 1: inside the entity
+                end += 1
+            self.ents.append((i, end, ent_type[i]))
         self.quote = self._quotes()
-        self.headline = self._headline_sentences()
 
     def _quotes(self) -> list[int]:
         """Quotation id of each token (-1 outside quotes); a quote never crosses a line break.
@@ -268,15 +250,13 @@ class _Tokens:
             quote[i] = current
         return quote
 
-    def _headline_sentences(self) -> set[int]:
-        """Sentences in title case, where NER boundaries ("Austin Tells") cannot be trusted."""
-        counts: dict[int, list[int]] = {}
-        for i, text in enumerate(self.text):
-            if text[:1].isalpha():
-                c = counts.setdefault(self.sent[i], [0, 0])
-                c[0] += 1
-                c[1] += text[0].isupper()
-        return {s for s, (n, up) in counts.items() if n >= 3 and up >= 0.8 * n}
+    def in_headline(self, i: int) -> bool:
+        """Is token ``i`` in a title-case sentence, where NER boundaries ("Austin Tells") fail?"""
+        s = self.sent[i]
+        start = self.sent_starts[s]
+        end = self.sent_starts[s + 1] if s + 1 < len(self.sent_starts) else len(self.text)
+        words = [w for w in self.text[start:end] if w[:1].isalpha()]
+        return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
     def cap(self, i: int) -> bool:
         return self.text[i][:1].isupper()
@@ -376,7 +356,7 @@ class _Builder:
             if label == "PERSON":
                 cs, ce, gender = t.name_core(start, end, strict=False)
                 if cs < ce:
-                    persons.append((cs, ce, t.sent[cs] in t.headline and ce - cs > 1, gender))
+                    persons.append((cs, ce, ce - cs > 1 and t.in_headline(cs), gender))
             else:
                 others.append((start, end, label))
 

@@ -207,9 +207,12 @@ def attributions_to_ann(text: str, attributions: Iterable[Mapping[str, Sequence[
     return "".join(line + "\n" for line in lines)
 
 
-def to_ann(analysis: Analysis) -> str:
+def to_ann(analysis: Analysis, *, nested: bool = False) -> str:
     """Write an analysis' attributions as PolNeAR-form BRAT standoff (the ``.ann`` file content).
 
-    The matching ``.txt`` file is ``analysis.article.text``, unchanged.
+    The matching ``.txt`` file is ``analysis.article.text``, unchanged. PolNeAR
+    annotates only the outermost attribution where one is nested in another's
+    content, so nested ones (``parent`` set) are left out unless ``nested``.
     """
-    return attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in analysis.attributions))
+    chosen = (a for a in analysis.attributions if nested or a.parent is None)
+    return attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))

@@ -62,6 +62,15 @@ def _internal(path: str, exc: BaseException) -> NewsgraphError:
     return NewsgraphError(Errors.E999, path=path, reason=_one_line(f"{type(exc).__name__}: {exc}"))
 
 
+def _label(read: ReadArticle) -> str:
+    """How messages name an article: its file, plus the record name for one of several in a file."""
+    if read.path is None:
+        return read.name
+    if Path(read.path).stem == read.name:
+        return read.path
+    return f"{read.path}: {read.name}"
+
+
 def _error_line(error: NewsgraphError | str) -> None:
     typer.echo(f"{PROG}: error: {_one_line(str(error))}", err=True)
 
@@ -161,9 +170,8 @@ def _analysed(
         try:
             for analysis in analyze_articles(feed(source), n_process=n_process, batch_size=BATCH_SIZE):
                 yield from leading_errors()
-                read = pending.popleft()
-                assert isinstance(read, ReadArticle)
-                yield read, analysis
+                read = pending.popleft()  # leading_errors() left a ReadArticle in front
+                yield read, analysis  # type: ignore[misc]
         except Exception:
             stuck = list(pending)
             pending.clear()
@@ -179,7 +187,7 @@ def _analysed(
                 try:
                     yield item, next(iter(analyze_articles([item], n_process=1)))
                 except Exception as single:
-                    yield item, _internal(item.name, single)
+                    yield item, _internal(_label(item), single)
             source = _chain(stuck, source)
             continue
         yield from leading_errors()
@@ -388,10 +396,10 @@ def _run_analyze(
         except BrokenPipeError:
             raise
         except OSError as exc:
-            tally.error(NewsgraphError(Errors.E018, path=read.name, reason=_one_line(str(exc))))
+            tally.error(NewsgraphError(Errors.E018, path=_label(read), reason=_one_line(str(exc))))
             continue
         except Exception as exc:
-            tally.error(_internal(read.name, exc))
+            tally.error(_internal(_label(read), exc))
             continue
         tally.analysed += 1
         for warning in analysis.warnings:

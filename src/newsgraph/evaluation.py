@@ -284,8 +284,12 @@ def gold_split(split_dir: str | Path) -> tuple[list[str], dict[str, str], dict[s
 
 
 def predictions_from_analysis(analysis: Analysis) -> list[Attr]:
-    """An analysis' attributions as char spans per role, the scorer's prediction form."""
-    return [attribution_spans(a) for a in analysis.attributions]
+    """An analysis' outermost attributions as char spans per role, the scorer's prediction form.
+
+    Nested attributions (``parent`` set) are left out: PolNeAR annotates only
+    the outermost one ("the Pentagon said: 'the Secretary stressed ...'").
+    """
+    return [attribution_spans(a) for a in analysis.attributions if a.parent is None]
 
 
 def write_predictions(path: str | Path, predictions: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:

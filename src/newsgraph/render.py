@@ -88,6 +88,11 @@ def _attribution_lines(attribution: Attribution, entities: dict[str, Entity]) ->
     return line
 
 
+def _indented(attribution: Attribution, entities: dict[str, Entity]) -> RenderableType:
+    # Padding keeps wrapped lines under the bullet rather than at the left margin.
+    return Padding(_attribution_lines(attribution, entities), (0, 0, 0, 2), expand=False)
+
+
 def _group_by_actor(
     analysis: Analysis,
 ) -> tuple[list[tuple[Entity | None, str, list[Attribution]]], list[Attribution]]:
@@ -146,10 +151,10 @@ def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
         if i:
             parts.append(Text(""))
         parts.append(_actor_label(entity, source_text))
-        parts.extend(Padding(_attribution_lines(a, entities), (0, 0, 0, 2), expand=False) for a in attributions)
+        parts.extend(_indented(a, entities) for a in attributions)
     if unattributed:
         parts.append(Rule("Unattributed (no source found)", align="left", style="dim"))
-        parts.extend(Padding(_attribution_lines(a, entities), (0, 0, 0, 2), expand=False) for a in unattributed)
+        parts.extend(_indented(a, entities) for a in unattributed)
     if not analysis.attributions:
         parts.append(Text("No attributions found.", style="dim"))
     parts.append(Rule(style="dim"))
