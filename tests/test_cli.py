@@ -309,6 +309,41 @@ def test_cli_out_names_are_unique_and_safe(tmp_path, stand_in):
     assert texts == {"First", "Second", "Third", "Fourth"}
 
 
+def test_cli_unwritable_output_is_one_e018_line_per_article(tmp_path, stand_in):
+    blocked = write(tmp_path / "in" / "blocked.txt", "Blocked\n\nBody.\n")
+    fine = write(tmp_path / "in" / "fine.txt", "Fine\n\nBody.\n")
+    out = tmp_path / "out"
+    (out / "blocked.json").mkdir(parents=True)  # a directory where the file should go
+    result = invoke(["analyze", str(blocked), str(fine), "--out", str(out)])
+    assert result.exit_code == 1
+    lines = stderr_lines(result)
+    assert len(lines) == 2 and lines[0].startswith(f"newsgraph: error: E018 {blocked}: cannot write the output: ")
+    assert lines[1] == "newsgraph: analysed 1, failed 1, warnings 0"
+    assert json.loads((out / "fine.json").read_text("utf-8"))["name"] == "fine"
+
+
+def test_cli_text_report_with_out_goes_to_a_file(tmp_path, stand_in):
+    path = write(tmp_path / "fine.txt", "Fine day\n\nThe sun shone.\n")
+    result = invoke(["analyze", str(path), "--format", "text", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    report = (tmp_path / "out" / "fine.report.txt").read_text("utf-8")
+    assert report.startswith("fine\n") or report.startswith("Fine day\n")
+    assert "Authorial voice: 1 sentences" in report
+
+
+def test_cli_text_too_long_for_the_parser_is_e015(tmp_path, monkeypatch, stand_in):
+    monkeypatch.setattr(pipeline, "MAX_CHARS", 40)
+    long = write(tmp_path / "long.txt", "Headline\n\n" + "A sentence of the body. " * 3)
+    short = write(tmp_path / "short.txt", "Headline\n\nShort body.\n")
+    result = invoke(["analyze", str(long), str(short)])
+    assert result.exit_code == 1
+    assert stderr_lines(result)[0] == (
+        f"newsgraph: error: E015 {long}: text is 82 characters, above the limit of 40"
+    )
+    assert json.loads(result.stdout)["name"] == "short"
+
+
 def test_cli_warnings_are_printed_and_counted(tmp_path, stand_in):
     latin1 = "Caf\xe9 reopens\n\nThe caf\xe9 on the square reopened, its owner said on Tuesday.\n"
     path = write(tmp_path / "cafe.txt", latin1.encode("latin-1") * 3)

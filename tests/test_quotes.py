@@ -55,3 +55,8 @@ def test_quotes_offsets_valid_on_any_text(text: str) -> None:
             assert q.start <= s < e <= q.end
         assert q.start >= 0
         last_end = max(last_end, q.end)
+
+
+def test_quotes_double_apostrophes_pair() -> None:
+    text = "He said ''we were floored,'' and ''yes'' twice; it's the mayor's."
+    assert texts(text) == ["''we were floored,''", "''yes''"]

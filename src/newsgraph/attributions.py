@@ -164,6 +164,44 @@ EMPTY_SUBJECTS = {"it", "there"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
 OBJECT_DEPS = {"dobj", "dative", "obj"}
 OBJECT_COMPLEMENTS = {"prep", "oprd", "xcomp", "ccomp", "acomp", "attr"}
+ARTIFACTS = {
+    "report",
+    "study",
+    "poll",
+    "survey",
+    "statement",
+    "tweet",
+    "ad",
+    "advertisement",
+    "letter",
+    "memo",
+    "analysis",
+    "document",
+    "book",
+    "video",
+    "article",
+    "story",
+    "editorial",
+    "review",
+    "paper",
+    "email",
+    "release",
+    "post",
+    "ruling",
+    "order",
+    "bill",
+    "resolution",
+    "law",
+    "speech",
+    "interview",
+    "campaign",
+    "commercial",
+    "filing",
+    "lawsuit",
+    "complaint",
+    "proposal",
+    "plan",
+}
 PERSONISH = {
     "official",
     "source",
@@ -352,10 +390,20 @@ class Engine:
                         return objs[0]
             if any(c.dep_ == "nsubjpass" for c in t.children):
                 return None
-            if t.dep_ in {"conj", "xcomp", "advcl", "acl"} and t.head.i != t.i:
-                if t.dep_ == "acl" and t.tag_ == "VBG" and _personish(t.head):
-                    return t.head  # "officials saying that ..."
-                t = t.head
+            if t.head.i == t.i:
+                return None
+            if t.dep_ == "acl" and t.tag_ in {"VBG", "VBN"}:
+                noun = t.head
+                if _personish(noun) or noun.lemma_.lower() in ARTIFACTS:
+                    return noun  # "officials saying that ...", "a tweet attacking ..."
+                # "at a news conference announcing that ...": the one who held it
+                t = noun.head if noun.dep_ in {"pobj", "dobj", "attr"} else noun
+                if t.dep_ == "prep":
+                    t = t.head
+                seen += 1
+                continue
+            if t.dep_ in {"conj", "xcomp", "advcl", "pcomp", "prep", "acl"}:
+                t = t.head  # "..., saying that", "stopped short of calling", "went on to say"
                 seen += 1
                 continue
             if t.dep_ == "relcl" and t.head.pos_ in {"NOUN", "PROPN", "PRON"}:
@@ -458,10 +506,15 @@ class Engine:
         objects = [c for c in head.children if c.dep_ in OBJECT_DEPS]
         if lemma in TELL_LEMMAS and objects and (complements or len(objects) > 1 or lemma != "show"):
             person = objects[0]
-            if complements or person.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or person.pos_ in {
-                "PRON",
-                "PROPN",
-            }:
+            if (
+                complements
+                or person.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"}
+                or person.pos_
+                in {
+                    "PRON",
+                    "PROPN",
+                }
+            ):
                 addressee = person
                 objects = objects[1:]
         for c in complements:
@@ -520,6 +573,7 @@ class Engine:
             return None
         subject = self.subject_of(head)
         cue_start, cue_end = self.cue_span(head, cue_extra)
+        cue_start = self.governing_verbs(head, cue_start)
         if colon and colon[0] == cue_end:
             cue_end = colon[0] + 1
         cue_ids = set(range(cue_start, cue_end))
@@ -541,6 +595,32 @@ class Engine:
             return None
         confidence = min(1.0, 0.5 + rate) if quoted_direct else rate
         return self._found(head, (cue_start, cue_end), content, source, addressee, confidence)
+
+    def governing_verbs(self, head: Token, cue_start: int) -> int:
+        """Widen a cue over the verbs it hangs from: 'went on to say', 'stopped short of calling'.
+
+        PolNeAR keeps the whole verb group in the cue; a governing verb that is
+        not a cue itself ("try", "go on") joins it when nothing but particles,
+        auxiliaries and 'to'/'of' stand between them.
+        """
+        doc = self.doc
+        t = head
+        while t.dep_ in {"xcomp", "pcomp"} and t.head.i < t.i and t.head.pos_ in {"VERB", "ADP", "ADJ"}:
+            gov = t.head
+            if gov.pos_ == "ADP":  # "of" in "stopped short of calling"
+                gov = gov.head
+            if gov.pos_ not in {"VERB", "ADJ"} or self.is_cue_candidate(gov) or gov.i >= cue_start:
+                break
+            g_start, _ = self.cue_span(gov)
+            between = range(gov.i + 1, cue_start)
+            if not all(
+                doc[j].dep_ in {"aux", "prt", "prep", "advmod", "acomp"} or doc[j].lower_ in {"to", "of"}
+                for j in between
+            ):
+                break
+            cue_start = g_start
+            t = gov
+        return cue_start
 
     def clip(self, head: Token, content_ids: set[int]) -> set[int]:
         """Cut indirect content at a semicolon: what follows is the reporter's next clause."""
@@ -682,13 +762,19 @@ class Engine:
             if lemma is None or self.quoted[t.i] >= 0:
                 continue
             before = [x for x in doc[sent.start : t.i] if not x.is_space]
-            if not before or len(before) > 6 or not all(x.is_title or x.is_upper or x.is_punct for x in before):
+            if (
+                not before
+                or len(before) > 6
+                or not all(x.is_title or x.is_upper or x.is_punct for x in before)
+            ):
                 return None
             start = t.i + 1
             addressee = None
             if lemma in TELL_LEMMAS:
                 end = start
-                while end < sent.end and doc[end].pos_ == "PROPN" and self.quoted[end] < 0 and end - start < 3:
+                while (
+                    end < sent.end and doc[end].pos_ == "PROPN" and self.quoted[end] < 0 and end - start < 3
+                ):
                     if end + 1 < sent.end and doc[end + 1].text == "-" and not doc[end].whitespace_:
                         break  # "US-Israel" is a compound, not a name
                     end += 1

@@ -134,6 +134,17 @@ def _reads(
                 )
 
 
+def _within(
+    items: Iterable[ReadArticle | NewsgraphError], max_chars: int
+) -> Iterator[ReadArticle | NewsgraphError]:
+    """Turn texts longer than spaCy accepts into E015 here, rather than a crash in the parser."""
+    for item in items:
+        if isinstance(item, ReadArticle) and len(item.article.text) > max_chars:
+            yield NewsgraphError(Errors.E015, path=_label(item), size=len(item.article.text), limit=max_chars)
+        else:
+            yield item
+
+
 # ---------------------------------------------------------------- analysis
 
 
@@ -382,7 +393,9 @@ def _run_analyze(
     pipeline.load()  # fail once, clearly, if the model is missing; forked workers inherit it
     tally = _Tally()
     output = _Output(fmt, out)
-    reads = _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin)
+    reads = _within(
+        _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin), pipeline.MAX_CHARS
+    )
     for outcome in _analysed(reads, pipeline.analyze_articles, processes):
         if isinstance(outcome, NewsgraphError):
             tally.error(outcome)

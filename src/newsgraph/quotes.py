@@ -61,7 +61,8 @@ def _opens(text: str, i: int) -> bool:
         return True
     if ch in CLOSE_DOUBLE:
         return False
-    prev = text[i - 1] if i > 0 else " "
+    j = i - 2 if i > 1 and text[i - 1] == "\x01" else i - 1  # skip the shadow of "''"
+    prev = text[j] if j >= 0 else " "
     return prev.isspace() or prev in "([{—–-/" or i == 0
 
 
@@ -75,7 +76,7 @@ def _double_quotes(text: str, start: int, end: int) -> tuple[list[tuple[int, int
             continue
         if open_at is None:
             if _opens(text, i) or ch == STRAIGHT:
-                open_at = i
+                open_at = i - 1 if i > 0 and text[i - 1] == "\x01" else i
         elif ch in CLOSE_DOUBLE or ch == STRAIGHT or not _opens(text, i):
             found.append((open_at, i + 1))
             open_at = None
@@ -88,12 +89,18 @@ _SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–\"“]))‘([^‘’\n]{1,300}?
 
 
 def find_quotes(text: str) -> list[Quote]:
-    """All quotations in ``text``, sorted by start offset."""
+    """All quotations in ``text``, sorted by start offset.
+
+    Two apostrophes (``''``, some newspapers' double quotation mark) count as
+    one straight double mark: they are replaced, length for length, by
+    ``\x01"`` in a shadow copy of the text that the scan runs on.
+    """
+    text = text.replace("''", '\x01"')
     quotes: list[Quote] = []
     pending: Quote | None = None
     for p_start, p_end in _paragraphs(text):
         first = p_start + len(text[p_start:p_end]) - len(text[p_start:p_end].lstrip())
-        starts_quoted = first < p_end and (text[first] in OPEN_DOUBLE or text[first] == STRAIGHT)
+        starts_quoted = first < p_end and (text[first] in OPEN_DOUBLE or text[first] in (STRAIGHT, "\x01"))
         if pending is not None:
             if starts_quoted:
                 found, open_at = _double_quotes(text, first, p_end)
