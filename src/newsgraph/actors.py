@@ -97,6 +97,14 @@ MALE_NAMES = _words(
     ahmed omar abdul ibrahim yusuf hamid jim tim tom bob dan ben ron rick
     """
 )
+MALE_NAMES_IN_A = _words(
+    """
+    joshua luca ezra elijah jonah isaiah mustafa musa nikita sasha akira garcia costa
+    andrea attila kostya ilya misha vanya borja jota yehuda shlomo moshe barnaba
+    """
+)
+# Words that change who a title names: "the former president" is not "President X".
+TITLE_MARKERS = frozenset({"former", "vice", "deputy", "assistant", "acting", "ex", "interim", "late"})
 PRONOUNS_MALE = frozenset({"he", "him", "his", "himself"})
 PRONOUNS_FEMALE = frozenset({"she", "her", "hers", "herself"})
 PRONOUNS_YOU = frozenset({"you", "your", "yours", "yourself", "yourselves"})
@@ -315,6 +323,32 @@ class _Name:
     actor: Actor | None = None
 
 
+@dataclass
+class _Title:
+    """A title as matching sees it: its lowercase words and its capitalised modifiers."""
+
+    words: set[str]
+    proper: set[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Title:
+        parts = text.replace("’s", " ").replace("'s", " ").split()
+        words = {w.lower() for w in parts}
+        proper = {w.lower() for w in parts[:-1] if w[:1].isupper() and w.lower() not in TITLE_WORDS}
+        return cls(words, proper)
+
+
+def _name_gender(first: str) -> str | None:
+    """Gender a first name suggests: the small lists, then the "-a" ending of many female names."""
+    if first in FEMALE_NAMES:
+        return "f"
+    if first in MALE_NAMES:
+        return "m"
+    if len(first) > 2 and first.endswith("a") and first not in MALE_NAMES_IN_A:
+        return "f"
+    return None
+
+
 # --- building the actors ----------------------------------------------------------------------
 
 
@@ -505,7 +539,8 @@ class _Builder:
                     text = self._clean_title(start, end)
                     if text:
                         found.append((pos, text))
-                        index.title_tokens.update(range(start, end))
+                        for k in range(start, end):
+                            index.title_owner.setdefault(k, actor)
             seen: set[str] = set()
             for _, text in sorted(found):
                 if text.lower() not in seen:
@@ -540,6 +575,7 @@ class _Builder:
         for c in doc[h].rights:
             if c.dep_ == "appos" and t.is_title_word(c.i):
                 yield self._np_title(c.i)
+                yield from (self._np_title(d.i) for d in c.conjuncts if t.is_title_word(d.i))
         if t.dep[h] == "appos" and t.head[h] < start and t.is_title_word(t.head[h]):
             yield self._np_title(t.head[h])
         # copular: "X is the news editor of Y", "X, who is the mayor"
@@ -570,9 +606,18 @@ class _Builder:
             else:
                 break
         for k in range(head + 1, end):
-            if t.text[k] in (",", "(", ")", "—", "–", ";", ":") or t.lower[k] in ("who", "which", "that"):
+            owner = self.index.owner[k]
+            if (
+                t.text[k] in (",", "(", ")", "—", "–", ";", ":")
+                or t.lower[k] in ("who", "which", "that")
+                or t.pos[k] == "CCONJ"
+                or (owner is not None and owner.type == "PERSON")
+                or (t.is_title_word(k) and k + 1 < len(t.text) and self.index.owner[k + 1] is not None)
+            ):
                 end = k
                 break
+        while end > head + 1 and t.pos[end - 1] in ("ADP", "DET", "PUNCT", "CCONJ", "PART"):
+            end -= 1
         return head, start, end
 
     def _clean_title(self, start: int, end: int) -> str:
@@ -591,7 +636,7 @@ class _Builder:
         """ "the Secretary", "The Israeli defense minister": the person with that title."""
         t = self.t
         index = self.index
-        if not any(index.title_words.values()):
+        if not index.title_owner:
             return
         for i in range(len(t.text)):
             if (
@@ -599,7 +644,7 @@ class _Builder:
                 or t.pos[i] not in ("NOUN", "PROPN")
                 or t.tag[i] in ("NNS", "NNPS")
                 or t.dep[i] in ("compound", "amod", "appos", "attr")
-                or i in index.title_tokens
+                or i in index.title_owner
                 or index.owner[i] is not None
             ):
                 continue
@@ -678,8 +723,8 @@ class _Index:
         self.starts: dict[int, list[int]] = {}  # id(actor) -> sorted mention starts
         self.names: dict[int, _Name] = {}  # id(person actor) -> its name
         self.gender: dict[int, str] = {}  # id(person actor) -> "m" or "f"
-        self.title_words: dict[int, set[str]] = {}
-        self.title_tokens: set[int] = set()
+        self.titles: dict[int, list[_Title]] = {}  # id(person actor) -> its titles, as words
+        self.title_owner: dict[int, Actor] = {}  # token in a title phrase -> the person it titles
         self.orgs: dict[str, Actor] = {}
         self.vocative: dict[int, tuple[int, Actor]] = {}  # quote id -> (comma after name, actor)
 
@@ -696,16 +741,19 @@ class _Index:
         return actor
 
     def set_titles(self, actor: Actor) -> None:
-        words = {w for title in actor.titles for w in title.lower().split()}
-        self.title_words[id(actor)] = words
+        titles = [_Title.of(title) for title in actor.titles]
+        self.titles[id(actor)] = titles
         if id(actor) in self.gender or actor.type != "PERSON":
             return
+        words = {w for title in titles for w in title.words}
         name = self.names.get(id(actor))
-        first = name.first if name is not None else ""
-        if words & FEMALE_TITLES or first in FEMALE_NAMES:
-            self.gender[id(actor)] = "f"
-        elif words & MALE_TITLES or first in MALE_NAMES:
-            self.gender[id(actor)] = "m"
+        gender = _name_gender(name.first) if name is not None else None
+        if words & FEMALE_TITLES:
+            gender = "f"
+        elif words & MALE_TITLES:
+            gender = "m"
+        if gender:
+            self.gender[id(actor)] = gender
 
     def add_mention(self, actor: Actor, span: Span) -> None:
         starts = self.starts.setdefault(id(actor), [])
@@ -801,25 +849,41 @@ class _Index:
         return self.doc[start : i + 1]
 
     def match_title(self, span: Span, head: int) -> Actor | None:
-        """The person whose titles contain the phrase's head and its required modifiers."""
+        """The person with a title that fits the phrase ("the Israeli defense minister").
+
+        The head and its noun modifiers must be in the title; adjectives may be
+        missing ("the minister"), but a different proper adjective
+        ("Democratic" against "Libertarian") or a marker like "former" or
+        "vice" on one side only rules the title out.
+        """
         t = self.t
-        needed = [t.lower[head]]
-        optional = []
+        needed = {t.lower[head]}
+        optional: set[str] = set()
+        proper: set[str] = set()
         for k in range(span.start, head):
-            if t.lower[k] in DETERMINERS:
+            low = t.lower[k]
+            if low in DETERMINERS:
                 continue
-            (optional if t.dep[k] in OPTIONAL_MODIFIER_DEPS else needed).append(t.lower[k])
+            if t.dep[k] in OPTIONAL_MODIFIER_DEPS and low not in TITLE_MARKERS:
+                optional.add(low)
+                if t.cap(k) and k > span.start:
+                    proper.add(low)
+            else:
+                needed.add(low)
+        phrase = needed | optional
         best: list[Actor] = []
         best_score = -1
         for actor in self.all:
-            words = self.title_words.get(id(actor))
-            if not words or actor.type != "PERSON" or not all(w in words for w in needed):
-                continue
-            score = sum(w in words for w in optional)
-            if score > best_score:
-                best, best_score = [actor], score
-            elif score == best_score:
-                best.append(actor)
+            for title in self.titles.get(id(actor), ()):
+                if not needed <= title.words or (title.words & TITLE_MARKERS) - phrase:
+                    continue
+                if proper - title.words and title.proper - phrase:
+                    continue
+                score = len(optional & title.words)
+                if score > best_score:
+                    best, best_score = [actor], score
+                elif score == best_score and actor not in best:
+                    best.append(actor)
         return self.most_recent(best, span.start) if best else None
 
     def _fits(self, actor: Actor | None, want: str, banned: Actor | None) -> bool:
@@ -907,6 +971,8 @@ class _Index:
         for c in self.doc[root].children:
             if c.dep_ == "appos" and span.start <= c.i < span.end and self.owner[c.i] is not None:
                 return self.owner[c.i]
+        if root in self.title_owner:  # "Secretary" in "Secretary of Defense Lloyd Austin"
+            return self.title_owner[root]
         low = t.lower[root]
         if low in PERSONAL_PRONOUNS or low in PRONOUNS_THEY:
             actor = self.resolve_pronoun(root)

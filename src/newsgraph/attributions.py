@@ -971,8 +971,8 @@ def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
 
 def link_actors(doc: Doc, found: list[Found]) -> None:
     """Resolve each source and addressee to an actor, registering unnamed groups as new actors."""
-    if doc._.actors is None:
-        doc._.actors = []
+    if doc._.actors is None:  # used without newsgraph_actors before it: cluster actors now
+        actors.Actors()(doc)
     for f in found:
         if f.source is not None:
             target = f.source
