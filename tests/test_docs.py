@@ -68,7 +68,7 @@ def test_docs_every_command_documented():
 
 def test_docs_ci_runs_readme_test_command():
     run_example, run_tests = setup_commands()
-    assert ".venv/bin/pytest" in run_tests and "'.[test]'" in run_tests
+    assert ".venv/bin/pytest" in run_tests and "--require-hashes -r requirements.lock" in run_tests
     ci = ROOT / ".ci" / "run"
     script = ci.read_text(encoding="utf-8")
     assert run_tests in script.splitlines(), ".ci/run must run README's test command verbatim"

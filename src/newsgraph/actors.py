@@ -417,19 +417,22 @@ class _Builder:
             elif label in NAMED_LABELS:
                 orgs.append((start, end, label))
 
-        # 3. headline entities ("Austin Tells"): the longest prefix that is a known name
+        # 3. headline entities ("Austin Tells Gallant"): the known names inside them
         for cs, ce, gender in weak:
-            for stop in range(ce, cs, -1):
-                key = self._key(cs, stop)
-                if key is not None and key in self.by_key:
-                    self._add_full(cs, stop, gender)
-                    break
-                if stop - cs == 1 and self._known(t.lower[cs]):
-                    singles.append((cs, stop, gender))
-                    break
-            else:
-                if not self._add_full(cs, ce, gender):
-                    singles.append((cs, ce, gender))
+            found = False
+            k = cs
+            while k < ce:
+                stop = next((e for e in range(ce, k + 1, -1) if self._key(k, e) in self.by_key), 0)
+                if stop:
+                    self._add_full(k, stop, gender)
+                    found, k = True, stop
+                    continue
+                if self._known(t.lower[k]) or t.lower[k] in single_words:
+                    singles.append((k, k + 1, gender))
+                    found = True
+                k += 1
+            if not found and not self._add_full(cs, ce, gender):
+                singles.append((cs, ce, gender))
 
         # 4. proper nouns outside any entity that equal a known surname or first name
         for i in range(len(t.text)):
@@ -442,8 +445,31 @@ class _Builder:
             ):
                 singles.append((i, i + 1, None))
 
+        self._drop_junk_prefixes()
         self._person_actors(singles)
         self._named_actors(orgs)
+
+    def _drop_junk_prefixes(self) -> None:
+        """Merge "Rip Donald Trump" (a headline verb glued on by NER) into "Donald Trump"."""
+        for key, name in list(self.by_key.items()):
+            kept = []
+            for start, end in name.full:
+                for k in range(start + 1, end - 1):
+                    other = self.by_key.get(self._key(k, end) or ("", "", ""))
+                    if other is not None and other is not name:
+                        other.full.append((k, end))
+                        break
+                else:
+                    kept.append((start, end))
+            name.full = kept
+            if not kept:
+                del self.by_key[key]
+                self.surnames[key[1]].remove(name)
+                self.first_names[key[0]].remove(name)
+                for table in (self.surnames, self.first_names):
+                    for word in (key[0], key[1]):
+                        if word in table and not table[word]:
+                            del table[word]
 
     def _key(self, start: int, end: int) -> tuple[str, str, str] | None:
         """(first, last, suffix) of a name of two words or more; None for one word."""
@@ -612,13 +638,25 @@ class _Builder:
                 or t.lower[k] in ("who", "which", "that")
                 or t.pos[k] == "CCONJ"
                 or (owner is not None and owner.type == "PERSON")
-                or (t.is_title_word(k) and k + 1 < len(t.text) and self.index.owner[k + 1] is not None)
+                or self._modifies_person(k)
             ):
                 end = k
                 break
         while end > head + 1 and t.pos[end - 1] in ("ADP", "DET", "PUNCT", "CCONJ", "PART"):
             end -= 1
         return head, start, end
+
+    def _modifies_person(self, k: int) -> bool:
+        """Is token ``k`` part of the prenominal title of a named person ("Vice" in "Vice President X")?"""
+        t = self.t
+        for _ in range(4):
+            if t.dep[k] not in ("compound", "amod", "nmod", "flat") or t.head[k] == k:
+                return False
+            k = t.head[k]
+            owner = self.index.owner[k]
+            if owner is not None:
+                return owner.type == "PERSON"
+        return False
 
     def _clean_title(self, start: int, end: int) -> str:
         t = self.t
@@ -886,19 +924,24 @@ class _Index:
                     best.append(actor)
         return self.most_recent(best, span.start) if best else None
 
-    def _fits(self, actor: Actor | None, want: str, banned: Actor | None) -> bool:
-        return (
-            actor is not None
-            and actor.type == "PERSON"
-            and actor is not banned
-            and self.gender.get(id(actor), want) == want
-        )
+    def _rank(self, actor: Actor | None, want: str, banned: Actor | None) -> int:
+        """2: a person of the pronoun's gender; 1: of unknown gender; 0: not a candidate.
+
+        Unknown counts as male for "he": the name lists are small and news
+        sources are mostly men, so "she" waits for a known woman if there is one.
+        """
+        if actor is None or actor.type != "PERSON" or actor is banned:
+            return 0
+        gender = self.gender.get(id(actor))
+        if gender is None:
+            return 2 if want == "m" else 1
+        return 2 if gender == want else 0
 
     def resolve_pronoun(self, i: int) -> Actor | None:
         """he/she: a subject in this or the last narrative sentence, else the last fitting person.
 
         Why subjects first: news prose keeps its protagonist as the subject, and
-        "... 40 times," he said' refers to the person of the sentence before the
+        '... 40 times," he said' refers to the person of the sentence before the
         quote, not to the last name inside it. Outside quotes, names inside
         quotes are skipped for the same reason.
         """
@@ -920,37 +963,37 @@ class _Index:
             for c in self.doc[verb].children:
                 if c.dep_ in SUBJECT_DEPS:
                     banned = self.owner[c.i]
-        fallback: Actor | None = None
+        # candidates in this sentence and the previous narrative one, most recent first
+        window: list[tuple[Actor, int, bool]] = []
         s = t.sent[i]
         stop = i
         while s >= 0:
             narrative = False
-            subject: Actor | None = None
             for j in range(stop - 1, t.sent_starts[s] - 1, -1):
                 if q < 0 and t.quote[j] >= 0:
                     continue
                 narrative = narrative or t.pos[j] not in ("PUNCT", "SPACE")
                 actor = self.owner[j]
-                if not self._fits(actor, want, banned):
-                    continue
-                fallback = fallback or actor
-                if subject is None and t.dep[j] in SUBJECT_DEPS:
-                    subject = actor
-            if subject is not None:
-                fallback = subject
-                break
+                rank = self._rank(actor, want, banned)
+                if rank and actor is not None:
+                    window.append((actor, rank, t.dep[j] in SUBJECT_DEPS))
             stop = t.sent_starts[s]
             s -= 1
             if (narrative and t.sent[i] - s > 1) or t.sent[i] - s > 8:
                 break
-        if fallback is None:
+        found: Actor | None = None
+        for wanted, subjects_only in ((2, True), (2, False), (1, True), (1, False)):
+            found = next((a for a, r, subj in window if r == wanted and (subj or not subjects_only)), None)
+            if found is not None:
+                break
+        if found is None:  # nothing in the window: the last person of this gender before, however far
             for j in range(stop - 1, max(-1, stop - 400), -1):
-                if (q >= 0 or t.quote[j] < 0) and self._fits(self.owner[j], want, banned):
-                    fallback = self.owner[j]
+                if (q >= 0 or t.quote[j] < 0) and self._rank(self.owner[j], want, banned) == 2:
+                    found = self.owner[j]
                     break
-        if fallback is not None:
-            self.gender.setdefault(id(fallback), want)
-        return fallback
+        if found is not None:
+            self.gender.setdefault(id(found), want)
+        return found
 
     def _resolve_they(self, i: int) -> Actor | None:
         """they/their: the last group or organisation in this or the previous sentence."""
