@@ -79,7 +79,7 @@ def test_docs_ci_runs_readme_test_command():
     assert match, run_example
     assert (ROOT / match.group(1)).is_file()
     for command in (run_example, run_tests):
-        assert command.startswith("python3.11 -m venv .venv && .venv/bin/pip install -e ")
+        assert command.startswith("python3.11 -m venv .venv && .venv/bin/pip install --require-hashes -r requirements.lock && ")
 
 
 def _model_keys(model: type[BaseModel], seen: set[type]) -> set[str]:

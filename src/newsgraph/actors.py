@@ -396,11 +396,11 @@ class _Builder:
 
         # 1. full names from PERSON entities; singles wait until every full name is known
         singles: list[tuple[int, int, str | None]] = []
-        weak: list[tuple[int, int, str | None]] = []
+        weak: list[tuple[int, int, str | None, str]] = []  # start, end, gender, label
         single_words: set[str] = set()
         for cs, ce, in_headline, gender in persons:
             if in_headline:
-                weak.append((cs, ce, gender))
+                weak.append((cs, ce, gender, "PERSON"))
             elif not self._add_full(cs, ce, gender):
                 singles.append((cs, ce, gender))
                 single_words.add(t.lower[cs])
@@ -410,15 +410,20 @@ class _Builder:
         for start, end, label in others:
             cs, ce, _ = t.name_core(start, end, strict=True)
             key = self._key(cs, ce) if ce - cs > 1 else None
-            if key is not None and (key in self.by_key or key[1] in single_words or key[1] in self.surnames):
+            if key is not None and key in self.by_key:
                 self._add_full(cs, ce, None)
+            elif key is not None and (key[1] in single_words or key[1] in self.surnames):
+                if self._known(key[0]) or t.in_headline(cs):  # "Delgado Presses Okafor"
+                    weak.append((start, end, None, label))
+                else:  # "Secretary of Defense Lloyd Austin" as ORG "Defense Lloyd Austin"
+                    self._add_full(cs, ce, None)
             elif end - start == 1 and self._known(t.lower[start]):
                 singles.append((start, end, None))
             elif label in NAMED_LABELS:
                 orgs.append((start, end, label))
 
         # 3. headline entities ("Austin Tells Gallant"): the known names inside them
-        for cs, ce, gender in weak:
+        for cs, ce, gender, label in weak:
             found = False
             k = cs
             while k < ce:
@@ -431,7 +436,12 @@ class _Builder:
                     singles.append((k, k + 1, gender))
                     found = True
                 k += 1
-            if not found and not self._add_full(cs, ce, gender):
+            if found:
+                continue
+            if label != "PERSON":
+                if label in NAMED_LABELS:
+                    orgs.append((cs, ce, label))
+            elif not self._add_full(cs, ce, gender):
                 singles.append((cs, ce, gender))
 
         # 4. proper nouns outside any entity that equal a known surname or first name
