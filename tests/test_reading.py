@@ -651,3 +651,23 @@ def test_reading_any_text_gives_sound_regions(text: str) -> None:
             if span is not None:
                 assert end <= span[0] or span[1] <= start
     assert all(isinstance(a, str) and a for a in read.article.authors)
+
+
+def test_reading_dek_byline_and_dateline() -> None:
+    text = (
+        "Harbour Town Votes to Dredge Channel\n\n"
+        "The project will take two years and will close the marina for one season.\n\n"
+        "By Mira Castellanos\n\n"
+        "June 9, 2024\n\n"
+        "The town council voted on Tuesday to dredge the shipping channel.\n"
+    )
+    read = read_text(text)
+    assert read.article.dek == "The project will take two years and will close the marina for one season."
+    assert read.article.authors == ["Mira Castellanos"]
+    assert read.article.published == "2024-06-09"
+    assert [text[s:e] for s, e in read.excluded] == ["By Mira Castellanos", "June 9, 2024"]
+
+
+def test_reading_dateline_does_not_override_given_date() -> None:
+    text = "Headline Here For Test\n\nBy Ana Ruiz\n\nJune 9, 2024\n\nThe body of the article is here.\n"
+    assert read_text(text, published="2024-07-01").article.published == "2024-07-01"

@@ -132,6 +132,9 @@ ALIASES = {
 OPEN_QUOTES = frozenset('“«"')
 CLOSE_QUOTES = frozenset('”»"')
 QUOTE_MARKS = OPEN_QUOTES | CLOSE_QUOTES
+LOCATIVE_PREPOSITIONS = _words("in from at to near outside across throughout into")
+TITLE_PREPOSITIONS = _words("of for at to with in on")
+PERSONAL_PRONOUNS = PRONOUNS_MALE | PRONOUNS_FEMALE | PRONOUNS_YOU
 
 
 # --- the contract ----------------------------------------------------------------------------
@@ -417,7 +420,7 @@ class _Builder:
                     weak.append((start, end, None, label))
                 else:  # "Secretary of Defense Lloyd Austin" as ORG "Defense Lloyd Austin"
                     self._add_full(cs, ce, None)
-            elif end - start == 1 and self._known(t.lower[start]):
+            elif end - start == 1 and self._known(t.lower[start]) and not self._is_place(start, label):
                 singles.append((start, end, None))
             elif label in NAMED_LABELS:
                 orgs.append((start, end, label))
@@ -458,6 +461,15 @@ class _Builder:
         self._drop_junk_prefixes()
         self._person_actors(singles)
         self._named_actors(orgs)
+
+    def _is_place(self, i: int, label: str) -> bool:
+        """A place name used as a place ("in Houston"), even if a person shares it."""
+        t = self.t
+        return (
+            label in ("GPE", "LOC", "FAC")
+            and t.dep[i] == "pobj"
+            and t.lower[t.head[i]] in LOCATIVE_PREPOSITIONS
+        )
 
     def _drop_junk_prefixes(self) -> None:
         """Merge "Rip Donald Trump" (a headline verb glued on by NER) into "Donald Trump"."""
@@ -736,10 +748,6 @@ class _Builder:
                 actor = index.resolve_pronoun(i)
                 if actor is not None:
                     index.add_mention(actor, self.doc[i : i + 1])
-
-
-TITLE_PREPOSITIONS = frozenset({"of", "for", "at", "to", "with", "in", "on"})
-PERSONAL_PRONOUNS = PRONOUNS_MALE | PRONOUNS_FEMALE | PRONOUNS_YOU
 
 
 def _org_key(text: str) -> str:

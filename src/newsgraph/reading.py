@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -320,6 +321,7 @@ class _Structure:
     dek: _Line | None = None
     authors: list[str] = field(default_factory=list)
     excluded: list[tuple[int, int]] = field(default_factory=list)
+    date: str | None = None  # a dateline near the top ("March 4, 2025"), as written
 
 
 def _add_authors(into: list[str], names: Iterable[str]) -> None:
@@ -358,11 +360,13 @@ def _structure(
                 b is None and not _DATE_LINE.match(line.text) for b, line in zip(bylines, lines, strict=True)
             ):
                 break
-            if all(b is None for b in bylines):
-                break
+            if all(b is None for b in bylines) and not found.authors:
+                break  # a date line alone counts only after a byline
             for b, line in zip(bylines, lines, strict=True):
                 _add_authors(found.authors, b or [])
                 found.excluded.append((line.start, line.end))
+                if b is None and found.date is None:
+                    found.date = line.text
             idx += 1
         return idx
 
@@ -374,7 +378,9 @@ def _structure(
         if idx < len(paras) - 1 and len(paras[idx]) == 1:
             candidate = paras[idx][0]
             matches_known = known_dek is not None and " ".join(known_dek.split()) == candidate.text
-            if matches_known or (known_dek is None and _is_dek(candidate)):
+            byline_next = idx + 1 < len(paras) and any(_byline_authors(x.text) for x in paras[idx + 1])
+            short = len(candidate.text.split()) <= 40
+            if matches_known or (known_dek is None and (_is_dek(candidate) or (byline_next and short))):
                 found.dek = candidate
                 idx += 1
     elif not title_given and len(first) == 2 and first[0].text.endswith(";"):
@@ -497,7 +503,7 @@ def _assemble(
         title=title.text if title else None,
         dek=dek_line.text if dek_line else dek,
         authors=structure.authors,
-        published=published,
+        published=published or _dateline(structure.date),
         outlet=outlet,
         url=url,
         language=language,
@@ -512,6 +518,18 @@ def _assemble(
         excluded=structure.excluded,
         warnings=[*warnings, *lang_warnings],
     )
+
+
+def _dateline(line: str | None) -> str | None:
+    """The ISO date of a dateline such as "March 4, 2025" or "4 March 2025", or None."""
+    if not line:
+        return None
+    for fmt in ("%B %d, %Y", "%B %d %Y", "%d %B %Y", "%b %d, %Y", "%b. %d, %Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(line.strip(), fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def read_text(text: str, *, name: str = "<text>", published: str | None = None) -> ReadArticle:
