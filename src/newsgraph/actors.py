@@ -737,7 +737,7 @@ class _Builder:
                 if actor is not None:
                     index.add_mention(actor, self.doc[j:k])
             if actor is not None and actor.type == "PERSON":
-                index.vocative[q] = (k, actor)
+                pass
 
     def _pronouns(self) -> None:
         """he/she (and "you" after a vocative), resolved now so that the output shows them."""
@@ -1014,13 +1014,21 @@ class _Index:
         return found
 
     def _resolve_they(self, i: int) -> Actor | None:
-        """they/their: the last group or organisation in this or the previous sentence."""
+        """they/their: the last group in this or the previous sentence, or an organisation subject.
+
+        Why so strict: "they" often points at a plural no actor covers
+        ("Netanyahu and other officials"); None is better than a wrong link.
+        """
         t = self.t
         for j in range(i - 1, -1, -1):
             if t.sent[j] < t.sent[i] - 1:
                 break
             actor = self.owner[j]
-            if actor is not None and actor.type in ("GROUP", "ORG") and (t.quote[i] >= 0 or t.quote[j] < 0):
+            if actor is None or (t.quote[i] < 0 and t.quote[j] >= 0):
+                continue
+            if actor.type == "GROUP":
+                return actor
+            if actor.type == "ORG" and t.dep[j] in SUBJECT_DEPS and t.sent[j] == t.sent[i]:
                 return actor
         return None
 

@@ -1,0 +1,60 @@
+"""newsgraph's attribution accuracy on PolNeAR dev, side by side with the reference figures.
+
+Runs ``newsgraph.evaluation.evaluate`` (the same numbers as
+``../shared/bench/attribution_score.py``; ``tests/test_accuracy.py`` checks
+that), prints the scorer's table, then one comparison table with the figures
+other tools and people reach on the same split and scorer. The reference
+figures are those given in the project brief (measured with the same scorer
+on PolNeAR dev; CofeNet's are the published exact-span F1 on PolNeAR).
+
+Usage::
+
+    .venv/bin/python benchmarks/accuracy.py [SPLIT_DIR] [--processes 2] [--predictions out.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+from newsgraph.evaluation import evaluate, format_table
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPLIT = ROOT.parent / "shared" / "polnear" / "dev"
+
+# name -> {metric: F1}; "who-what" is the headline figure
+REFERENCES: dict[str, dict[str, float]] = {
+    "BBC R&D Citron": {"attribution/who-what": 0.47},
+    "textacy direct_quotations": {"attribution/who-what": 0.18},
+    "two human annotators": {"attribution/who-what": 0.77},
+    "BERT + CofeNet (2022, published)": {"source/exact": 0.832, "cue/exact": 0.753, "content/exact": 0.729},
+}
+COLUMNS = ["attribution/who-what", "source/exact", "cue/exact", "content/exact",
+           "source/partial", "cue/partial", "content/partial"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("split", nargs="?", type=Path, default=DEFAULT_SPLIT)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--predictions", type=Path, help="also write the predictions (scorer's JSONL form)")
+    args = ap.parse_args()
+    start = time.perf_counter()
+    result = evaluate(args.split, n_process=args.processes, predictions_out=args.predictions)
+    seconds = time.perf_counter() - start
+    print(format_table(result))
+    print()
+    print(f"date: {dt.date.today().isoformat()}  split: {args.split}  "
+          f"{result['documents']} articles in {seconds:.1f} s ({args.processes} processes)")
+    labels = [c.replace("attribution/", "").replace("/", " ") for c in COLUMNS]
+    print(f"{'F1':34}" + "".join(f"{label:>16}" for label in labels))
+    rows = {"newsgraph (rules)": {c: result[c]["f1"] for c in COLUMNS}, **REFERENCES}
+    for name, figures in rows.items():
+        cells = "".join(f"{figures[c]:16.3f}" if c in figures else f"{'-':>16}" for c in COLUMNS)
+        print(f"{name:34}{cells}")
+
+
+if __name__ == "__main__":
+    main()

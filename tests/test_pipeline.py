@@ -1,0 +1,51 @@
+"""The whole analysis on arbitrary and awkward text: never raises, every offset holds."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsgraph import analyze
+from newsgraph.pipeline import analyze_articles
+from newsgraph.reading import read_text
+
+WORDS = ["Mayor", "Ruth", "Adeyemi", "said", "told", "the", "council", "that", "“", "”", '"', "‘", "’",
+         "according", "to", "officials", ",", ".", ":", "\n", "\n\n", "he", "she", "claimed", "—", "We", "will"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join))
+def test_pipeline_newsy_text_offsets_hold(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    analyze(text).check_offsets()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_pipeline_any_text_offsets_hold(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
+    result = analyze(text)
+    result.check_offsets()
+    assert result.article.text == text
+
+
+def test_pipeline_unbalanced_and_nested_quotes(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Ministers Say Talks Are ‘Stuck’\n\n"
+        "“We asked them, ‘Where is the money?’ and heard nothing,” the minister said.\n\n"
+        "A spokesman said “this will never close.\n\n"
+        "Officials said the talks would resume.\n"
+    )
+    result = analyze(text)
+    result.check_offsets()
+    said = [a for a in result.attributions if a.source and a.source.text == "Officials"]
+    assert said and said[0].content[0].text == "the talks would resume"
+
+
+def test_pipeline_processes_give_identical_results(nlp) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        "Officials said the bridge will reopen on Monday.",
+        "“It is safe,” the engineer told reporters. The river rose overnight.",
+        "According to the agency, rents rose by 4 percent.",
+    ]
+    one = [a.model_dump() for a in analyze_articles([read_text(t) for t in texts])]
+    two = [a.model_dump() for a in analyze_articles([read_text(t) for t in texts], n_process=2, batch_size=1)]
+    assert one == two
