@@ -737,7 +737,7 @@ class _Builder:
                 if actor is not None:
                     index.add_mention(actor, self.doc[j:k])
             if actor is not None and actor.type == "PERSON":
-                pass
+                index.vocative[q] = (k, actor)
 
     def _pronouns(self) -> None:
         """he/she (and "you" after a vocative), resolved now so that the output shows them."""

@@ -331,7 +331,8 @@ class Engine:
     def __init__(self, doc: Doc, min_rate: float = MIN_RATE) -> None:
         self.doc = doc
         self.min_rate = min_rate
-        self.quotes: list[Quote] = find_quotes(doc.text)
+        self.text = doc.text  # spaCy rebuilds doc.text on every access: keep one copy
+        self.quotes: list[Quote] = find_quotes(self.text)
         self.quoted = self._quoted_tokens()
         self._members: dict[int, set[int]] | None = None
         self.found: list[Found] = []
@@ -438,7 +439,7 @@ class Engine:
         out = []
         for qi in sorted({self.quoted[t.i] for t in sent if self.quoted[t.i] >= 0}):
             q = self.quotes[qi]
-            words = len(self.doc.text[q.start : q.end].split())
+            words = len(self.text[q.start : q.end].split())
             starts_here = q.start >= sent.start_char - 1
             ends_here = q.end <= sent.end_char + 1  # a quote of several sentences, cue after it
             if (starts_here or ends_here) and (words >= 3 or not q.single):
@@ -794,7 +795,7 @@ class Engine:
         """'"...," ― Jane Roe': a quotation signed with a dash and a name."""
         doc = self.doc
         q = self.quotes[qi]
-        span = doc.char_span(q.end, min(len(doc.text), q.end + 4), alignment_mode="expand")
+        span = doc.char_span(q.end, min(len(self.text), q.end + 4), alignment_mode="expand")
         if span is None:
             return None
         j = span.start
@@ -949,7 +950,7 @@ def _name_range(token: Token) -> tuple[int, int]:
 
 def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
     """Sentences that take part in no attribution: the author's own voice."""
-    taken = bytearray(len(doc.text) + 1)
+    taken = bytearray(doc[-1].idx + len(doc[-1].text) + 1 if len(doc) else 1)
     for f in found:
         spans = [f.cue, *f.content] + ([f.source] if f.source is not None else [])
         for s in spans:

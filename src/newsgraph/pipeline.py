@@ -46,8 +46,8 @@ def load() -> Language:
     return build_pipeline(nlp)
 
 
-def _span(doc: Doc, start: int, end: int) -> Span:
-    return Span(start=start, end=end, text=doc.text[start:end])
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])
 
 
 def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
@@ -56,13 +56,14 @@ def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
 
 def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
     """Convert the components' Doc extensions into the typed, JSON-ready ``Analysis``."""
+    text = read.article.text  # == doc.text, which spaCy would rebuild on every access
     entities = [
         Entity(
             id=actor.id,
             name=actor.name,
             type=actor.type,
             titles=list(actor.titles),
-            mentions=[_span(doc, m.start_char, m.end_char) for m in actor.mentions],
+            mentions=[_span(text, m.start_char, m.end_char) for m in actor.mentions],
         )
         for actor in doc._.actors
     ]
@@ -81,8 +82,8 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
                 id=found.id,
                 kind=found.kind,
                 source=linked(found.source, found.source_entity),
-                cue=_span(doc, found.cue.start_char, found.cue.end_char),
-                content=[_span(doc, s.start_char, s.end_char) for s in found.content],
+                cue=_span(text, found.cue.start_char, found.cue.end_char),
+                content=[_span(text, s.start_char, s.end_char) for s in found.content],
                 addressee=linked(found.addressee, found.addressee_entity),
                 stance=found.stance,
                 confidence=found.confidence,
@@ -90,7 +91,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
             )
         )
     authorial = [
-        _span(doc, s.start_char, s.end_char)
+        _span(text, s.start_char, s.end_char)
         for s in doc._.authorial
         if not _inside(s.start_char, s.end_char, read.excluded)
     ]

@@ -453,8 +453,12 @@ def _language_identifier() -> Any:
 
 
 def _detect_language(text: str) -> tuple[str | None, float, int]:
-    """(language, probability, letters in the sample) for the first 20,000 characters."""
-    sample = text[:20_000]
+    """(language, probability, letters in the sample) for the first 3,000 characters.
+
+    Why a sample: a few paragraphs settle the language, and the identifier's
+    cost grows with the text (it ran at 8 ms an article on the whole text).
+    """
+    sample = text[:3_000]
     letters = sum(1 for ch in sample if ch.isalpha())
     if not letters:
         return None, 0.0, 0
