@@ -256,6 +256,10 @@ def test_actors_title_phrase_must_not_conflict(nlp: Language) -> None:
     assert resolve(doc, span_of(doc, "The Democratic candidate")) is None
     assert resolve(doc, span_of(doc, "The former candidate")) is None
     assert resolve(doc, span_of(doc, "she")) is balogun
+    # nor may the title carry a marker the phrase lacks: "the governor" is not the former one
+    doc = nlp("Former Governor Ruth Okoye attended the rally. The governor said little.")
+    assert actor_named(doc, "Ruth Okoye").titles == ["Former Governor"]
+    assert resolve(doc, span_of(doc, "The governor")) is None
 
 
 def test_actors_places_cluster_by_normalised_name(nlp: Language) -> None:

@@ -557,6 +557,9 @@ class _Builder:
             if name.actor is None:
                 name.actor = index.new_actor("PERSON", name)
             index.add_mention(name.actor, self.doc[start:end])
+        for name in (*names, *lone.values()):  # an honorific anywhere ("Ms. Joseph") sets the gender
+            if name.actor is not None and name.gender:
+                index.gender.setdefault(id(name.actor), name.gender)
 
     def _named_actors(self, orgs: list[tuple[int, int, str]]) -> None:
         """Organisations, places and nationalities, clustered by normalised text."""

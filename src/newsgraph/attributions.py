@@ -981,7 +981,8 @@ def link_actors(doc: Doc, found: list[Found]) -> None:
                 head = target[0].head.head
                 target = doc[head.i : head.i + 1]
             actor = actors.resolve(doc, target)
-            if actor is None and not all(t.pos_ == "PRON" for t in target):
+            if actor is None and _personish(target.root) and target.root.pos_ != "PRON":
+                # "Officials", "Democratic aides": a group with no name is an actor too
                 actor = actors.add_actor(doc, target)
             f.source_entity = actor.id if actor is not None else None
         if f.addressee is not None:
