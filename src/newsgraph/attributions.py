@@ -497,6 +497,12 @@ class Engine:
 
     def verb_attribution(self, head: Token) -> Found | None:
         doc = self.doc
+        if (
+            head.dep_ == "acl"
+            and head.head.lemma_.lower() in MEDIUM_NOUNS
+            and not any(c.dep_ in {"ccomp", "xcomp"} for c in head.children)
+        ):
+            return None  # "in remarks welcoming Gallant": who was addressed, not a statement
         sent = head.sent
         lemma = head.lemma_.lower()
         rate = _cue_rate(head)
