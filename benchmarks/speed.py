@@ -80,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             pass
 
     def run_newsgraph() -> None:
-        for _ in pipeline.analyze_articles(reads, n_process=args.processes, batch_size=args.batch_size):
+        # reading (headline, byline, language) is part of newsgraph's job, so it is timed too
+        fresh = (read_text(text, name=name) for name, text in texts)
+        for _ in pipeline.analyze_articles(fresh, n_process=args.processes, batch_size=args.batch_size):
             pass
 
     t_bare = _best(run_bare, args.repeat)
@@ -95,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for label, seconds in (("spaCy bare", t_bare), ("newsgraph", t_news)):
         print(f"{label:12}{seconds:10.2f}{len(strings) / seconds:12.2f}{chars / seconds:12,.0f}")
     print(f"ratio:     newsgraph takes {t_news / t_bare:.2f}x the time of the bare model")
+    print(f"throughput: newsgraph runs at {t_bare / t_news:.2f}x bare spaCy's articles/s (target: >= 0.80x)")
 
 
 if __name__ == "__main__":

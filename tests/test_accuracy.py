@@ -15,7 +15,7 @@ import pytest
 
 from newsgraph.evaluation import evaluate, format_table
 
-WHO_WHAT_FLOOR = 0.638
+WHO_WHAT_FLOOR = 0.649  # reached 0.669 on 2026-11-25 (docs/results.md)
 PARTIAL_FLOOR = 0.65
 
 
