@@ -224,6 +224,15 @@ def test_actors_name_inside_an_org_entity(nlp: Language) -> None:
     assert not any(a.type == "ORG" for a in doc._.actors)
 
 
+def test_actors_titled_name_mislabelled_as_work_of_art(nlp: Language) -> None:
+    text = "Mayor Elena Vasquez told the council the dam was safe.\n\nVasquez said repairs were done.\n"
+    doc = relabel(nlp, text, [("Mayor Elena Vasquez", "WORK_OF_ART", None), ("Vasquez", "ORG", "\n")])
+    vasquez = actor_named(doc, "Elena Vasquez")
+    assert vasquez.type == "PERSON"
+    assert vasquez.titles == ["Mayor"]
+    assert mention_texts(vasquez) == ["Elena Vasquez", "Vasquez"]
+
+
 def test_actors_junk_word_glued_to_a_name(nlp: Language) -> None:
     text = "Yesterday Dana Whitfield spoke. Later Dana Whitfield left the hall."
     doc = relabel(

@@ -390,6 +390,8 @@ class _Builder:
             start, end = t.trim(ent_start, ent_end)
             if start >= end:
                 continue
+            if label != "PERSON" and self._titled_name(start, end):
+                label = "PERSON"  # "Mayor Elena Costa" tagged WORK_OF_ART or ORG
             if label == "PERSON":
                 cs, ce, gender = t.name_core(start, end, strict=False)
                 if cs < ce:
@@ -461,6 +463,15 @@ class _Builder:
         self._drop_junk_prefixes()
         self._person_actors(singles)
         self._named_actors(orgs)
+
+    def _titled_name(self, start: int, end: int) -> bool:
+        """A title word followed by one to three capitalised proper nouns: a person's name."""
+        t = self.t
+        k = start
+        while k < end and t.lower[k] in TITLE_WORDS:
+            k += 1
+        rest = range(k, end)
+        return k > start and 1 <= len(rest) <= 3 and all(t.pos[i] == "PROPN" and t.cap(i) for i in rest)
 
     def _is_place(self, i: int, label: str) -> bool:
         """A place name used as a place ("in Houston"), even if a person shares it."""
