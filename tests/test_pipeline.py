@@ -49,3 +49,19 @@ def test_pipeline_processes_give_identical_results(nlp) -> None:  # type: ignore
     one = [a.model_dump() for a in analyze_articles([read_text(t) for t in texts])]
     two = [a.model_dump() for a in analyze_articles([read_text(t) for t in texts], n_process=2, batch_size=1)]
     assert one == two
+
+
+def test_pipeline_reads_inputs_lazily_with_processes(nlp) -> None:  # type: ignore[no-untyped-def]
+    seen = 0
+
+    def inputs():  # type: ignore[no-untyped-def]
+        nonlocal seen
+        for i in range(120):
+            seen += 1
+            yield read_text(f"Officials said bridge {i} will reopen on Monday.")
+
+    results = analyze_articles(inputs(), n_process=2, batch_size=2)
+    first = next(results)
+    assert first.attributions[0].cue.text == "said"
+    assert seen < 40  # a bounded window in flight, not the whole archive
+    assert sum(1 for _ in results) == 119

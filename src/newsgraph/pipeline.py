@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 
 import spacy
 from spacy.language import Language
@@ -141,6 +143,14 @@ def analyze_articles(
             yield from _analyze_chunk(chunk)
         return
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    chunks = _chunks(reads, batch_size)
     with ctx.Pool(n_process, initializer=load) as pool:
-        for results in pool.imap(_analyze_chunk, _chunks(reads, batch_size)):
+        # A bounded window of chunks in flight (Pool.imap would read every input
+        # up front): memory stays flat over an archive of any size.
+        pending = deque(pool.apply_async(_analyze_chunk, (c,)) for c in islice(chunks, 4 * n_process))
+        while pending:
+            results = pending.popleft().get()
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.apply_async(_analyze_chunk, (following,)))
             yield from results
