@@ -163,6 +163,8 @@ RELATIVE = {"who", "which", "that", "whom"}
 EMPTY_SUBJECTS = {"it", "there"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
 OBJECT_DEPS = {"dobj", "dative", "obj"}
+# prepositions that usually add when/where it was said rather than what ("in tweets", "since May")
+CIRCUMSTANTIAL = {"in", "at", "since", "during", "after", "before", "on", "over", "through", "amid", "via"}
 OBJECT_COMPLEMENTS = {"prep", "oprd", "xcomp", "ccomp", "acomp", "attr"}
 ARTIFACTS = {
     "report",
@@ -546,7 +548,7 @@ class Engine:
                 # what completes it
                 content_ids |= _subtree_ids(obj)
                 for c in head.children:
-                    if c.i > obj.i and c.dep_ in OBJECT_COMPLEMENTS:
+                    if c.i > obj.i and c.dep_ in OBJECT_COMPLEMENTS and c.lower_ not in CIRCUMSTANTIAL:
                         content_ids |= _subtree_ids(c)
         quoted_direct: list[int] = []
         if lemma in SAY_LIKE or head.dep_ in {"parataxis", "ROOT"}:
