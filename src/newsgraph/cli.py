@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from importlib import metadata
@@ -28,6 +27,7 @@ import typer
 
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.models import Analysis
+from newsgraph.outcomes import analyzed, internal_error, label, one_line
 from newsgraph.reading import MAX_BYTES, ReadArticle, parse_published
 
 PROG = "newsgraph"
@@ -53,22 +53,10 @@ class OutputFormat(StrEnum):
 # ---------------------------------------------------------------- messages
 
 
-def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
-
-
-def _internal(path: str, exc: BaseException) -> NewsgraphError:
-    """An unexpected exception as a coded one-line error (E999) naming the input it happened on."""
-    return NewsgraphError(Errors.E999, path=path, reason=_one_line(f"{type(exc).__name__}: {exc}"))
-
-
-def _label(read: ReadArticle) -> str:
-    """How messages name an article: its file, plus the record name for one of several in a file."""
-    if read.path is None:
-        return read.name
-    if Path(read.path).stem == read.name:
-        return read.path
-    return f"{read.path}: {read.name}"
+# One-line messages, E999 for the unexpected, and article labels are shared with ingest.
+_one_line = one_line
+_internal = internal_error
+_label = label
 
 
 def _error_line(error: NewsgraphError | str) -> None:
@@ -148,68 +136,12 @@ def _within(
 # ---------------------------------------------------------------- analysis
 
 
-Outcome = tuple[ReadArticle, Analysis | NewsgraphError] | NewsgraphError
-AnalyzeArticles = Callable[..., Iterator[Analysis]]
-
-
 def _analysed(
-    items: Iterable[ReadArticle | NewsgraphError], analyze_articles: AnalyzeArticles, n_process: int
-) -> Iterator[Outcome]:
-    """Stream ``(read, analysis)`` pairs and reading errors, in input order, surviving crashes.
-
-    ``analyze_articles`` works in batches, so an unexpected exception on one
-    article ends the whole stream. We keep the articles handed over but not
-    yet returned in ``pending``; after a crash the first batch of them is
-    analysed one by one (the culprit becomes an E999 line, its neighbours
-    still get their analysis) and the stream restarts with the rest.
-    Reading errors wait in the same queue so that messages keep input order.
-    """
-    pending: deque[ReadArticle | NewsgraphError] = deque()
-
-    def feed(source: Iterator[ReadArticle | NewsgraphError]) -> Iterator[ReadArticle]:
-        for item in source:
-            pending.append(item)
-            if isinstance(item, ReadArticle):
-                yield item
-
-    def leading_errors() -> Iterator[NewsgraphError]:
-        while pending and isinstance(pending[0], NewsgraphError):
-            yield pending.popleft()  # type: ignore[misc]
-
-    source: Iterator[ReadArticle | NewsgraphError] = iter(items)
-    while True:
-        try:
-            for analysis in analyze_articles(feed(source), n_process=n_process, batch_size=BATCH_SIZE):
-                yield from leading_errors()
-                read = pending.popleft()  # leading_errors() left a ReadArticle in front
-                yield read, analysis  # type: ignore[misc]
-        except Exception:
-            stuck = list(pending)
-            pending.clear()
-            if not any(isinstance(item, ReadArticle) for item in stuck):
-                raise  # not about any article (e.g. the model failed to load)
-            suspects: list[ReadArticle | NewsgraphError] = []
-            while stuck and sum(isinstance(i, ReadArticle) for i in suspects) < BATCH_SIZE:
-                suspects.append(stuck.pop(0))
-            for item in suspects:
-                if isinstance(item, NewsgraphError):
-                    yield item
-                    continue
-                try:
-                    yield item, next(iter(analyze_articles([item], n_process=1)))
-                except Exception as single:
-                    yield item, _internal(_label(item), single)
-            source = _chain(stuck, source)
-            continue
-        yield from leading_errors()
-        return
-
-
-def _chain(
-    first: list[ReadArticle | NewsgraphError], rest: Iterator[ReadArticle | NewsgraphError]
-) -> Iterator[ReadArticle | NewsgraphError]:
-    yield from first
-    yield from rest
+    items: Iterable[ReadArticle | NewsgraphError], analyze_articles: Callable[..., Iterator[Analysis]],
+    n_process: int,
+) -> Iterator[Any]:
+    """``(read, analysis)`` pairs and errors in input order, surviving crashes: see ``outcomes.analyzed``."""
+    return analyzed(items, analyze_articles, n_process=n_process, batch_size=BATCH_SIZE)
 
 
 # ---------------------------------------------------------------- output
@@ -456,6 +388,291 @@ def eval_(
         _error_line(_internal(str(split_dir), exc))
         raise typer.Exit(1) from None
     typer.echo(table)
+
+
+@app.command("ingest")
+def ingest_(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH_OR_URL",
+            help="Article files or directories, feed or page URLs (http, https), .warc / .warc.gz files.",
+            show_default=False,
+        ),
+    ],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="SQLite file or database URL (postgresql://...); default ./newsgraph.db."),
+    ] = None,
+    processes: Annotated[int, typer.Option("--processes", "-p", min=1, help="Worker processes.")] = 2,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Articles stored per transaction.")
+    ] = 32,
+    published: Annotated[
+        str | None,
+        typer.Option(help="Publication date (YYYY-MM-DD) for articles that do not carry one."),
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option(min=1, help="Skip files, pages and WARC records larger than this many bytes.")
+    ] = MAX_BYTES,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress line on stderr (it shows only on a terminal).")
+    ] = False,
+) -> None:
+    """Analyse articles, feeds and web archives and store them in a corpus database."""
+    from newsgraph.ingest import ingest
+
+    try:
+        published = parse_published(published)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def error_above_progress(error: NewsgraphError) -> None:
+        # print(), not typer.echo: while the progress line is live, rich redirects sys.stderr and
+        # prints the message above it, where click would write it onto the progress line.
+        print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr, flush=True)
+
+    try:
+        summary = ingest(
+            inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
+            max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
+        )
+    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(db or "newsgraph.db", exc))
+        raise typer.Exit(1) from None
+    typer.echo(f"{PROG}: {summary}", err=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- corpus queries
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DetailFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+_DB_HELP = "SQLite file or database URL (postgresql://...); default ./newsgraph.db."
+
+
+def _query_store(db: str | None) -> Any:
+    """Open an existing corpus for reading; a SQLite file that does not exist is E022, not a new corpus."""
+    from newsgraph.store import open_store
+    from newsgraph.store.queries import sqlite_path
+
+    path = sqlite_path(db)
+    if path is not None and not path.is_file():
+        raise NewsgraphError(Errors.E022, path=str(path))
+    return open_store(db)
+
+
+def _run_query(db: str | None, what: Callable[[Any], None]) -> None:
+    """Open the store, answer, close; every failure is one coded line and exit status 1."""
+    store = None
+    try:
+        store = _query_store(db)
+        what(store)
+    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(db or "newsgraph.db", exc))
+        raise typer.Exit(1) from None
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _print_table(table: Any) -> None:
+    from rich.console import Console
+
+    console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:  # piped: wide enough that columns are not squeezed to a few letters
+        console = Console(file=sys.stdout, highlight=False, width=max(console.width, 160))
+    console.print(table)
+
+
+@app.command("quotes")
+def quotes_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="Who said it: a name or alias (any case), or id:N.")
+    ] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Only this outlet (any case).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", help='Words and "phrases" that must all occur (content, source, cue).'),
+    ] = None,
+    no_copies: Annotated[
+        bool, typer.Option("--no-copies", help="Leave out near-duplicate copies of earlier articles.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many statements.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Statements in the corpus: who said what, where and when, newest first."""
+    from newsgraph.store import queries
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = queries.quotes(
+            store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
+            include_copies=not no_copies, limit=limit, offset=offset,
+        )
+        if format is ListFormat.json:
+            typer.echo(_dumps([row.to_dict() for row in rows], pretty=True))
+        elif format is ListFormat.csv:
+            sys.stdout.write(queries.quotes_csv(rows))
+        else:
+            _print_table(queries.quotes_table(rows))
+
+    _run_query(db, answer)
+
+
+@app.command("actors")
+def actors_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="How many actors, most quoted first.")] = 20,
+    no_copies: Annotated[
+        bool, typer.Option("--no-copies", help="Do not count statements in near-duplicate copies.")
+    ] = False,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """The most quoted actors in the corpus, with how often and when they were quoted."""
+    from newsgraph.store import queries
+
+    def answer(store: Any) -> None:
+        rows = queries.actors(store, top=top, include_copies=not no_copies)
+        if format is ListFormat.json:
+            typer.echo(_dumps([row.to_dict() for row in rows], pretty=True))
+        elif format is ListFormat.csv:
+            sys.stdout.write(queries.actors_csv(rows))
+        else:
+            _print_table(queries.actors_table(rows))
+
+    _run_query(db, answer)
+
+
+@app.command("actor")
+def actor_(
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="A name or alias (any case), or id:N.", show_default=False)
+    ],
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="List at most this many statements.")] = 20,
+    format: Annotated[
+        DetailFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = DetailFormat.table,
+) -> None:
+    """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
+    from newsgraph.store import queries
+
+    def answer(store: Any) -> None:
+        try:
+            detail = queries.actor(store, name, limit=limit)
+        except queries.AmbiguousActor as error:
+            _error_line(error)
+            for row in error.candidates:
+                plural = "" if row.statements == 1 else "s"
+                line = f"  id:{row.actor_id}  {row.name} ({row.type}), {row.statements} statement{plural}"
+                typer.echo(line, err=True)
+            raise typer.Exit(1) from None
+        if detail is None:
+            raise NewsgraphError(Errors.E020, name=name)
+        if format is DetailFormat.json:
+            typer.echo(_dumps(detail.to_dict(), pretty=True))
+        else:
+            for part in queries.actor_tables(detail):
+                _print_table(part)
+
+    _run_query(db, answer)
+
+
+@app.command("export")
+def export_(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="parquet, jsonl or csv.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.", dir_okay=False)],
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+) -> None:
+    """Every attribution, one row each with its article's metadata and offsets, to a file."""
+    from newsgraph.store import queries
+
+    def answer(store: Any) -> None:
+        written = queries.export(store, format.value, out)
+        typer.echo(f"{PROG}: wrote {written}", err=True)
+
+    _run_query(db, answer)
+
+
+@app.command("serve")
+def serve_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="NEWSGRAPH_TOKEN", show_envvar=True,
+            help="API token: needed to ingest and delete (and to read with --private).",
+        ),
+    ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Require the token for reading too (pages and API).")
+    ] = False,
+    max_bytes: Annotated[
+        int | None, typer.Option("--max-bytes", min=1, help="Largest request body accepted (413 above).")
+    ] = None,
+) -> None:
+    """Serve the web app and the HTTP API on the corpus database."""
+    if private and not token:
+        _error_line("--private needs a token (--token or the NEWSGRAPH_TOKEN environment variable)")
+        raise typer.Exit(2)
+    try:
+        from newsgraph.web import MAX_BYTES as WEB_MAX_BYTES
+        from newsgraph.web import create_app
+        from newsgraph.web import server as web_server
+
+        web_app = create_app(db, token=token, private=private, max_bytes=max_bytes or WEB_MAX_BYTES)
+        web_app.state.web.store()  # open (and migrate) now: a bad --db fails here, not on the first request
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(db or "newsgraph.db", exc))
+        raise typer.Exit(1) from None
+    web_server.serve(web_app, host=host, port=port)
 
 
 def main() -> None:

@@ -55,6 +55,7 @@ class Article(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    authorial: Mapped[list[list[int]] | None] = mapped_column(JSON)  # [[start, end], ...] (migration 0002)
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # signature for near-duplicate search
     copy_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -72,6 +73,8 @@ class Actor(Base):
     key: Mapped[str] = mapped_column(String(512), unique=True)  # identity key, see store.identity
     name: Mapped[str] = mapped_column(String(512), index=True)  # canonical (longest full name seen)
     type: Mapped[str] = mapped_column(String(16))
+    # A PERSON named in full: its normalised last name, so a lone surname finds its namesakes.
+    surname: Mapped[str | None] = mapped_column(String(256), index=True)
 
     aliases: Mapped[list[ActorAlias]] = relationship(back_populates="actor")
     titles: Mapped[list[ActorTitle]] = relationship(back_populates="actor")

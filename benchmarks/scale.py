@@ -1,0 +1,438 @@
+"""Does the corpus store answer fast at 100,000 articles, and how big does it get?
+
+Builds a synthetic corpus of ``--articles`` articles (default 100,000) in a
+SQLite file, then measures, warm, the latency of the two questions users ask
+most: ``newsgraph quotes --speaker NAME`` (``queries.quotes(speaker=NAME,
+limit=50)``) and ``newsgraph actor NAME`` (``queries.actor``), over at least
+200 speaker names drawn at random, and prints the p50 / p95 / max, the build
+time, and the database size against the raw text size. Targets: p95 <= 100 ms,
+database <= 3x the raw text.
+
+How the corpus is made. The PolNeAR texts (train + dev, 924 articles) are
+analysed once with newsgraph (cached in ``--cache``, outside the repository:
+it holds corpus text). Each synthetic article is a copy of one of them in
+which every person gets another name, with its outlet, date and URL varied,
+stored through the real write path (``Store.add``, batches of
+``--batch-size``, so identities, quotes and near-duplicates are resolved as in
+``newsgraph ingest``). Nothing is re-analysed: names are replaced in the text
+and every span of the analysis is moved by the length changes before it, so
+offsets stay exact (``check_offsets`` is run on a sample). New names come from
+an invented population of first names and surnames, drawn with a Zipf law
+(a few people are quoted everywhere, most rarely, as in real news), and a
+lone surname follows the full name it stood for. Each copy ends with a
+one-line archive reference so that no two texts are identical. Copies of one
+text differ only in names, so most of them are (correctly) found to be near
+duplicates of an earlier copy.
+
+Latency is taken on the finished database, in one process, after one warm-up
+pass over the same names (the page cache and SQLite's cache are warm, as on a
+server that has been answering for a while). Names are canonical names of
+actors with at least one statement, excluding unnamed groups ("officials",
+which are per-article actors and not identities); ambiguous names count as
+answered (``AmbiguousActor`` listing the candidates is ``actor``'s answer).
+The most quoted actors are timed separately, as the worst case.
+
+Usage::
+
+    .venv/bin/python benchmarks/scale.py                       # 100,000 articles
+    .venv/bin/python benchmarks/scale.py --articles 5000       # a quick run
+    .venv/bin/python benchmarks/scale.py --reuse               # measure an existing database again
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POLNEAR = ROOT.parent / "shared" / "polnear"
+WORK = Path(tempfile.gettempdir()) / "newsgraph-scale"
+
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# An invented population: first names x surnames made of two syllables.
+FIRST = _words("""Ada Alma Anders Ansel Aria Arlo Aurel Bea Bram Bruno Calla Cato Cleo Cyra Dagny Dario Edda
+Elio Elsa Emil Enzo Esme Fenna Fitz Flora Gerd Greta Hale Hedda Ilse Ines Ivo Jalen Jonna Jory Juna
+Kaspar Kira Lars Leni Lior Lotta Luca Mael Mara Milo Mina Nela Nico Noor Odile Olin Orla Otto Pia
+Piet Quill Rafe Rhea Rosa Runa Saskia Silas Soren Stine Tali Tess Theo Ulla Vera Viggo Wren Yara
+Zeno Zora Alba Benno Carys Dov Elin Fabian Gale Hanne Ilan Jessa Kai Linnea Matteo Nadia Oskar
+Petra Remy Signe Tomas Una Valo Wilma Yannick""")
+SYL1 = _words("""Ash Bel Bran Cal Cor Dal Dun Fen Gar Hal Har Hol Kel Ken Lan Lind Mar Mor Nor Orm Pen Quar
+Ros Sel Stav Thorn Tor Val Wes Wyn Ald Brix Corm Drey Elm Falk Grim Hask Ing Jar""")
+SYL2 = _words("""berg bury by croft dale den ford gate ham holm hurst ley lund man mere more ness quist rick
+sen shaw stad stone strom ton vik wald well wick worth""")
+OUTLET_PLACES = _words("""Harbor Valley Northfield Ridge Lakeshore Prairie Summit Coastal Riverside
+Granite Pine
+Meadow""")
+OUTLET_KINDS = _words("Herald Times Post Gazette Courier Tribune Observer Ledger")
+POPULATION = 30_000
+ZIPF_OFFSET = 5  # weight of the name ranked r: 1 / (r + ZIPF_OFFSET)
+
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z\-]+(?:['’][A-Z][A-Za-z\-]+)?")  # O'Brien, not Trump's
+
+
+# ---------------------------------------------------------------- 1. analyse PolNeAR once
+
+
+def analyses(cache: Path, processes: int) -> list[dict]:
+    """The PolNeAR train + dev analyses as dicts, analysed once and cached (JSON Lines)."""
+    if cache.is_file():
+        with open(cache, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+    from newsgraph import pipeline
+    from newsgraph.reading import read_path
+
+    files = [f for split in ("train", "dev") for f in sorted((POLNEAR / split / "text").glob("*.txt"))]
+    if not files:
+        sys.exit(f"scale.py: no PolNeAR texts under {POLNEAR}")
+    reads = [read for f in files for read in read_path(f) if not isinstance(read, Exception)]
+    started = time.perf_counter()
+    out = []
+    for read, analysis in zip(reads, pipeline.analyze_articles(reads, n_process=processes), strict=True):
+        out.append({"name": read.name, "analysis": analysis.model_dump()})
+    print(f"analysed {len(out)} PolNeAR articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with open(cache, "w", encoding="utf-8") as f:
+        for item in out:
+            f.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return out
+
+
+# ---------------------------------------------------------------- 2. copies with other names
+
+
+class Base:
+    """One analysed article, prepared for cheap copies: where each person-name word occurs."""
+
+    def __init__(self, name: str, analysis: dict) -> None:
+        self.name = name
+        self.a = analysis
+        text = analysis["article"]["text"]
+        self.text = text
+        full: list[list[str]] = []  # name words of people named in full
+        lone: set[str] = set()
+        for entity in analysis["entities"]:
+            if entity["type"] != "PERSON":
+                continue
+            ws = _NAME_WORD.findall(entity["name"])
+            if len(ws) >= 2:
+                full.append(ws)
+            elif len(ws) == 1:
+                lone.add(ws[0])
+        self.full = full
+        self.lone = sorted(lone - {w for ws in full for w in ws})
+        words = {w for ws in full for w in ws} | set(self.lone)
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        self.pattern = re.compile(rf"\b(?:{alternatives})\b") if words else None
+        found = self.pattern.finditer(text) if self.pattern else ()
+        self.matches = [(m.start(), m.end(), m.group()) for m in found]
+
+
+class Population:
+    """Invented full names with Zipf popularity."""
+
+    def __init__(self, rng: random.Random) -> None:
+        surnames = [a + b for a in SYL1 for b in SYL2]
+        names = [(f, s) for f in FIRST for s in surnames]
+        rng.shuffle(names)
+        self.names = names[:POPULATION]
+        self.cum: list[float] = []
+        total = 0.0
+        for rank in range(len(self.names)):
+            total += 1.0 / (rank + ZIPF_OFFSET)
+            self.cum.append(total)
+        self.surnames = surnames
+
+    def draw(self, rng: random.Random) -> tuple[str, str]:
+        return self.names[bisect.bisect_left(self.cum, rng.random() * self.cum[-1])]
+
+
+def copy_of(base: Base, number: int, population: Population, rng: random.Random):  # type: ignore[no-untyped-def]
+    """The ``number``-th synthetic article: ``base`` with new names, outlet, date and URL."""
+    from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+
+    mapping: dict[str, str] = {}
+    used: set[tuple[str, str]] = set()
+    for ws in base.full:
+        first, last = ws[0], ws[-1]
+        if first in mapping or last in mapping:
+            new = (mapping.get(first, first), mapping.get(last, last))
+        else:
+            new = population.draw(rng)
+            while new in used:
+                new = population.draw(rng)
+        used.add(new)
+        mapping.setdefault(first, new[0])
+        mapping.setdefault(last, new[1])
+        for middle in ws[1:-1]:
+            mapping.setdefault(middle, middle)
+    for word in base.lone:
+        mapping.setdefault(word, population.draw(rng)[1])
+
+    text = base.text
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    lengths: list[int] = []  # of each replacement
+    after = [0]  # after[k]: total length change made by the first k replacements
+    pos = 0
+    for s, e, word in base.matches:
+        new = mapping[word]
+        pieces += (text[pos:s], new)
+        starts.append(s)
+        ends.append(e)
+        lengths.append(len(new))
+        after.append(after[-1] + len(new) - (e - s))
+        pos = e
+    pieces.append(text[pos:])
+    outlet = f"{rng.choice(OUTLET_PLACES)} {rng.choice(OUTLET_KINDS)}"
+    day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(10 * 365))
+    new_text = "".join(pieces) + f"\n\n(Archive reference {number:07d}.)\n"
+
+    def at(offset: int, is_start: bool) -> int:
+        """Where an offset of the base text is in the copy."""
+        k = bisect.bisect_right(ends, offset)  # replacements that end at or before the offset
+        if k < len(starts) and starts[k] < offset:  # inside a replaced word: snap to its edge
+            new_start = starts[k] + after[k]
+            return new_start if is_start else new_start + lengths[k]
+        return offset + after[k]
+
+    def span(d: dict, cls=Span):  # type: ignore[no-untyped-def]
+        s, e = at(d["start"], True), at(d["end"], False)
+        if cls is LinkedSpan:
+            return LinkedSpan.model_construct(start=s, end=e, text=new_text[s:e], entity=d.get("entity"))
+        return Span.model_construct(start=s, end=e, text=new_text[s:e])
+
+    def rename(value: str) -> str:
+        return base.pattern.sub(lambda m: mapping[m.group()], value) if base.pattern else value
+
+    a = base.a
+    art = a["article"]
+    article = Article.model_construct(
+        title=rename(art["title"]) if art.get("title") else None,
+        dek=rename(art["dek"]) if art.get("dek") else None,
+        authors=list(art.get("authors") or []),
+        published=day.isoformat(),
+        outlet=outlet,
+        url=f"https://{outlet.lower().replace(' ', '-')}.example/{day:%Y/%m}/{base.name}-{number}",
+        language=art.get("language"),
+        text=new_text,
+    )
+    entities = [
+        Entity.model_construct(
+            id=e["id"], name=rename(e["name"]), type=e["type"], titles=[rename(t) for t in e["titles"]],
+            mentions=[span(m) for m in e["mentions"]],
+        )
+        for e in a["entities"]
+    ]
+    attributions = [
+        Attribution.model_construct(
+            id=x["id"], kind=x["kind"], stance=x["stance"], confidence=x["confidence"],
+            parent=x.get("parent"),
+            source=span(x["source"], LinkedSpan) if x.get("source") else None,
+            addressee=span(x["addressee"], LinkedSpan) if x.get("addressee") else None,
+            cue=span(x["cue"]), content=[span(c) for c in x["content"]],
+        )
+        for x in a["attributions"]
+    ]
+    return Analysis.model_construct(
+        article=article, entities=entities, attributions=attributions, authorial=[], warnings=[]
+    )
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(bases: Sequence[Base], seed: int) -> None:
+    _WORKER.update(bases=bases, population=Population(random.Random(seed)), seed=seed)
+
+
+def _make(bounds: tuple[int, int]) -> list[tuple[object, str]]:
+    """Synthetic articles ``start`` to ``end``; the same for the same seed, whichever process makes them."""
+    start, end = bounds
+    bases, population = _WORKER["bases"], _WORKER["population"]
+    rng = random.Random(f"{_WORKER['seed']}:{start}")
+    out = []
+    for number in range(start, end):
+        base = bases[number % len(bases)]
+        out.append((copy_of(base, number, population, rng), f"{base.name}-{number}"))
+    return out
+
+
+def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -> tuple[float, int]:
+    """Store ``n`` synthetic articles through ``Store.add``; (seconds, raw text bytes).
+
+    A second process makes the copies while this one stores them (a few
+    batches ahead at most, so memory stays flat).
+    """
+    import multiprocessing
+
+    from newsgraph.store import open_store
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    raw = checked = done = 0
+    bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    report_every = max(1, len(bounds) // 20)
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1, initializer=_start_worker, initargs=(bases, seed)) as pool, open_store(db) as store:
+        pending = [pool.apply_async(_make, (b,)) for b in bounds[:3]]
+        for i in range(len(bounds)):
+            batch = pending.pop(0).get()
+            if i + 3 < len(bounds):
+                pending.append(pool.apply_async(_make, (bounds[i + 3],)))
+            for analysis, _ in batch[:2]:
+                if checked < 200:
+                    analysis.check_offsets()  # the renaming kept every span exact
+                    checked += 1
+            raw += sum(len(analysis.article.text.encode("utf-8")) for analysis, _ in batch)
+            store.add(batch)
+            done += len(batch)
+            if (i + 1) % report_every == 0:
+                rate = done / (time.perf_counter() - started)
+                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr)
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return time.perf_counter() - started, raw
+
+
+# ---------------------------------------------------------------- 3. measure
+
+
+def db_size(db: Path) -> int:
+    files = [Path(f"{db}{suffix}") for suffix in ("", "-wal")]
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def timed(store, names: Sequence[str], ask) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for name in names:
+        started = time.perf_counter()
+        ask(store, name)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def measure(db: Path, n_names: int, seed: int) -> dict:
+    import sqlalchemy as sa
+
+    from newsgraph.store import open_store, queries
+
+    def ask_quotes(store, name):  # type: ignore[no-untyped-def]
+        return queries.quotes(store, speaker=name, limit=50)
+
+    def ask_actor(store, name):  # type: ignore[no-untyped-def]
+        try:
+            return queries.actor(store, name)
+        except queries.AmbiguousActor as error:
+            return error.candidates
+
+    with open_store(db) as store:
+        with store.engine.connect() as conn:
+            counts = conn.execute(sa.text(
+                "SELECT a.name, count(*) FROM attributions t JOIN actors a ON a.id = t.source_actor_id "
+                "WHERE a.type != 'GROUP' GROUP BY a.id, a.name"
+            )).all()
+            totals = {
+                table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("articles", "attributions", "actors", "mentions", "quotes")
+            }
+            copies = conn.execute(
+                sa.text("SELECT count(*) FROM articles WHERE copy_of IS NOT NULL")
+            ).scalar_one()
+        names = sorted({name for name, _ in counts})
+        rng = random.Random(seed)
+        sample = rng.sample(names, min(n_names, len(names)))
+        top = [name for name, _ in sorted(counts, key=lambda c: -c[1])[:10]]
+        result: dict = {"totals": totals, "copies": copies, "names": len(sample)}
+        for label, ask in (("quotes --speaker", ask_quotes), ("actor", ask_actor)):
+            timed(store, sample, ask)  # warm-up pass
+            times = timed(store, sample, ask)
+            timed(store, top, ask)
+            worst = timed(store, top, ask)
+            result[label] = {
+                "p50": statistics.median(times),
+                "p95": percentile(times, 95),
+                "max": max(times),
+                "top10_max": max(worst),
+                "top10_median": statistics.median(worst),
+            }
+        result["top_actor"] = sorted(counts, key=lambda c: -c[1])[0]
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000, help="synthetic articles (default 100,000)")
+    parser.add_argument("--db", type=Path, help=f"SQLite file to build (default {WORK}/scale-N.db)")
+    parser.add_argument("--cache", type=Path, default=WORK / "polnear-analyses.jsonl",
+                        help="cached PolNeAR analyses (made on the first run)")
+    parser.add_argument("--processes", type=int, default=2, help="processes for the one-off analysis")
+    parser.add_argument("--batch-size", type=int, default=500, help="articles per Store.add (default 500)")
+    parser.add_argument("--names", type=int, default=250, help="random speaker names to time (default 250)")
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--reuse", action="store_true", help="measure an existing --db without building")
+    args = parser.parse_args(argv)
+    db = args.db or WORK / f"scale-{args.articles}.db"
+
+    if args.reuse and db.is_file():
+        build_s, raw = None, None
+        raw_path = Path(f"{db}.raw")
+        raw = int(raw_path.read_text()) if raw_path.is_file() else None
+    else:
+        bases = [Base(item["name"], item["analysis"]) for item in analyses(args.cache, args.processes)]
+        print(f"building {args.articles:,} articles into {db}", file=sys.stderr)
+        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed)
+        Path(f"{db}.raw").write_text(str(raw))
+    size = db_size(db)
+    result = measure(db, args.names, args.seed)
+
+    import sqlite3
+
+    print(f"newsgraph corpus scale benchmark, {dt.date.today()}, {platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    t = result["totals"]
+    print(f"corpus: {t['articles']:,} articles ({result['copies']:,} near-duplicate copies), "
+          f"{t['attributions']:,} attributions, {t['actors']:,} actors, {t['mentions']:,} mentions, "
+          f"{t['quotes']:,} quotes")
+    if build_s is not None:
+        print(f"build: {build_s:.0f} s ({t['articles'] / build_s:.0f} articles/s through Store.add)")
+    if raw:
+        print(f"size: database {size / 1e6:.0f} MB, raw text {raw / 1e6:.0f} MB, ratio {size / raw:.2f}x "
+              f"(target <= 3x)")
+    else:
+        print(f"size: database {size / 1e6:.0f} MB (raw text size unknown: rebuild to measure it)")
+    name, statements = result["top_actor"]
+    for label in ("quotes --speaker", "actor"):
+        r = result[label]
+        print(f"{label:>17}: p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms over "
+              f"{result['names']} random speakers (target p95 <= 100 ms); 10 most quoted: median "
+              f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms")
+    print(f"most quoted actor: {name} ({statements:,} statements)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,617 @@
+"""The write path: analysed articles into the corpus database, one transaction per batch.
+
+Why it looks the way it does: storing must cost a small fraction of the
+analysis (a few milliseconds per article against ~150 ms of parsing), and
+killing the process at any moment must leave either the whole batch or none
+of it. So ``add``
+
+* does the CPU work first (hashes, MinHash signatures, quoted words, identity
+  keys), outside the transaction, so the write lock is held only for SQL;
+* then, in one transaction, asks the database a handful of set-at-a-time
+  questions (``WHERE key IN (...)``: which articles are stored, which actors
+  and quotes exist, who shares a surname) and writes every table with one
+  bulk ``INSERT`` each, never a query per row;
+* is idempotent: an article whose content hash or URL is stored is skipped,
+  and the unique constraints (``articles.content_hash``, ``articles.url``,
+  ``actors.key``, ``quotes.key``) catch a concurrent writer storing the same
+  thing at the same moment: the batch is rolled back and retried, and the
+  retry skips what the other writer stored.
+
+Near duplicates (``articles.copy_of``, ``quotes.variant_of``) are found with
+MinHash LSH indexes held in memory on the ``Store`` (``NearDuplicates``),
+built on first use from the stored signatures and topped up with rows stored
+since, so opening a large corpus stays instant and only the first ``add``
+pays for the rebuild. Both point at the *first* member of their cluster, so
+"without copies" is simply ``copy_of IS NULL``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from newsgraph.store import identity, schema
+from newsgraph.store.db import chunks
+
+if TYPE_CHECKING:
+    from newsgraph.dedupe import NearDuplicateIndex
+    from newsgraph.models import Analysis, Entity
+    from newsgraph.store.db import Store
+
+RETRIES = 3
+"""Attempts at a batch that collides with a concurrent writer (unique constraint) before giving up."""
+MIN_ARTICLE_WORDS = 3
+"""Articles with fewer words get no near-duplicate search (their signature says nothing)."""
+URL_LENGTH = 2048
+CONTENT_JOIN = " … "
+"""Between the content spans of one attribution in ``attributions.content_text``."""
+# fmt: off
+_PRONOUNS = frozenset({
+    "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours", "he", "him", "his", "she",
+    "her", "hers", "it", "its", "they", "them", "their", "theirs", "who", "whom", "whose", "this", "that",
+    "these", "those",
+})
+# fmt: on
+
+ARTICLES: Table = schema.Article.__table__  # type: ignore[assignment]
+ACTORS: Table = schema.Actor.__table__  # type: ignore[assignment]
+ALIASES: Table = schema.ActorAlias.__table__  # type: ignore[assignment]
+TITLES: Table = schema.ActorTitle.__table__  # type: ignore[assignment]
+MENTIONS: Table = schema.Mention.__table__  # type: ignore[assignment]
+QUOTES: Table = schema.Quote.__table__  # type: ignore[assignment]
+ATTRIBUTIONS: Table = schema.Attribution.__table__  # type: ignore[assignment]
+
+
+def content_hash(text: str) -> str:
+    """sha256 hex digest of the exact text: the article's identity in the store."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class AddResult:
+    """What ``Store.add`` did with a batch.
+
+    ``duplicates`` counts the stored articles found to be near-duplicates of an
+    earlier one (``copy_of`` set); ``article_ids`` are the stored articles' ids
+    in the order given.
+    """
+
+    stored: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    article_ids: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# Near-duplicate indexes
+
+
+class NearDuplicates:
+    """In-memory LSH indexes over stored article and quote signatures.
+
+    ``refresh`` loads the rows stored since the last call (all of them the
+    first time), so the indexes follow what other processes commit too. Only
+    committed rows are ever loaded: a rolled-back batch leaves no trace here.
+    Each index maps a row to the first member of its cluster (``roots``).
+    """
+
+    def __init__(self) -> None:
+        self.articles: NearDuplicateIndex | None = None  # keyed by articles.id
+        self.quotes: NearDuplicateIndex | None = None  # keyed by quotes.id
+        self.article_roots: dict[int, int] = {}
+        self.quote_roots: dict[int, int] = {}
+        self._article_max = 0
+        self._quote_max = 0
+        self.rebuild_seconds = 0.0
+
+    def refresh(self, conn: Connection) -> None:
+        """Index the rows stored since the last refresh (every row the first time)."""
+        from newsgraph.dedupe import ARTICLE_THRESHOLD, QUOTE_THRESHOLD
+
+        started = time.perf_counter()
+        self.articles, self._article_max = _load(
+            conn,
+            ARTICLES,
+            ARTICLES.c.copy_of,
+            self.articles,
+            ARTICLE_THRESHOLD,
+            self._article_max,
+            self.article_roots,
+        )
+        self.quotes, self._quote_max = _load(
+            conn, QUOTES, QUOTES.c.variant_of, self.quotes, QUOTE_THRESHOLD, self._quote_max, self.quote_roots
+        )
+        self.rebuild_seconds += time.perf_counter() - started
+
+
+def _load(
+    conn: Connection,
+    table: Table,
+    parent: Any,
+    index: NearDuplicateIndex | None,
+    threshold: float,
+    after: int,
+    roots: dict[int, int],
+) -> tuple[NearDuplicateIndex, int]:
+    """``index`` topped up with the signatures of rows with ids above ``after`` (built if None)."""
+    from newsgraph.dedupe import NUM_PERM, NearDuplicateIndex
+
+    # The raw driver cursor: at 100,000s of rows SQLAlchemy's per-row result objects
+    # cost more than reading them. ``after`` is an int, so formatting it in is safe.
+    sql = (
+        f"SELECT id, minhash, {parent.name} FROM {table.name} "
+        f"WHERE id > {int(after)} AND minhash IS NOT NULL ORDER BY id"
+    )
+    pairs: list[tuple[int, bytes]] = []
+    width = 4 * (index.num_perm if index is not None else NUM_PERM)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(20_000):
+            for row_id, sig, parent_id in rows:
+                if len(sig) == width:
+                    pairs.append((row_id, bytes(sig)))
+                    if parent_id is not None:  # a row absent from roots is its own cluster's root
+                        roots[row_id] = parent_id
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+    if index is None:
+        return NearDuplicateIndex.from_signatures(pairs, threshold), after
+    for row_id, sig in pairs:
+        index.add(row_id, sig)
+    return index, after
+
+
+# ---------------------------------------------------------------------------
+# Preparing one article (pure CPU, outside the transaction)
+
+
+@dataclass
+class _Quote:
+    position: int  # of the attribution in the analysis
+    text: str
+    key: str
+    normalized: str
+    signature: bytes
+
+
+@dataclass
+class _Prepared:
+    analysis: Analysis
+    name: str
+    hash: str
+    url: str | None
+    signature: bytes
+    searchable: bool  # enough words for near-duplicate search
+    published: dt.date | None
+    quotes: list[_Quote]
+
+
+def _published(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _prepare(analysis: Analysis, name: str) -> _Prepared:
+    from newsgraph import dedupe
+
+    article = analysis.article
+    url = article.url if article.url and len(article.url) <= URL_LENGTH else None
+    quotes = []
+    for position, attribution in enumerate(analysis.attributions):
+        quoted = dedupe.quoted_text(analysis, attribution)
+        if quoted is not None:
+            normalized = dedupe.normalize(quoted)
+            quotes.append(
+                _Quote(position, quoted, dedupe.quote_key(quoted), normalized, dedupe.signature(quoted))
+            )
+    return _Prepared(
+        analysis=analysis,
+        name=(name or article.url or "")[:512],
+        hash=content_hash(article.text),
+        url=url,
+        signature=dedupe.signature(article.text),
+        searchable=len(dedupe.normalize(article.text[:2000]).split()) >= MIN_ARTICLE_WORDS,
+        published=_published(article.published),
+        quotes=quotes,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The transaction
+
+
+def add(store: Store, items: Sequence[tuple[Analysis, str]]) -> AddResult:
+    """Store ``(analysis, name)`` pairs in one transaction; see the module docstring.
+
+    Raises SQLAlchemy's errors when the database fails (locked past the busy
+    timeout, disk full, server gone): then nothing of the batch is stored.
+    """
+    items = list(items)
+    if not items:
+        return AddResult()
+    # Items stored already are not worth hashing quotes for; the transaction checks again.
+    urls, hashes = store.known(
+        [a.article.url for a, _ in items], [content_hash(a.article.text) for a, _ in items]
+    )
+    prepared = [
+        _prepare(analysis, name)
+        for analysis, name in items
+        if analysis.article.url not in urls and content_hash(analysis.article.text) not in hashes
+    ]
+    skipped_early = len(items) - len(prepared)
+    if not prepared:
+        return AddResult(skipped=skipped_early)
+    identity.title_words()  # the first call imports the analysis' lexicon: not under the lock
+    near = store.near_duplicates
+    with store.engine.connect() as conn:
+        near.refresh(conn)  # the first call rebuilds: outside the write lock
+        conn.rollback()
+    for attempt in range(RETRIES):
+        try:
+            with store.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                near.refresh(conn)  # what other writers committed meanwhile (usually nothing)
+                result = _add(conn, prepared, near)
+            result.skipped += skipped_early
+            return result
+        except (IntegrityError, OperationalError) as error:
+            if attempt == RETRIES - 1 or not _retryable(error):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retryable(error: DBAPIError) -> bool:
+    """A collision with a concurrent writer, which a fresh attempt resolves.
+
+    A unique constraint hit (the other writer stored the same article, actor
+    or quote first), or PostgreSQL breaking a deadlock or a serialisation
+    conflict between two batches. "Database is locked" past the busy timeout
+    is not retried: the other writer is stuck, and the caller should know.
+    """
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _insert_ignoring_conflicts(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``INSERT ... ON CONFLICT DO NOTHING``: rows another writer (or an earlier batch) stored are kept."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        conn.execute(insert(table), rows)
+        return
+    conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+
+
+def _select_in(conn: Connection, columns: list[Any], column: Any, values: Sequence[Any]) -> list[Any]:
+    rows: list[Any] = []
+    for part in chunks(values):
+        rows.extend(conn.execute(select(*columns).where(column.in_(part))))
+    return rows
+
+
+def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> AddResult:
+    result = AddResult()
+    # 1. Skip what is stored already (and repeats within the batch).
+    stored_hashes = {
+        h
+        for (h,) in _select_in(
+            conn, [ARTICLES.c.content_hash], ARTICLES.c.content_hash, [p.hash for p in prepared]
+        )
+    }
+    stored_urls = {
+        u for (u,) in _select_in(conn, [ARTICLES.c.url], ARTICLES.c.url, [p.url for p in prepared if p.url])
+    }
+    todo: list[_Prepared] = []
+    for p in prepared:
+        if p.hash in stored_hashes or (p.url is not None and p.url in stored_urls):
+            result.skipped += 1
+            continue
+        stored_hashes.add(p.hash)
+        if p.url is not None:
+            stored_urls.add(p.url)
+        todo.append(p)
+    if not todo:
+        return result
+
+    # 2. Actors: identities, then one look-up and one insert for the batch.
+    def namesakes(words: set[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for key, last in _select_in(conn, [ACTORS.c.key, ACTORS.c.surname], ACTORS.c.surname, sorted(words)):
+            if key.startswith("person:"):
+                found.setdefault(last, set()).add(key)
+        return found
+
+    identities = identity.resolve([(p.hash, p.analysis.entities) for p in todo], namesakes)
+    actor_ids = _actors(conn, identities)
+
+    # 3. Articles, with copy_of for near duplicates.
+    now = dt.datetime.now(dt.UTC)
+    assert near.articles is not None and near.quotes is not None  # refreshed by add()
+    clusters = _Clusters(near.articles, near.article_roots)
+    copy_refs = [clusters.assign(p.signature if p.searchable else None) for p in todo]
+    rows = [
+        {
+            "content_hash": p.hash,
+            "url": p.url,
+            "name": p.name,
+            "outlet": (p.analysis.article.outlet or None) and p.analysis.article.outlet[:256],
+            "published": p.published,
+            "published_raw": (p.analysis.article.published or None) and p.analysis.article.published[:64],
+            "title": p.analysis.article.title,
+            "dek": p.analysis.article.dek,
+            "authors": list(p.analysis.article.authors),
+            "language": (p.analysis.article.language or None) and p.analysis.article.language[:16],
+            "text": p.analysis.article.text,
+            "authorial": [[s.start, s.end] for s in p.analysis.authorial],
+            "minhash": p.signature,
+            "copy_of": ref[1] if ref is not None and ref[0] == "db" else None,
+            "ingested_at": now,
+        }
+        for p, ref in zip(todo, copy_refs, strict=True)
+    ]
+    article_ids = list(
+        conn.scalars(insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True), rows)
+    )
+    in_batch = [
+        {"_id": article_ids[i], "_copy": article_ids[ref[1]]}
+        for i, ref in enumerate(copy_refs)
+        if ref is not None and ref[0] == "batch"
+    ]
+    if in_batch:
+        conn.execute(
+            update(ARTICLES).where(ARTICLES.c.id == bindparam("_id")).values(copy_of=bindparam("_copy")),
+            in_batch,
+        )
+    result.stored = len(todo)
+    result.duplicates = sum(ref is not None for ref in copy_refs)
+    result.article_ids = article_ids
+
+    # 4. Quotes: exact key first, else a new row (a variant of a near-duplicate one).
+    quote_ids = _quotes(conn, todo, near)
+
+    # 5. Mentions, titles, aliases, attributions: one bulk insert each.
+    mentions: list[dict[str, Any]] = []
+    titles: list[dict[str, Any]] = []
+    aliases: dict[tuple[int, str], None] = {}
+    attributions: list[dict[str, Any]] = []
+    for position_in_batch, (p, article_id, idents) in enumerate(
+        zip(todo, article_ids, identities, strict=True)
+    ):
+        local = {entity_id: actor_ids[ident.key] for entity_id, ident in idents.items()}
+        for entity in p.analysis.entities:
+            actor_id = local[entity.id]
+            for m in entity.mentions:
+                mentions.append(
+                    {
+                        "article_id": article_id,
+                        "actor_id": actor_id,
+                        "local_id": entity.id[:16],
+                        "start": m.start,
+                        "end": m.end,
+                        "text": m.text,
+                    }
+                )
+            seen: set[str] = set()
+            for title in entity.titles:
+                folded = title.strip().lower()
+                if folded and folded not in seen:
+                    seen.add(folded)
+                    titles.append(
+                        {
+                            "actor_id": actor_id,
+                            "article_id": article_id,
+                            "title": title.strip()[:512],
+                            "published": p.published,
+                        }
+                    )
+            for form in _surface_forms(entity):
+                aliases[(actor_id, form)] = None
+        quotes_here = quote_ids[position_in_batch]
+        for position, a in enumerate(p.analysis.attributions):
+            source, addressee = a.source, a.addressee
+            attributions.append(
+                {
+                    "article_id": article_id,
+                    "local_id": a.id[:16],
+                    "parent_local_id": a.parent[:16] if a.parent else None,
+                    "kind": a.kind,
+                    "stance": a.stance,
+                    "confidence": a.confidence,
+                    "published": p.published,
+                    "cue_start": a.cue.start,
+                    "cue_end": a.cue.end,
+                    "cue_text": a.cue.text[:512],
+                    "source_start": source.start if source else None,
+                    "source_end": source.end if source else None,
+                    "source_text": source.text if source else None,
+                    "source_actor_id": local.get(source.entity) if source and source.entity else None,
+                    "addressee_start": addressee.start if addressee else None,
+                    "addressee_end": addressee.end if addressee else None,
+                    "addressee_text": addressee.text if addressee else None,
+                    "addressee_actor_id": (
+                        local.get(addressee.entity) if addressee and addressee.entity else None
+                    ),
+                    "content": [[s.start, s.end] for s in a.content],
+                    "content_text": CONTENT_JOIN.join(s.text for s in a.content),
+                    "quote_id": quotes_here.get(position),
+                }
+            )
+    if mentions:
+        conn.execute(insert(MENTIONS), mentions)
+    if titles:
+        conn.execute(insert(TITLES), titles)
+    _insert_ignoring_conflicts(
+        conn, ALIASES, [{"actor_id": actor_id, "alias": form} for actor_id, form in aliases]
+    )
+    if attributions:
+        conn.execute(insert(ATTRIBUTIONS), attributions)
+    return result
+
+
+class _Clusters:
+    """Assigns each new row of a batch to the first cluster it is a near duplicate of.
+
+    Why the *first* cluster rather than the most similar row: every member
+    then points at its cluster's first row, clusters stay flat, and the choice
+    depends neither on the order candidates come in nor on the backend, so
+    SQLite and PostgreSQL build the same clusters. Stored rows come before the
+    batch's; within the batch, earlier rows before later ones.
+    """
+
+    def __init__(self, index: NearDuplicateIndex, roots: dict[int, int]) -> None:
+        from newsgraph.dedupe import NearDuplicateIndex
+
+        self.index = index
+        self.roots = roots
+        self.batch = NearDuplicateIndex(index.threshold, index.num_perm)
+        self.batch_roots: list[tuple[str, int]] = []
+
+    def assign(self, sig: bytes | None) -> tuple[str, int] | None:
+        """("db", id) or ("batch", position) of the cluster root, or None; remembers the row."""
+        ref: tuple[str, int] | None = None
+        if sig is not None:
+            stored = [self.roots.get(row_id, row_id) for row_id in self.index.query(sig)]
+            if stored:
+                ref = ("db", min(stored))
+            else:
+                earlier = self.batch.query(sig)
+                if earlier:
+                    ref = self.batch_roots[min(earlier)]
+            self.batch.add(len(self.batch_roots), sig)
+        self.batch_roots.append(ref if ref is not None else ("batch", len(self.batch_roots)))
+        return ref
+
+
+def _surface_forms(entity: Entity) -> list[str]:
+    """The forms an actor is looked up by: its name and the mentions that name it.
+
+    Pronouns and bare titles ("he", "the Secretary") are mentions, not names,
+    and lower-case phrases ("the agency") are descriptions; neither is an alias.
+    """
+    forms = []
+    for text in dict.fromkeys([entity.name, *(m.text for m in entity.mentions)]):
+        if not any(ch.isupper() for ch in text):
+            continue
+        ws = identity.words(text)
+        if not ws or (len(ws) == 1 and ws[0] in _PRONOUNS):
+            continue
+        if entity.type == "PERSON" and not identity.person_words(text):
+            continue
+        form = identity.alias(text)
+        if form:
+            forms.append(form)
+    return forms
+
+
+def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) -> dict[str, int]:
+    """Actor id per identity key, creating the missing actors and lengthening names."""
+    wanted: dict[str, identity.Identity] = {}
+    longest: dict[str, str] = {}
+    for idents in identities:
+        for ident in idents.values():
+            wanted.setdefault(ident.key, ident)
+            if ident.lone is None or ident.key.startswith("person?:"):
+                name = longest.get(ident.key)
+                if name is None or len(ident.name) > len(name):
+                    longest[ident.key] = ident.name
+    ids: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for actor_id, key, name in _select_in(
+        conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.name], ACTORS.c.key, list(wanted)
+    ):
+        ids[key] = actor_id
+        names[key] = name
+    new = [
+        {
+            "key": key,
+            "name": longest.get(key, ident.name),
+            "type": ident.type[:16],
+            "surname": ident.surname if ident.lone is None else None,
+        }
+        for key, ident in sorted(wanted.items())  # one lock order for all writers: no deadlock here
+        if key not in ids
+    ]
+    if new:
+        _insert_ignoring_conflicts(conn, ACTORS, new)
+        for actor_id, key, name in _select_in(
+            conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.name], ACTORS.c.key, [row["key"] for row in new]
+        ):
+            ids[key] = actor_id
+            names[key] = name
+    renamed = [
+        {"_id": ids[key], "_name": name}
+        for key, name in longest.items()
+        if key in names and len(name) > len(names[key])
+    ]
+    if renamed:
+        conn.execute(
+            update(ACTORS).where(ACTORS.c.id == bindparam("_id")).values(name=bindparam("_name")), renamed
+        )
+    return ids
+
+
+def _quotes(conn: Connection, todo: list[_Prepared], near: NearDuplicates) -> list[dict[int, int]]:
+    """Per article of ``todo``: quote id per attribution position; new quotes are inserted."""
+    first: dict[str, _Quote] = {}
+    for p in todo:
+        for q in p.quotes:
+            first.setdefault(q.key, q)
+    ids: dict[str, int] = dict(
+        (key, quote_id)
+        for quote_id, key in _select_in(conn, [QUOTES.c.id, QUOTES.c.key], QUOTES.c.key, list(first))
+    )
+    new = [q for key, q in first.items() if key not in ids]
+    clusters = _Clusters(near.quotes, near.quote_roots)
+    refs = [clusters.assign(q.signature) for q in new]
+    if new:
+        _insert_ignoring_conflicts(
+            conn,
+            QUOTES,
+            [
+                {
+                    "key": q.key,
+                    "text": q.text,
+                    "normalized": q.normalized,
+                    "minhash": q.signature,
+                    "variant_of": ref[1] if ref is not None and ref[0] == "db" else None,
+                }
+                for q, ref in zip(new, refs, strict=True)
+            ],
+        )
+        for quote_id, key in _select_in(
+            conn, [QUOTES.c.id, QUOTES.c.key], QUOTES.c.key, [q.key for q in new]
+        ):
+            ids[key] = quote_id
+        in_batch = [
+            {"_id": ids[q.key], "_variant": ids[new[ref[1]].key]}
+            for q, ref in zip(new, refs, strict=True)
+            if ref is not None and ref[0] == "batch"
+        ]
+        if in_batch:
+            conn.execute(
+                update(QUOTES)
+                .where(QUOTES.c.id == bindparam("_id"))
+                .values(variant_of=bindparam("_variant")),
+                in_batch,
+            )
+    out: list[dict[int, int]] = []
+    for p in todo:
+        out.append({q.position: ids[q.key] for q in p.quotes if q.key in ids})
+    return out

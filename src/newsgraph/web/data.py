@@ -1,0 +1,645 @@
+"""What the web app reads from (and deletes in) the corpus store, beyond ``store.queries``.
+
+Why here and not in ``store.queries``: these are the questions only the web
+pages ask (one stored article rebuilt as an ``Analysis`` for the highlighted
+view, a page of articles, the actor network, a free-text search across
+articles, quotes and actors) and the one write the API offers besides
+ingest, deleting an article. Quotes, the top actors and an actor's detail
+come from ``store.queries`` unchanged, so the web and the CLI answer alike.
+
+Everything binds its parameters (user text never becomes SQL) and works on
+SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Article as ArticleModel
+from newsgraph.store.schema import (
+    Actor,
+    ActorAlias,
+    ActorTitle,
+    Article,
+    Mention,
+    Quote,
+)
+from newsgraph.store.schema import (
+    Attribution as AttributionRow,
+)
+
+if TYPE_CHECKING:
+    from newsgraph.store import Store
+
+_ART = Article.__table__
+_A = AttributionRow.__table__
+_ACT = Actor.__table__
+_ALIAS = ActorAlias.__table__
+_TITLE = ActorTitle.__table__
+_MENTION = Mention.__table__
+_QUOTE = Quote.__table__
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# ---------------------------------------------------------------- articles
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One line of an article list."""
+
+    id: int
+    name: str
+    title: str | None
+    outlet: str | None
+    published: dt.date | None
+    url: str | None
+    authors: list[str]
+    copy_of: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": _iso(self.published),
+            "url": self.url,
+            "authors": list(self.authors or []),
+            "copy_of": self.copy_of,
+        }
+
+
+def _summary_columns() -> list[Any]:
+    return [
+        _ART.c.id,
+        _ART.c.name,
+        _ART.c.title,
+        _ART.c.outlet,
+        _ART.c.published,
+        _ART.c.url,
+        _ART.c.authors,
+        _ART.c.copy_of,
+    ]
+
+
+def _summary(row: sa.Row[Any]) -> ArticleSummary:
+    return ArticleSummary(
+        row.id, row.name, row.title, row.outlet, row.published, row.url, row.authors or [], row.copy_of
+    )
+
+
+def list_articles(
+    store: Store,
+    *,
+    outlet: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    include_copies: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ArticleSummary]:
+    """A page of stored articles, newest first (undated last, then by id descending)."""
+    stmt = sa.select(*_summary_columns())
+    if outlet is not None:
+        stmt = stmt.where(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+    if since is not None:
+        stmt = stmt.where(_ART.c.published >= since)
+    if until is not None:
+        stmt = stmt.where(_ART.c.published <= until)
+    if not include_copies:
+        stmt = stmt.where(_ART.c.copy_of.is_(None))
+    stmt = stmt.order_by(_ART.c.published.desc().nulls_last(), _ART.c.id.desc()).limit(limit).offset(offset)
+    with store.engine.connect() as conn:
+        return [_summary(r) for r in conn.execute(stmt)]
+
+
+@dataclass
+class StoredArticle:
+    """A stored article rebuilt as an ``Analysis`` (local ids ``E1``/``A1`` as when it was analysed).
+
+    ``actor_ids`` maps each local entity id to its corpus actor, and
+    ``attribution_ids`` each local attribution id to its row id, so views can
+    link to actor pages and quote rows can link back into the text.
+    ``near_duplicates`` are the other articles of its copy cluster.
+    Authorial sentences come from ``articles.authorial`` (empty for articles
+    stored before migration 0002 added it).
+    """
+
+    id: int
+    name: str
+    copy_of: int | None
+    analysis: Analysis
+    actor_ids: dict[str, int] = field(default_factory=dict)
+    attribution_ids: dict[str, int] = field(default_factory=dict)
+    near_duplicates: list[ArticleSummary] = field(default_factory=list)
+    authorial_known: bool = True  # False for articles stored before migration 0002
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "copy_of": self.copy_of,
+            "analysis": self.analysis.model_dump(mode="json"),
+            "actor_ids": dict(self.actor_ids),
+            "attribution_ids": dict(self.attribution_ids),
+            "near_duplicates": [d.to_dict() for d in self.near_duplicates],
+        }
+
+
+def _span(text: str, start: int | None, end: int | None) -> Span | None:
+    """A span rebuilt from stored offsets; None when they do not fit the text (never a wrong span)."""
+    if start is None or end is None or not (0 <= start <= end <= len(text)):
+        return None
+    return Span(start=start, end=end, text=text[start:end])
+
+
+def _linked(text: str, start: int | None, end: int | None, entity: str | None) -> LinkedSpan | None:
+    span = _span(text, start, end)
+    return None if span is None else LinkedSpan(**span.model_dump(), entity=entity)
+
+
+def get_article(store: Store, article_id: int) -> StoredArticle | None:
+    """The stored article with its actors, attributions and near-duplicates; None if there is none."""
+    with store.engine.connect() as conn:
+        art = conn.execute(sa.select(_ART).where(_ART.c.id == article_id)).first()
+        if art is None:
+            return None
+        text: str = art.text
+        mentions = conn.execute(
+            sa.select(_MENTION.c.local_id, _MENTION.c.actor_id, _MENTION.c.start, _MENTION.c.end)
+            .where(_MENTION.c.article_id == article_id)
+            .order_by(_MENTION.c.start, _MENTION.c.id)
+        ).all()
+        actor_of: dict[str, int] = {}
+        for m in mentions:
+            actor_of.setdefault(m.local_id, m.actor_id)
+        local_of: dict[int, str] = {}
+        for local, actor_id in actor_of.items():
+            local_of.setdefault(actor_id, local)
+        rows = conn.execute(
+            sa.select(_A).where(_A.c.article_id == article_id).order_by(_A.c.cue_start, _A.c.id)
+        ).all()
+        referenced = set(actor_of.values()) | {
+            a for r in rows for a in (r.source_actor_id, r.addressee_actor_id) if a is not None
+        }
+        actors = (
+            {
+                r.id: r
+                for r in conn.execute(
+                    sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(referenced))
+                )
+            }
+            if referenced
+            else {}
+        )
+        titles: dict[int, list[str]] = defaultdict(list)
+        for t in conn.execute(
+            sa.select(_TITLE.c.actor_id, _TITLE.c.title)
+            .where(_TITLE.c.article_id == article_id)
+            .order_by(_TITLE.c.id)
+        ):
+            if t.title not in titles[t.actor_id]:
+                titles[t.actor_id].append(t.title)
+        cluster_root = art.copy_of if art.copy_of is not None else art.id
+        duplicates = [
+            _summary(r)
+            for r in conn.execute(
+                sa.select(*_summary_columns())
+                .where(
+                    sa.or_(_ART.c.id == cluster_root, _ART.c.copy_of == cluster_root),
+                    _ART.c.id != article_id,
+                )
+                .order_by(_ART.c.published.nulls_last(), _ART.c.id)
+                .limit(100)
+            )
+        ]
+
+    # Actors that are sources or addressees but have no mention row still need a local id.
+    for actor_id in sorted(referenced - set(local_of)):
+        local = f"X{actor_id}"
+        local_of[actor_id] = local
+        actor_of[local] = actor_id
+    by_local: dict[str, list[Span]] = defaultdict(list)
+    for m in mentions:
+        span = _span(text, m.start, m.end)
+        if span is not None:
+            by_local[m.local_id].append(span)
+    entities = [
+        Entity(
+            id=local,
+            name=actors[actor_id].name if actor_id in actors else local,
+            type=actors[actor_id].type if actor_id in actors else "UNKNOWN",
+            titles=titles.get(actor_id, []),
+            mentions=by_local.get(local, []),
+        )
+        for local, actor_id in actor_of.items()
+    ]
+    attributions: list[Attribution] = []
+    attribution_ids: dict[str, int] = {}
+    for r in rows:
+        cue = _span(text, r.cue_start, r.cue_end)
+        if cue is None:
+            continue
+        content = [s for s in (_span(text, s, e) for s, e in (r.content or [])) if s is not None]
+        local_id = r.local_id if r.local_id not in attribution_ids else f"{r.local_id}.{r.id}"
+        attribution_ids[local_id] = r.id
+        attributions.append(
+            Attribution(
+                id=local_id,
+                kind=r.kind if r.kind in ("direct", "indirect", "mixed") else "indirect",
+                source=_linked(text, r.source_start, r.source_end, local_of.get(r.source_actor_id)),
+                cue=cue,
+                content=content,
+                addressee=_linked(
+                    text, r.addressee_start, r.addressee_end, local_of.get(r.addressee_actor_id)
+                ),
+                stance=r.stance if r.stance in _STANCES else "neutral",
+                confidence=r.confidence,
+                parent=r.parent_local_id,
+            )
+        )
+    analysis = Analysis(
+        article=ArticleModel(
+            title=art.title,
+            dek=art.dek,
+            authors=list(art.authors or []),
+            published=art.published_raw or _iso(art.published),
+            outlet=art.outlet,
+            url=art.url,
+            language=art.language,
+            text=text,
+        ),
+        entities=entities,
+        attributions=attributions,
+        authorial=[s for s in (_span(text, a, b) for a, b in (art.authorial or [])) if s is not None],
+    )
+    return StoredArticle(
+        id=art.id,
+        name=art.name,
+        copy_of=art.copy_of,
+        analysis=analysis,
+        actor_ids=dict(actor_of),
+        attribution_ids=attribution_ids,
+        near_duplicates=duplicates,
+        authorial_known=art.authorial is not None,
+    )
+
+
+_STANCES = frozenset({"neutral", "emphatic", "distancing", "assertive", "tentative", "negative"})
+
+
+def article_exists(store: Store, article_id: int) -> bool:
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(_ART.c.id).where(_ART.c.id == article_id)).first() is not None
+
+
+def delete_article(store: Store, article_id: int) -> bool:
+    """Delete an article and every row that belongs to it, in one transaction; False if absent.
+
+    Removed with it: its attributions, mentions and actor titles; quotes that
+    no other attribution carries any more (their variants are re-pointed to
+    what the quote was a variant of); actors left with no mention, title or
+    attribution anywhere (and their aliases). Its near-duplicate copies stay:
+    the earliest of them becomes the cluster's original and the others point
+    at it, so ``copy_of`` never points at a deleted article. Full-text
+    indexes follow through the store's triggers.
+    """
+    # BEGIN IMMEDIATE on SQLite (the store's write option): take the write lock up front.
+    with store.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        if conn.execute(sa.select(_ART.c.id).where(_ART.c.id == article_id)).first() is None:
+            return False
+        art = conn.execute(sa.select(_ART.c.copy_of).where(_ART.c.id == article_id)).one()
+        quote_ids = set(
+            conn.execute(
+                sa.select(_A.c.quote_id).where(_A.c.article_id == article_id, _A.c.quote_id.is_not(None))
+            ).scalars()
+        )
+        actor_ids = set(
+            conn.execute(sa.select(_MENTION.c.actor_id).where(_MENTION.c.article_id == article_id)).scalars()
+        )
+        actor_ids |= set(
+            conn.execute(sa.select(_TITLE.c.actor_id).where(_TITLE.c.article_id == article_id)).scalars()
+        )
+        for r in conn.execute(
+            sa.select(_A.c.source_actor_id, _A.c.addressee_actor_id).where(_A.c.article_id == article_id)
+        ):
+            actor_ids.update(a for a in r if a is not None)
+
+        conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
+        conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
+        conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))
+
+        # Copies of this article: the earliest becomes the original, the rest point at it.
+        copies = list(
+            conn.execute(
+                sa.select(_ART.c.id).where(_ART.c.copy_of == article_id).order_by(_ART.c.id)
+            ).scalars()
+        )
+        if copies:
+            root = art.copy_of  # a copy that was itself a copy: its copies join its original
+            if root is None:
+                root = copies[0]
+                conn.execute(sa.update(_ART).where(_ART.c.id == root).values(copy_of=None))
+                copies = copies[1:]
+            if copies:
+                conn.execute(sa.update(_ART).where(_ART.c.id.in_(copies)).values(copy_of=root))
+
+        for quote_id in sorted(quote_ids):
+            used = conn.execute(sa.select(_A.c.id).where(_A.c.quote_id == quote_id).limit(1)).first()
+            if used is not None:
+                continue
+            parent = conn.execute(sa.select(_QUOTE.c.variant_of).where(_QUOTE.c.id == quote_id)).scalar()
+            conn.execute(sa.update(_QUOTE).where(_QUOTE.c.variant_of == quote_id).values(variant_of=parent))
+            conn.execute(sa.delete(_QUOTE).where(_QUOTE.c.id == quote_id))
+
+        conn.execute(sa.delete(_ART).where(_ART.c.id == article_id))
+
+        for actor_id in sorted(actor_ids):
+            still = any(
+                conn.execute(stmt.limit(1)).first() is not None
+                for stmt in (
+                    sa.select(_MENTION.c.id).where(_MENTION.c.actor_id == actor_id),
+                    sa.select(_TITLE.c.id).where(_TITLE.c.actor_id == actor_id),
+                    sa.select(_A.c.id).where(_A.c.source_actor_id == actor_id),
+                    sa.select(_A.c.id).where(_A.c.addressee_actor_id == actor_id),
+                )
+            )
+            if not still:
+                conn.execute(sa.delete(_ALIAS).where(_ALIAS.c.actor_id == actor_id))
+                conn.execute(sa.delete(_ACT).where(_ACT.c.id == actor_id))
+    # The write path keeps in-memory near-duplicate indexes that only ever grow; drop them so the
+    # next ``Store.add`` rebuilds them from what is stored now (never pointing at a deleted row).
+    if hasattr(store, "_near"):
+        store._near = None
+    return True
+
+
+# ---------------------------------------------------------------- search
+
+
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its ``%`` and ``_`` taken literally."""
+    return "%" + _LIKE_SPECIAL.sub(r"\\\1", text) + "%"
+
+
+def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first."""
+    words = " ".join(q.split()).lower()
+    if not words:
+        return []
+    pattern = _like(words)
+    with store.engine.connect() as conn:
+        ids = set(
+            conn.execute(
+                sa.select(_ALIAS.c.actor_id).where(_ALIAS.c.alias.like(pattern, escape="\\")).limit(500)
+            ).scalars()
+        )
+        ids |= set(
+            conn.execute(
+                sa.select(_ACT.c.id).where(sa.func.lower(_ACT.c.name).like(pattern, escape="\\")).limit(500)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        counts = dict(
+            conn.execute(
+                sa.select(_A.c.source_actor_id, sa.func.count())
+                .where(_A.c.source_actor_id.in_(ids))
+                .group_by(_A.c.source_actor_id)
+            ).all()
+        )
+        rows = conn.execute(sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(ids))).all()
+    found = [
+        {"actor_id": r.id, "name": r.name, "type": r.type, "statements": int(counts.get(r.id, 0))}
+        for r in rows
+    ]
+    found.sort(key=lambda a: (-a["statements"], a["name"].casefold(), a["actor_id"]))
+    return found[:limit]
+
+
+def _has_table(store: Store, name: str) -> bool:
+    return sa.inspect(store.engine).has_table(name)
+
+
+def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSummary]:
+    """Articles matching ``q``: full text (FTS5 ``articles_fts``) on SQLite when the store has it,
+    else a case-insensitive match in the title. Every word and ``"phrase"`` must occur."""
+    from newsgraph.store.queries import fts5_query, search_terms
+
+    terms = search_terms(q)
+    if not terms:
+        return []
+    stmt = sa.select(*_summary_columns())
+    if store.dialect == "sqlite" and _has_table(store, "articles_fts"):
+        matches = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.table("articles_fts"))
+            .where(sa.text("articles_fts MATCH :fts_query").bindparams(fts_query=fts5_query(terms)))
+        )
+        stmt = stmt.where(_ART.c.id.in_(matches))
+    else:
+        for term in terms:
+            stmt = stmt.where(sa.func.lower(_ART.c.title).like(_like(term.lower()), escape="\\"))
+    stmt = stmt.order_by(_ART.c.published.desc().nulls_last(), _ART.c.id.desc()).limit(limit)
+    with store.engine.connect() as conn:
+        return [_summary(r) for r in conn.execute(stmt)]
+
+
+# ---------------------------------------------------------------- network
+
+
+@dataclass(frozen=True)
+class Node:
+    id: int
+    name: str
+    type: str
+    statements: int
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: int
+    target: int
+    kind: str  # "addresses" (source -> target) or "co-quoted" (undirected, source < target)
+    count: int
+
+
+@dataclass
+class Network:
+    nodes: list[Node]
+    edges: list[Edge]
+    since: dt.date | None
+    until: dt.date | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": _iso(self.since),
+            "until": _iso(self.until),
+            "nodes": [
+                {
+                    "id": n.id,
+                    "name": n.name,
+                    "type": n.type,
+                    "statements": n.statements,
+                    "x": round(n.x, 2),
+                    "y": round(n.y, 2),
+                }
+                for n in self.nodes
+            ],
+            "edges": [
+                {"source": e.source, "target": e.target, "kind": e.kind, "count": e.count} for e in self.edges
+            ],
+        }
+
+
+NETWORK_SIZE = 1000.0
+"""The layout's coordinates lie in ``[0, NETWORK_SIZE]`` (the SVG's viewBox)."""
+
+
+def network(
+    store: Store,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    top: int = 40,
+    include_copies: bool = True,
+) -> Network:
+    """The ``top`` actors by statements between ``since`` and ``until``, and the edges between them.
+
+    Edges: ``addresses`` (A's statements have B as addressee; directed, with
+    the number of such statements) and ``co-quoted`` (A and B are both
+    sources in the same article; with the number of such articles). Node
+    positions come from a deterministic force layout (``layout``).
+    """
+    where = [_A.c.source_actor_id.is_not(None)]
+    if since is not None:
+        where.append(_A.c.published >= since)
+    if until is not None:
+        where.append(_A.c.published <= until)
+    base = _A
+    if not include_copies:
+        base = _A.join(_ART, _ART.c.id == _A.c.article_id)
+        where.append(_ART.c.copy_of.is_(None))
+    n = sa.func.count().label("n")
+    with store.engine.connect() as conn:
+        counted = conn.execute(
+            sa.select(_A.c.source_actor_id, n)
+            .select_from(base)
+            .where(*where)
+            .group_by(_A.c.source_actor_id)
+            .order_by(n.desc(), _A.c.source_actor_id)
+            .limit(top)
+        ).all()
+        ids = [r.source_actor_id for r in counted]
+        if not ids:
+            return Network([], [], since, until)
+        names = {
+            r.id: r
+            for r in conn.execute(sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(ids)))
+        }
+        addressed = conn.execute(
+            sa.select(_A.c.source_actor_id, _A.c.addressee_actor_id, sa.func.count())
+            .select_from(base)
+            .where(*where, _A.c.source_actor_id.in_(ids), _A.c.addressee_actor_id.in_(ids))
+            .group_by(_A.c.source_actor_id, _A.c.addressee_actor_id)
+        ).all()
+        pairs = conn.execute(
+            sa.select(_A.c.article_id, _A.c.source_actor_id)
+            .select_from(base)
+            .where(*where, _A.c.source_actor_id.in_(ids))
+            .distinct()
+        ).all()
+    edges = [Edge(int(s), int(t), "addresses", int(c)) for s, t, c in addressed if s != t]
+    by_article: dict[int, list[int]] = defaultdict(list)
+    for article_id, actor_id in pairs:
+        by_article[article_id].append(actor_id)
+    together: Counter[tuple[int, int]] = Counter()
+    for members in by_article.values():
+        members.sort()
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                together[(a, b)] += 1
+    edges.extend(Edge(a, b, "co-quoted", c) for (a, b), c in together.items())
+    edges.sort(key=lambda e: (e.kind, -e.count, e.source, e.target))
+    nodes = [
+        Node(r.source_actor_id, names[r.source_actor_id].name, names[r.source_actor_id].type, int(r.n))
+        for r in counted
+        if r.source_actor_id in names
+    ]
+    positions = layout([node.id for node in nodes], [(e.source, e.target, e.count) for e in edges])
+    nodes = [Node(node.id, node.name, node.type, node.statements, *positions[node.id]) for node in nodes]
+    return Network(nodes, edges, since, until)
+
+
+def layout(
+    ids: list[int], edges: list[tuple[int, int, int]], *, size: float = NETWORK_SIZE, iterations: int = 200
+) -> dict[int, tuple[float, float]]:
+    """A Fruchterman-Reingold force layout, deterministic (nodes start on a circle in the given order).
+
+    Why our own: a few dozen nodes need a few milliseconds of numpy, and the
+    page can then draw the graph server-side as SVG without any script.
+    Positions are scaled into ``[margin, size - margin]``.
+    """
+    import numpy as np
+
+    n = len(ids)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {ids[0]: (size / 2, size / 2)}
+    index = {node: i for i, node in enumerate(ids)}
+    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    pos = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    # Edge weights in [0.5, 1]: a pair linked a hundred times is pulled closer, not into one point.
+    weight = np.zeros((n, n))
+    most = max((c for _, _, c in edges), default=1)
+    for s, t, c in edges:
+        if s in index and t in index and s != t:
+            w = 0.5 + 0.5 * math.log1p(c) / math.log1p(most)
+            i, j = index[s], index[t]
+            weight[i, j] = weight[j, i] = max(weight[i, j], w)
+    k = math.sqrt(1.0 / n)  # the ideal distance between neighbours
+    temperature = 0.1
+    for _ in range(iterations):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.sqrt((delta**2).sum(-1)) + 1e-9
+        repulse = (k * k / dist**2)[:, :, None] * delta
+        attract = (weight * dist / k)[:, :, None] * delta
+        # Gravity towards the centre keeps unconnected actors from drifting off and squeezing the rest.
+        gravity = pos * np.sqrt((pos**2).sum(-1))[:, None]
+        disp = (repulse - attract).sum(axis=1) - gravity
+        length = np.sqrt((disp**2).sum(-1))[:, None] + 1e-9
+        pos += disp / length * np.minimum(length, temperature)
+        temperature *= 0.98
+    lo, hi = pos.min(axis=0), pos.max(axis=0)
+    span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
+    margin = size * 0.08
+    scaled = margin + (pos - lo) / span * (size - 2 * margin)
+    return {node: (float(scaled[i, 0]), float(scaled[i, 1])) for node, i in index.items()}
+
+
+def counts(store: Store) -> dict[str, int]:
+    """How many articles, attributions and actors the store holds (for the home page)."""
+    with store.engine.connect() as conn:
+        return {
+            "articles": int(conn.execute(sa.select(sa.func.count()).select_from(_ART)).scalar_one()),
+            "attributions": int(conn.execute(sa.select(sa.func.count()).select_from(_A)).scalar_one()),
+            "actors": int(conn.execute(sa.select(sa.func.count()).select_from(_ACT)).scalar_one()),
+        }

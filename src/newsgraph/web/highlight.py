@@ -1,0 +1,167 @@
+"""An analysis cut into the text segments the highlighted article view shows.
+
+Why a pure function of its own: the article view is where an attribution
+must be seen exactly where the analysis put it, so the cutting is done on
+offsets alone and tested on its own (segments always concatenate back to the
+exact article text, whatever spans the analysis holds: overlapping, nested,
+empty, out of range). The template only wraps each segment's ``text`` in a
+``<span>`` and lets Jinja's autoescaping make it inert; no HTML is ever built
+here by gluing article text into strings.
+
+Spans overlap in real analyses: a nested attribution sits inside the content
+of another, a speaker's name is inside the authorial sentence that mentions
+them. Each segment therefore carries every role and every attribution that
+covers it; ``role`` and ``attribution`` pick the one to colour and describe:
+the most specific role (cue, then source, then addressee, then content) and,
+for that role, the attribution whose span is shortest (the innermost one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from newsgraph.models import Analysis
+
+ROLES = ("cue", "source", "addressee", "content")
+"""Highlight roles, most specific first: this order decides a segment's colour."""
+
+_PRIORITY = {role: i for i, role in enumerate(ROLES)}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of the article text with everything that covers it.
+
+    ``text == article.text[start:end]``. ``roles`` are ordered most specific
+    first, ``attributions`` innermost first for the leading role. ``anchors``
+    lists the attributions whose earliest span starts at this segment, so the
+    view can put a link target (``#at-A3``) there.
+    """
+
+    start: int
+    end: int
+    text: str
+    roles: tuple[str, ...] = ()
+    attributions: tuple[str, ...] = ()
+    authorial: bool = False
+    anchors: tuple[str, ...] = ()
+
+    @property
+    def role(self) -> str | None:
+        """The role shown (colour): the most specific one covering the segment."""
+        return self.roles[0] if self.roles else None
+
+    @property
+    def attribution(self) -> str | None:
+        """The attribution described on hover/focus: the innermost one with the leading role."""
+        return self.attributions[0] if self.attributions else None
+
+    @property
+    def highlighted(self) -> bool:
+        return bool(self.roles)
+
+
+@dataclass(frozen=True)
+class _Interval:
+    start: int
+    end: int
+    role: str  # one of ROLES, or "authorial"
+    attribution: str | None
+
+
+def _clip(start: int, end: int, length: int) -> tuple[int, int] | None:
+    """A span's offsets clamped to the text; None when nothing of it is left."""
+    s = max(0, min(int(start), length))
+    e = max(0, min(int(end), length))
+    return (s, e) if s < e else None
+
+
+def _intervals(analysis: Analysis, length: int) -> Iterable[_Interval]:
+    for attribution in analysis.attributions:
+        parts: list[tuple[str, object]] = [("cue", attribution.cue)]
+        parts.extend(("content", span) for span in attribution.content)
+        if attribution.source is not None:
+            parts.append(("source", attribution.source))
+        if attribution.addressee is not None:
+            parts.append(("addressee", attribution.addressee))
+        for role, span in parts:
+            clipped = _clip(span.start, span.end, length)  # type: ignore[attr-defined]
+            if clipped:
+                yield _Interval(clipped[0], clipped[1], role, attribution.id)
+    for span in analysis.authorial:
+        clipped = _clip(span.start, span.end, length)
+        if clipped:
+            yield _Interval(clipped[0], clipped[1], "authorial", None)
+
+
+def segments(analysis: Analysis) -> list[Segment]:
+    """Cut the article text into segments; ``"".join(s.text for s in result) == analysis.article.text``.
+
+    Boundaries are every (clipped) span start and end; consecutive pieces
+    covered by the same roles and attributions are merged, so plain text
+    between highlights is one segment. An empty text gives no segments.
+    """
+    text = analysis.article.text
+    length = len(text)
+    if length == 0:
+        return []
+    intervals = list(_intervals(analysis, length))
+    first_start: dict[str, int] = {}
+    for iv in intervals:
+        if iv.attribution is not None:
+            first_start[iv.attribution] = min(first_start.get(iv.attribution, length), iv.start)
+    anchors_at: dict[int, list[str]] = {}
+    for attribution_id, start in first_start.items():
+        anchors_at.setdefault(start, []).append(attribution_id)
+
+    bounds = sorted({0, length, *(iv.start for iv in intervals), *(iv.end for iv in intervals)})
+    starting: dict[int, list[_Interval]] = {}
+    for iv in intervals:
+        starting.setdefault(iv.start, []).append(iv)
+    active: list[_Interval] = []
+    out: list[Segment] = []
+    for left, right in pairwise(bounds):
+        active = [iv for iv in active if iv.end > left]
+        active.extend(starting.get(left, ()))
+        out.append(_segment(text, left, right, active, tuple(anchors_at.get(left, ()))))
+    return _merge(out, text)
+
+
+def _segment(text: str, left: int, right: int, active: list[_Interval], anchors: tuple[str, ...]) -> Segment:
+    authorial = any(iv.role == "authorial" for iv in active)
+    spans = [iv for iv in active if iv.role != "authorial"]
+    roles = tuple(sorted({iv.role for iv in spans}, key=_PRIORITY.__getitem__))
+    # Innermost first for the leading role, then the others by span length; each id once.
+    ordered = (
+        sorted(spans, key=lambda iv: (_PRIORITY[iv.role] != _PRIORITY[roles[0]], iv.end - iv.start, iv.start))
+        if roles
+        else []
+    )
+    attributions = tuple(dict.fromkeys(iv.attribution for iv in ordered if iv.attribution is not None))
+    return Segment(left, right, text[left:right], roles, attributions, authorial, anchors)
+
+
+def _merge(pieces: list[Segment], text: str) -> list[Segment]:
+    merged: list[Segment] = []
+    for piece in pieces:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and not piece.anchors
+            and (prev.roles, prev.attributions, prev.authorial)
+            == (piece.roles, piece.attributions, piece.authorial)
+        ):
+            merged[-1] = Segment(
+                prev.start,
+                piece.end,
+                text[prev.start : piece.end],
+                prev.roles,
+                prev.attributions,
+                prev.authorial,
+                prev.anchors,
+            )
+        else:
+            merged.append(piece)
+    return merged

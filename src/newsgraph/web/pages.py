@@ -1,0 +1,729 @@
+"""The server-rendered pages: analyze, articles, quotes, actors, network, search.
+
+Why server-rendered: every page works (and can be tested) without any
+script; ``static/app.js`` only adds the floating detail box when a
+highlighted span is hovered or focused, and the same detail is in the
+span's ``title`` and in the attribution list below the article. Charts
+(an actor's timeline, the network) are SVG computed here, with their data in
+attributes, never in inline scripts or styles (the CSP forbids both).
+
+Stable hooks for tests and for the eye: the highlighted text is
+``#article-text``; each highlighted span is ``span.seg`` with a ``role-*``
+class (``role-source``, ``role-cue``, ``role-content``, ``role-addressee``),
+``data-attribution-id`` (the attribution it describes) and ``tabindex=0``;
+its detail is ``#detail-<id>``; the author's own sentences are
+``span.authorial``. Each page's main parts carry ids listed in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from newsgraph.errors import NewsgraphError
+from newsgraph.models import Analysis, Entity
+from newsgraph.web import COOKIE, HERE, ApiError, error_status, state_of
+from newsgraph.web.api import RowId
+from newsgraph.web.highlight import Segment, segments
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+
+
+# ------------------------------------------------------------------ templates
+
+
+def external_url(url: str | None) -> str | None:
+    """An article's own URL when it is safe to link (http or https with a host), else None."""
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(ord(c) < 0x20 or c.isspace() for c in url.strip()):
+        return None
+    return url.strip()
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _qs(params: dict[str, Any], **changes: Any) -> str:
+    """A query string from ``params`` with ``changes`` applied; empty values are left out."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "", False)})
+
+
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,  # every template, whatever its name: article text is untrusted
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["external_url"] = external_url
+ENV.filters["date"] = _date
+ENV.globals["qs"] = _qs
+
+
+def render(
+    template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    html = ENV.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def render_error(
+    status: int, message: str, *, login: bool = False, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    titles = {
+        401: "Token needed",
+        403: "Forbidden",
+        404: "Not found",
+        413: "Too large",
+        422: "Invalid input",
+        500: "Internal error",
+        503: "Unavailable",
+    }
+    return render(
+        "error.html",
+        status=status,
+        headers=headers,
+        title=titles.get(status, "Error"),
+        status_code=status,
+        message=message,
+        login=login,
+        page="error",
+    )
+
+
+# ------------------------------------------------------------------ the article view
+
+
+STANCE_WORDS = {
+    "neutral": "neutral",
+    "emphatic": "emphatic",
+    "distancing": "distancing (at arm's length)",
+    "assertive": "assertive",
+    "tentative": "tentative",
+    "negative": "negative (denial or refusal)",
+}
+
+
+@dataclass
+class Detail:
+    """What hovering or focusing a highlighted span shows about its attribution."""
+
+    id: str
+    anchors: list[str]
+    kind: str
+    stance: str
+    confidence: float
+    speaker: str | None
+    speaker_titles: list[str]
+    speaker_href: str | None
+    source_text: str | None
+    cue: str
+    addressee: str | None
+    addressee_titles: list[str]
+    addressee_href: str | None
+    content: str
+    parent: str | None
+    summary: str
+
+
+@dataclass
+class EntityItem:
+    entity: Entity
+    href: str | None
+    statements: int
+
+
+@dataclass
+class ArticleView:
+    analysis: Analysis
+    segments: list[Segment]
+    details: dict[str, Detail]
+    entities: list[EntityItem] = field(default_factory=list)
+    authorial_known: bool = True  # False for articles stored before the store kept authorial sentences
+
+    def anchors(self, attribution_id: str) -> list[str]:
+        detail = self.details.get(attribution_id)
+        return detail.anchors if detail else [f"at-{attribution_id}"]
+
+
+def _flat(text: str, limit: int | None = None) -> str:
+    from newsgraph.render import one_line
+
+    return one_line(text, limit)
+
+
+def _quoted(text: str) -> str:
+    """Content in quotation marks, unless it already opens with one (a direct quote)."""
+    return text if text[:1] in "\"'“‘«„" else f"“{text}”"
+
+
+def article_view(
+    analysis: Analysis,
+    *,
+    actor_href: Callable[[str], str | None] | None = None,
+    attribution_ids: dict[str, int] | None = None,
+) -> ArticleView:
+    """Everything the article template shows, from an analysis.
+
+    ``actor_href`` maps a local entity id to the actor's page (stored
+    articles); without it speakers link to their entry in the page's own
+    actor list. ``attribution_ids`` (stored articles) adds an
+    ``attribution-<row id>`` anchor per attribution, the target of the
+    links from quote lists and actor pages.
+    """
+    entities = {e.id: e for e in analysis.entities}
+
+    def href(entity_id: str | None) -> str | None:
+        if entity_id is None or entity_id not in entities:
+            return None
+        if actor_href is not None:
+            return actor_href(entity_id)
+        return f"#entity-{entity_id}"
+
+    statements: dict[str, int] = {}
+    details: dict[str, Detail] = {}
+    for a in analysis.attributions:
+        source_entity = entities.get(a.source.entity) if a.source and a.source.entity else None
+        addressee_entity = entities.get(a.addressee.entity) if a.addressee and a.addressee.entity else None
+        if source_entity is not None:
+            statements[source_entity.id] = statements.get(source_entity.id, 0) + 1
+        speaker = source_entity.name if source_entity else (_flat(a.source.text, 120) if a.source else None)
+        addressee = (
+            addressee_entity.name
+            if addressee_entity
+            else (_flat(a.addressee.text, 120) if a.addressee else None)
+        )
+        content = " … ".join(_flat(s.text) for s in a.content)
+        titles = list(source_entity.titles) if source_entity else []
+        summary = (
+            f"{speaker or 'unknown source'}"
+            + (f" ({', '.join(titles)})" if titles else "")
+            + f" — {_flat(a.cue.text, 60)} [{a.stance}, {a.kind}]"
+            + (f" → to {addressee}" if addressee else "")
+            + (f": {_quoted(_flat(content, 200))}" if content else "")
+        )
+        anchors = [f"at-{a.id}"]
+        if attribution_ids and a.id in attribution_ids:
+            anchors.append(f"attribution-{attribution_ids[a.id]}")
+        details[a.id] = Detail(
+            id=a.id,
+            anchors=anchors,
+            kind=a.kind,
+            stance=a.stance,
+            confidence=a.confidence,
+            speaker=speaker,
+            speaker_titles=titles,
+            speaker_href=href(source_entity.id) if source_entity else None,
+            source_text=_flat(a.source.text, 200) if a.source else None,
+            cue=_flat(a.cue.text, 100),
+            addressee=addressee,
+            addressee_titles=list(addressee_entity.titles) if addressee_entity else [],
+            addressee_href=href(addressee_entity.id) if addressee_entity else None,
+            content=content,
+            parent=a.parent,
+            summary=summary,
+        )
+    items = [EntityItem(e, href(e.id), statements.get(e.id, 0)) for e in analysis.entities]
+    items.sort(
+        key=lambda item: (-item.statements, item.entity.mentions[0].start if item.entity.mentions else 0)
+    )
+    return ArticleView(analysis, segments(analysis), details, items)
+
+
+# ------------------------------------------------------------------ charts
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    count: int
+
+
+def _months(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    ly, lm = int(last[:4]), int(last[5:7])
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    return out
+
+
+def timeline_bars(
+    timeline: list[tuple[str, int]], *, width: float = 640, height: float = 160
+) -> dict[str, Any]:
+    """Bars for an actor's statements per month (every month between the first and the last, or per
+    year past ten years), scaled into a ``width`` × ``height`` SVG. Undated statements are left out."""
+    dated = {month: n for month, n in timeline if month != "undated" and len(month) == 7}
+    undated = sum(n for month, n in timeline if month == "undated")
+    if not dated:
+        return {"bars": [], "width": width, "height": height, "max": 0, "undated": undated, "ticks": []}
+    months = _months(min(dated), max(dated))
+    if len(months) > 120:
+        years: dict[str, int] = {}
+        for month, n in dated.items():
+            years[month[:4]] = years.get(month[:4], 0) + n
+        labels = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
+        counts = [years.get(label, 0) for label in labels]
+    else:
+        labels, counts = months, [dated.get(m, 0) for m in months]
+    top = max(counts)
+    left, plot_h = 36.0, height - 24.0 - 8.0  # 24 below for the labels, 8 above
+    slot = min((width - left - 4) / len(labels), 48.0)  # a few months: narrow bars, not slabs
+    bars = []
+    for i, (label, n) in enumerate(zip(labels, counts, strict=True)):
+        h = plot_h * n / top if top else 0
+        bars.append(
+            Bar(
+                round(left + i * slot + slot * 0.1, 2),
+                round(8 + plot_h - h, 2),
+                round(max(slot * 0.8, 1), 2),
+                round(h, 2),
+                label,
+                n,
+            )
+        )
+    step = max(1, math.ceil(len(labels) / 8))
+    ticks = [{"x": round(b.x + b.width / 2, 2), "label": b.label} for b in bars[::step]]
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "max": top,
+        "undated": undated,
+        "ticks": ticks,
+        "baseline": round(8 + plot_h, 2),
+        "left": left,
+        "top_y": 8 + 4,
+    }
+
+
+def network_drawing(net: Any) -> dict[str, Any]:
+    """Circles, lines and labels for the network SVG: node radius by statements, line width by count;
+    an ``addresses`` line stops at the target's edge so its arrowhead shows."""
+    if not net.nodes:
+        return {"nodes": [], "edges": [], "size": 1000}
+    most = max(n.statements for n in net.nodes)
+    radius = {n.id: 6 + 22 * math.sqrt(n.statements / most) for n in net.nodes}
+    pos = {n.id: (n.x, n.y) for n in net.nodes}
+    names = {n.id: n.name for n in net.nodes}
+    top_count = max((e.count for e in net.edges), default=1)
+    edges = []
+    for e in net.edges:
+        if e.source not in pos or e.target not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1.0
+        sx, sy = x1 + dx / length * radius[e.source], y1 + dy / length * radius[e.source]
+        pad = radius[e.target] + (6 if e.kind == "addresses" else 0)
+        tx, ty = x2 - dx / length * pad, y2 - dy / length * pad
+        edges.append(
+            {
+                "x1": round(sx, 1),
+                "y1": round(sy, 1),
+                "x2": round(tx, 1),
+                "y2": round(ty, 1),
+                "kind": e.kind,
+                "count": e.count,
+                "width": round(1 + 5 * math.log1p(e.count) / math.log1p(top_count), 2),
+                "source": e.source,
+                "target": e.target,
+                "label": (
+                    f"{names[e.source]} addresses {names[e.target]}"
+                    if e.kind == "addresses"
+                    else f"{names[e.source]} and {names[e.target]} quoted in the same article"
+                )
+                + f" ({e.count})",
+            }
+        )
+    nodes = [
+        {
+            "id": n.id,
+            "name": n.name,
+            "type": n.type,
+            "statements": n.statements,
+            "x": round(n.x, 1),
+            "y": round(n.y, 1),
+            "r": round(radius[n.id], 1),
+            "label_y": round(n.y + radius[n.id] + 14, 1),
+        }
+        for n in net.nodes
+    ]
+    return {"nodes": nodes, "edges": edges, "size": 1000}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _store(request: Request) -> Any:
+    return state_of(request).store()
+
+
+def _page_params(request: Request, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.query_params.get(k, "").strip()[:500] for k in keys}
+
+
+def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name, "")
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        raise ApiError(422, "invalid", f"{name} must be a whole number") from None
+    if not lo <= value <= hi:
+        raise ApiError(422, "invalid", f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def _date_param(value: str) -> dt.date | None:
+    from newsgraph.web.api import as_date
+
+    return as_date(value or None)
+
+
+def _copies(request: Request) -> bool:
+    """The ``copies`` checkbox: on unless the form was sent with it unticked (``copies=0`` in links)."""
+    if "filtered" in request.query_params:
+        return request.query_params.get("copies") in ("1", "on", "true")
+    return request.query_params.get("copies", "1") not in ("0", "false", "off")
+
+
+# ------------------------------------------------------------------ pages
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    from newsgraph.store import queries
+    from newsgraph.web import data
+
+    store = _store(request)
+    return render(
+        "home.html",
+        page="home",
+        counts=data.counts(store),
+        top=queries.actors(store, top=10),
+        recent=data.list_articles(store, limit=10),
+    )
+
+
+@router.get("/analyze", response_class=HTMLResponse)
+def analyze_form(request: Request) -> Response:
+    return render("analyze.html", page="analyze", view=None, error=None, text="", published="", filename=None)
+
+
+@router.post("/analyze", response_class=HTMLResponse)
+async def analyze_submit(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    from newsgraph.web.api import analyze_request
+
+    text = published = ""
+    form = None
+    ctype = request.headers.get("content-type", "")
+    if "form" in ctype:
+        form = await request.form()
+        text = form.get("text") if isinstance(form.get("text"), str) else ""  # type: ignore[assignment]
+        published = form.get("published") if isinstance(form.get("published"), str) else ""  # type: ignore[assignment]
+        upload = form.get("file")
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            text = ""  # the file wins; the box stays as the user left it only for pasted text
+    try:
+        read, filename = await analyze_request(request)
+        analysis = await run_in_threadpool(state_of(request).analyze, read)
+    except (ApiError, NewsgraphError) as exc:
+        status = exc.status if isinstance(exc, ApiError) else error_status(exc)
+        message = exc.message if isinstance(exc, ApiError) else " ".join(str(exc).split())
+        return render(
+            "analyze.html",
+            status=status,
+            page="analyze",
+            view=None,
+            error=message,
+            text=text,
+            published=published,
+            filename=None,
+        )
+    return render(
+        "analyze.html",
+        page="analyze",
+        view=article_view(analysis),
+        error=None,
+        text=text,
+        published=published,
+        filename=filename,
+    )
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles_page(request: Request) -> Response:
+    from newsgraph.web import data
+
+    params = _page_params(request, ("outlet", "since", "until"))
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    try:
+        rows = data.list_articles(
+            _store(request),
+            outlet=params["outlet"] or None,
+            since=_date_param(params["since"]),
+            until=_date_param(params["until"]),
+            limit=PAGE_SIZE + 1,
+            offset=offset,
+        )
+    except NewsgraphError as exc:
+        return render(
+            "articles.html",
+            status=422,
+            page="articles",
+            rows=[],
+            params=params,
+            offset=offset,
+            next_offset=None,
+            error=" ".join(str(exc).split()),
+            page_size=PAGE_SIZE,
+        )
+    more = len(rows) > PAGE_SIZE
+    return render(
+        "articles.html",
+        page="articles",
+        rows=rows[:PAGE_SIZE],
+        params=params,
+        offset=offset,
+        next_offset=offset + PAGE_SIZE if more else None,
+        error=None,
+        page_size=PAGE_SIZE,
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: RowId) -> Response:
+    from newsgraph.web import data
+
+    stored = data.get_article(_store(request), article_id)
+    if stored is None:
+        raise ApiError(404, "not_found", f"no article with id {article_id}")
+    actor_ids = stored.actor_ids
+
+    def actor_href(local: str) -> str | None:
+        return f"/actors/{actor_ids[local]}" if local in actor_ids else None
+
+    view = article_view(stored.analysis, actor_href=actor_href, attribution_ids=stored.attribution_ids)
+    view.authorial_known = stored.authorial_known
+    return render(
+        "article.html",
+        page="articles",
+        stored=stored,
+        view=view,
+        article_url=external_url(stored.analysis.article.url),
+    )
+
+
+QUOTE_KEYS = ("speaker", "outlet", "since", "until", "search")
+
+
+@router.get("/quotes", response_class=HTMLResponse)
+def quotes_page(request: Request) -> Response:
+    from newsgraph.store import queries
+    from newsgraph.web.api import quote_dict
+
+    params = _page_params(request, QUOTE_KEYS)
+    copies = _copies(request)
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    limit = _int_param(request, "limit", PAGE_SIZE, 1, 500)
+    context: dict[str, Any] = {
+        "page": "quotes",
+        "params": params,
+        "copies": copies,
+        "offset": offset,
+        "limit": limit,
+    }
+    try:
+        rows = queries.quotes(
+            _store(request),
+            speaker=params["speaker"] or None,
+            outlet=params["outlet"] or None,
+            since=_date_param(params["since"]),
+            until=_date_param(params["until"]),
+            search=params["search"] or None,
+            include_copies=copies,
+            limit=limit + 1,
+            offset=offset,
+        )
+    except NewsgraphError as exc:
+        return render(
+            "quotes.html",
+            status=422,
+            rows=[],
+            next_offset=None,
+            error=" ".join(str(exc).split()),
+            link_params={},
+            **context,
+        )
+    more = len(rows) > limit
+    link_params = {**params, "copies": "1" if copies else "0", "limit": limit if limit != PAGE_SIZE else ""}
+    return render(
+        "quotes.html",
+        rows=[quote_dict(r) for r in rows[:limit]],
+        next_offset=offset + limit if more else None,
+        error=None,
+        link_params=link_params,
+        **context,
+    )
+
+
+@router.get("/actors", response_class=HTMLResponse)
+def actors_page(request: Request) -> Response:
+    from newsgraph.store import queries
+
+    top = _int_param(request, "top", 50, 1, 500)
+    return render("actors.html", page="actors", rows=queries.actors(_store(request), top=top), top=top)
+
+
+@router.get("/actors/{actor_id}", response_class=HTMLResponse)
+def actor_page(request: Request, actor_id: RowId) -> Response:
+    from newsgraph.store import queries
+    from newsgraph.web.api import quote_dict
+
+    limit = _int_param(request, "limit", 100, 1, 500)
+    detail = queries.actor(_store(request), f"id:{actor_id}", limit=limit)
+    if detail is None:
+        raise ApiError(404, "not_found", f"no actor with id {actor_id}")
+    return render(
+        "actor.html",
+        page="actors",
+        actor=detail,
+        statements=[quote_dict(r) for r in detail.statements],
+        chart=timeline_bars(detail.timeline),
+        limit=limit,
+    )
+
+
+@router.get("/actor", response_class=HTMLResponse)
+def actor_by_name(request: Request) -> Response:
+    from newsgraph.store import queries
+
+    name = request.query_params.get("name", "").strip()[:500]
+    if not name:
+        raise ApiError(422, "invalid", "give a name: /actor?name=...")
+    try:
+        detail = queries.actor(_store(request), name, limit=1)
+    except queries.AmbiguousActor as exc:
+        return render("choose_actor.html", page="actors", name=name, candidates=exc.candidates)
+    if detail is None:
+        raise ApiError(404, "not_found", f"no actor called {name!r}")
+    return RedirectResponse(f"/actors/{int(detail.actor_id)}", status_code=303)
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network_page(request: Request) -> Response:
+    from newsgraph.web import data
+
+    params = _page_params(request, ("since", "until"))
+    top = _int_param(request, "top", 40, 1, 200)
+    try:
+        net = data.network(
+            _store(request), since=_date_param(params["since"]), until=_date_param(params["until"]), top=top
+        )
+    except NewsgraphError as exc:
+        return render(
+            "network.html",
+            status=422,
+            page="network",
+            params=params,
+            top=top,
+            drawing=network_drawing(data.Network([], [], None, None)),
+            net=None,
+            error=" ".join(str(exc).split()),
+        )
+    return render(
+        "network.html",
+        page="network",
+        params=params,
+        top=top,
+        drawing=network_drawing(net),
+        net=net,
+        error=None,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request) -> Response:
+    from newsgraph.store import queries
+    from newsgraph.web import data
+    from newsgraph.web.api import quote_dict
+
+    q = request.query_params.get("q", "").strip()[:500]
+    if not q:
+        return render("search.html", page="search", q="", actors=[], quotes=[], articles=[])
+    store = _store(request)
+    return render(
+        "search.html",
+        page="search",
+        q=q,
+        actors=data.search_actors(store, q),
+        quotes=[quote_dict(r) for r in queries.quotes(store, search=q, limit=20)],
+        articles=data.search_articles(store, q),
+    )
+
+
+# ------------------------------------------------------------------ private mode
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return render("login.html", page="login", error=None, private=state_of(request).private)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    """Check the token typed into the form and set the session cookie (an HMAC of the token)."""
+    web = state_of(request)
+    form = await request.form()
+    token = form.get("token")
+    if not isinstance(token, str) or not web.token_ok(token.strip()):
+        return render(
+            "login.html",
+            status=401,
+            page="login",
+            error="That token is not valid.",
+            private=web.private,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        COOKIE,
+        web.session_value() or "",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
