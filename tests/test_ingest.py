@@ -236,6 +236,42 @@ def test_ingest_an_article_the_store_refuses_fails_alone(tmp_path, stand_in, mon
     assert len(db_rows(tmp_path / "corpus.db")) == 5
 
 
+def _warc(pages: list[tuple[str, str]]) -> bytes:
+    """A gzipped WARC holding one HTML response per (uri, article text)."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for uri, text in pages:
+        title, *paragraphs = text.strip().split("\n\n")
+        html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article></body></html>")
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            uri, "response", payload=io.BytesIO(html.encode()), http_headers=headers,
+            warc_headers_dict={"WARC-Date": "2025-03-04T08:00:00Z"},
+        ))
+    return buf.getvalue()
+
+
+def test_ingest_web_archive_with_a_corrupt_record_stores_the_rest(tmp_path, stand_in):
+    pages = [(f"https://news.example/story-{i}", invented(i)) for i in range(4)]
+    archive = tmp_path / "crawl.warc.gz"
+    archive.write_bytes(_warc(pages[:2]) + b"\x00 not a WARC record \x00\n" * 40 + _warc(pages[2:]))
+    db = tmp_path / "corpus.db"
+    summary, errors = run([str(archive)], db, batch_size=3)
+    assert (summary.stored, summary.failed) == (4, 1)
+    assert len(errors) == 1 and errors[0].startswith(f"E029 {archive}")
+    with sqlite3.connect(db) as con:
+        urls = [u for (u,) in con.execute("SELECT url FROM articles ORDER BY id")]
+    assert urls == [uri for uri, _ in pages]
+    # Skipped by URL on a second run, before analysis (the corrupt record fails again).
+    stand_in.seen.clear()
+    again, _ = run([str(archive)], db, batch_size=3)
+    assert (again.stored, again.skipped, again.failed, stand_in.seen) == (0, 4, 1, [])
+
+
 @pytest.mark.parametrize("method", ["add", "known"])
 def test_ingest_database_failure_stops_the_run_with_one_e031(tmp_path, stand_in, monkeypatch, method):
     """A failing database is no article's fault: one E031, not an error per article, and

@@ -232,8 +232,16 @@ class Store:
 
     def close(self) -> None:
         """Release every connection (the in-memory indexes are dropped with them)."""
-        self._near = None
+        self.forget_indexes()
         self.engine.dispose()
+
+    def forget_indexes(self) -> None:
+        """Drop the in-memory near-duplicate indexes; the next ``add`` rebuilds them from the rows.
+
+        Why: they only ever grow, so after rows are deleted they could point a
+        new copy at an article that no longer exists.
+        """
+        self._near = None
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

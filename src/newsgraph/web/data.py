@@ -381,8 +381,7 @@ def delete_article(store: Store, article_id: int) -> bool:
                 conn.execute(sa.delete(_ACT).where(_ACT.c.id == actor_id))
     # The write path keeps in-memory near-duplicate indexes that only ever grow; drop them so the
     # next ``Store.add`` rebuilds them from what is stored now (never pointing at a deleted row).
-    if hasattr(store, "_near"):
-        store._near = None
+    store.forget_indexes()
     return True
 
 
