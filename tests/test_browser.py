@@ -23,6 +23,7 @@ directory otherwise.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from test_web import HARBOR, TOKEN, XSS, analyses, build_db, handmade  # noqa: F401 (analyses: a fixture)
+from test_web import TOKEN, XSS, analyses, build_db  # noqa: F401 (analyses: a fixture used here)
 
 from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
 
@@ -233,7 +234,9 @@ def browsing(browser, site) -> Iterator[Browsing]:
     page = context.new_page()
     page.on("console", lambda m: watch.console.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
-    page.on("requestfailed", lambda r: watch.failed.append(f"{r.url}: {r.failure}"))
+    # net::ERR_ABORTED is a request cut short by the next navigation (the favicon, often): not a failure.
+    page.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED"
+            else watch.failed.append(f"{r.url}: {r.failure}"))
     page.on("response", lambda r: watch.failed.append(f"{r.url}: {r.status}") if r.status >= 400 else None)
 
     def on_dialog(dialog: Any) -> None:
@@ -265,7 +268,8 @@ INERT_JS = """() => {
     if (tag === 'meta' && el.hasAttribute('http-equiv')) bad.push('meta http-equiv');
     if (tag === 'svg' && !['timeline-chart', 'network-graph'].includes(el.id)) bad.push('svg ' + el.outerHTML);
     for (const a of el.attributes) {
-      if (a.name.startsWith('on') || a.name === 'style') bad.push(tag + '[' + a.name + ']');
+      // app.js positions the detail box through the CSSOM (allowed by the CSP): its only style attribute
+      if (a.name.startsWith('on') || (a.name === 'style' && el.id !== 'tooltip')) bad.push(tag + '[' + a.name + ']');
       if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(a.name)
           && /^(javascript|data|vbscript):/i.test(a.value.replace(/[\\s\\x00-\\x1f]/g, ''))) {
         bad.push(tag + '[' + a.name + '=' + a.value + ']');
@@ -275,17 +279,26 @@ INERT_JS = """() => {
   return {bad, pwned: typeof window.__pwned === 'undefined' ? null : String(window.__pwned)};
 }"""
 
-SEGMENTS_JS = """() => [...document.querySelectorAll('#article-text span.seg')].map(s => ({
-  start: +s.dataset.start, end: +s.dataset.end, text: s.textContent,
-  roles: [...s.classList].filter(c => /^(role|also)-/.test(c)).map(c => c.replace(/^(role|also)-/, '')),
-  role: s.dataset.role, id: s.dataset.attributionId, ids: s.dataset.attributions.split(' '),
-  authorial: s.classList.contains('authorial'),
-  background: getComputedStyle(s).backgroundColor,
-}))"""
-
-AUTHORIAL_JS = """() => [...document.querySelectorAll('#article-text .authorial')].map(s => ({
-  start: +s.dataset.start, end: +s.dataset.end, text: s.textContent,
-  background: getComputedStyle(s).backgroundColor, fontStyle: getComputedStyle(s).fontStyle}))"""
+# Each highlighted or authorial span, with its offsets counted in the text as the page shows it.
+SEGMENTS_JS = """(selector) => {
+  const out = [];
+  let at = 0;
+  for (const node of document.getElementById('article-text').childNodes) {
+    const length = node.textContent.length;
+    if (node.nodeType === 1 && node.matches(selector)) {
+      const cs = getComputedStyle(node);
+      out.push({
+        at, start: +node.dataset.start, end: +node.dataset.end, text: node.textContent,
+        roles: [...node.classList].filter(c => /^(role|also)-/.test(c)).map(c => c.replace(/^(role|also)-/, '')),
+        role: node.dataset.role, id: node.dataset.attributionId,
+        ids: (node.dataset.attributions || '').split(' ').filter(Boolean),
+        authorial: node.classList.contains('authorial'), background: cs.backgroundColor, fontStyle: cs.fontStyle,
+      });
+    }
+    at += length;
+  }
+  return out;
+}"""
 
 CONTRAST_JS = """() => {
   function parse(c) {
@@ -328,7 +341,7 @@ CONTRAST_JS = """() => {
     fg = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
     const l1 = luminance(fg), l2 = luminance(bg);
     out.push({
-      tag: el.localName, id: el.id, cls: el.getAttribute('class') || '',
+      tag: el.localName, id: el.id, cls: el.getAttribute('class') || '', tooltip: !!el.closest('#tooltip'),
       text: el.textContent.trim().slice(0, 40),
       ratio: (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05),
       fg: fg.slice(0, 3).map(Math.round), bg: bg.slice(0, 3).map(Math.round),
@@ -390,7 +403,7 @@ ACTIVE_JS = """() => {
 
 
 def tab_through(b: Browsing, limit: int = 400) -> tuple[list[str], list[dict[str, Any]]]:
-    """Press Tab from the top of the page until focus leaves the document; what got focus, in order."""
+    """Press Tab from the top of the page until focus leaves the page or wraps round; what got focus, in order."""
     expected = b.page.evaluate(FOCUSABLES_JS)
     b.page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
     visited: list[dict[str, Any]] = []
@@ -401,8 +414,11 @@ def tab_through(b: Browsing, limit: int = 400) -> tuple[list[str], list[dict[str
             if visited:
                 break
             continue
-        if not visited or visited[-1]["kb"] != active["kb"]:
-            visited.append(active)
+        if visited and visited[-1]["kb"] == active["kb"]:
+            continue  # a stop inside the same control (the parts of a date input)
+        if any(v["kb"] == active["kb"] for v in visited):
+            break  # wrapped round to the top
+        visited.append(active)
     return expected, visited
 
 
@@ -417,7 +433,6 @@ def test_browser_every_page_loads_clean_and_is_styled(browsing, shots):
     assert len(pages) >= 20
     for name, path in pages.items():
         b.go(path)
-        b.page.wait_for_load_state("networkidle")
         b.watch.assert_clean(path)
         header = b.page.eval_on_selector(".site-header", "h => getComputedStyle(h).backgroundColor")
         assert header == "rgb(245, 246, 248)", f"{path}: app.css not applied"
@@ -485,7 +500,10 @@ def role_spans(analysis: Analysis) -> list[tuple[str, str, Span]]:
 
 def test_browser_analyze_form_highlights_the_article(browsing, shots):
     """The posted article comes back exactly, each source, cue, content and addressee highlighted with
-    the right text in its own colour, and the author's own sentence marked authorial."""
+    the right text in its own colour, and the author's own sentence marked authorial.
+
+    Offsets are counted in the text as the page shows it (see the xfail test below for the data-start
+    attributes)."""
     import newsgraph
 
     b = browsing
@@ -494,17 +512,18 @@ def test_browser_analyze_form_highlights_the_article(browsing, shots):
     assert b.page.text_content("#article-text") == LIBRARY
     expected = newsgraph.analyze(LIBRARY, published="2024-05-02")
     assert expected.attributions and expected.authorial
-    segs = b.page.evaluate(SEGMENTS_JS)
+    segs = b.page.evaluate(SEGMENTS_JS, "span.seg")
     for s in segs:
-        assert LIBRARY[s["start"] : s["end"]] == s["text"]
+        assert LIBRARY[s["at"] : s["at"] + len(s["text"])] == s["text"]
         assert s["role"] in s["roles"] and s["id"] == s["ids"][0]
     # Every span of every attribution is covered, character for character, by segments with its role.
     for attribution_id, role, span in role_spans(expected):
-        covering = [s for s in segs if s["start"] < span.end and s["end"] > span.start]
+        covering = [s for s in segs if s["at"] < span.end and s["at"] + len(s["text"]) > span.start]
         assert covering, (role, span.text)
-        assert covering[0]["start"] <= span.start and covering[-1]["end"] >= span.end, (role, span.text)
+        assert covering[0]["at"] <= span.start and covering[-1]["at"] + len(covering[-1]["text"]) >= span.end
         assert all(role in s["roles"] and attribution_id in s["ids"] for s in covering), (role, span.text)
-        assert "".join(s["text"] for s in covering)[span.start - covering[0]["start"] :][: len(span.text)] == span.text
+        for before, after in itertools.pairwise(covering):
+            assert after["at"] == before["at"] + len(before["text"]), (role, span.text)  # no gap
     by_role: dict[str, set[str]] = {}
     for s in segs:
         by_role.setdefault(s["role"], set()).add(s["text"])
@@ -516,15 +535,29 @@ def test_browser_analyze_form_highlights_the_article(browsing, shots):
     colours = {role: {s["background"] for s in segs if s["role"] == role} for role in by_role}
     assert all(len(c) == 1 for c in colours.values()), colours
     assert len({next(iter(c)) for c in colours.values()}) == len(colours) == 4
-    authorial = b.page.evaluate(AUTHORIAL_JS)
+    authorial = b.page.evaluate(SEGMENTS_JS, ".authorial")
     sentence = "The library was built in 1968 and holds two million books."
-    assert any(a["text"] == sentence for a in authorial), authorial
-    assert {(a["start"], a["end"]) for a in authorial} >= {
-        (s.start, s.end) for s in expected.authorial if not any(x["start"] < s.end and x["end"] > s.start for x in segs)
-    }
-    plain = next(a for a in authorial if a["text"] == sentence)
-    assert plain["fontStyle"] == "italic" and plain["background"] not in {next(iter(c)) for c in colours.values()}
+    plain = [a for a in authorial if a["text"] == sentence and not a["roles"]]
+    assert plain and plain[0]["at"] == LIBRARY.index(sentence), authorial
+    assert plain[0]["fontStyle"] == "italic"
+    assert plain[0]["background"] not in {next(iter(c)) for c in colours.values()}
+    marked = {(a["at"], a["at"] + len(a["text"])) for a in authorial}
+    for s in expected.authorial:  # every authorial stretch outside the highlights is marked
+        outside = not any(x["at"] < s.end and x["at"] + len(x["text"]) > s.start for x in segs)
+        assert not outside or (s.start, s.end) in marked, s.text
     shoot(b, shots, "analyze-result")
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: browsers send a textarea's line breaks as CRLF; the analyze "
+                   "page analyses the text with its \\r and puts offsets into that text in data-start/data-end, "
+                   "while the page (HTML parsing turns CRLF into LF) shows the text without them, so the "
+                   "offsets drift by one per line break. Fix: normalise \\r\\n to \\n in the form's pasted text.")
+def test_browser_analyze_form_offsets_index_the_text_shown(browsing):
+    b = browsing
+    submit_analyze(b, LIBRARY)
+    shown = b.page.text_content("#article-text")
+    for s in b.page.evaluate(SEGMENTS_JS, "span.seg, .authorial"):
+        assert shown[s["start"] : s["end"]] == s["text"], s
 
 
 def test_browser_highlight_detail_on_hover_and_keyboard_focus(browsing, shots):
@@ -665,7 +698,7 @@ def test_browser_network_shows_nodes_and_filters_by_date(browsing, shots):
         assert box["width"] > 4 and frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
         radii[nodes.nth(i).get_attribute("data-statements")] = box["width"]
     assert radii[max(radii, key=int)] >= radii[min(radii, key=int)]
-    labels = set(graph.locator("text.node-label").all_inner_texts())
+    labels = set(graph.locator("text.node-label").all_text_contents())
     assert {n["name"] for n in net["nodes"]} == labels
     assert graph.locator("line.edge").count() == len(net["edges"])
     shoot(b, shots, "network-all")
@@ -673,12 +706,31 @@ def test_browser_network_shows_nodes_and_filters_by_date(browsing, shots):
     page.fill("#network-until", "2024-03-31")
     with page.expect_navigation():
         page.click("#network-submit")
-    march = set(page.locator("#network-graph text.node-label").all_inner_texts())
+    march = set(page.locator("#network-graph text.node-label").all_text_contents())
     assert "Dana Whitlock" in march and "Elena Ortiz" not in march
     with page.expect_navigation():
         page.locator("#network-graph a.node-link", has_text="Dana Whitlock").click()
     assert page.inner_text("#actor-name") == "Dana Whitlock"
     b.watch.assert_clean("network")
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: network node labels are centred under their node and the layout "
+                   "keeps only an 8% margin, so long names near the edge are cut off by the SVG's edge "
+                   "(here 'Harbor Board Approves Dredging Plan After Long Debate' and the '<svg onload...>Zed Quill' "
+                   "label). Fix: anchor labels towards the centre (text-anchor end on the right half), "
+                   "or widen the margin / truncate long labels.")
+def test_browser_network_labels_lie_inside_the_drawing(browsing):
+    b = browsing
+    b.go("/network")
+    clipped = b.page.evaluate("""() => {
+      const frame = document.getElementById('network-graph').getBoundingClientRect();
+      return [...document.querySelectorAll('#network-graph text.node-label')].filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5
+               || r.bottom > frame.bottom + 0.5;
+      }).map(t => t.textContent);
+    }""")
+    assert clipped == []
 
 
 # ---------------------------------------------------------------------------- hostile text
@@ -693,9 +745,10 @@ def test_browser_hostile_text_renders_inert(browsing, site, shots):
     pwned = site.articles["javascript:window.__pwned='url'"]
     xss = site.articles[XSS_URL]
     hand = site.articles["JaVaScRiPt:alert('hand')"]
+    ames = next(a["actor_id"] for a in site.api("/api/search", q="Ames")["actors"] if a["name"] == PWN_ADDRESSEE)
     paths = [
         f"/articles/{pwned}", f"/articles/{xss}", f"/articles/{hand}", f"/actors/{site.actors[PWN_NAME]}",
-        f"/actors/{site.actors[PWN_ADDRESSEE]}", "/", "/articles", "/quotes", "/quotes?search=read",
+        f"/actors/{ames}", "/", "/articles", "/quotes", "/quotes?search=read",
         "/actors", "/network", "/search?q=Stroud", "/search?q=" + quote("<script>window.__pwned=1</script>"),
         "/quotes?speaker=" + quote("<img src=x onerror=window.__pwned=1>"), "/actor?name=" + quote(PWN_NAME),
     ]
@@ -706,9 +759,10 @@ def test_browser_hostile_text_renders_inert(browsing, site, shots):
         for seg in page.locator("#article-text span.seg").all()[:6]:
             seg.hover()
             seg.focus()
-        if page.locator("#tooltip").is_visible():
+            assert page.locator("#tooltip").is_visible()
             assert page.evaluate("() => document.querySelectorAll('#tooltip img, #tooltip script, "
                                  "#tooltip iframe, #tooltip svg').length") == 0
+            page.keyboard.press("Escape")  # the box of a focused span stays up, over the next line
         assert page.evaluate(INERT_JS) == {"bad": [], "pwned": None}, path
         b.watch.assert_clean(path)
     b.go(f"/articles/{pwned}")
@@ -725,9 +779,26 @@ def test_browser_hostile_text_renders_inert(browsing, site, shots):
     assert page.text_content("#article-text") == PWN_TEXT
     for seg in page.locator("#article-text span.seg").all():
         seg.hover()
+        page.keyboard.press("Escape")
     assert page.evaluate(INERT_JS) == {"bad": [], "pwned": None}
     shoot(b, shots, "hostile-analyze")
     b.watch.assert_clean("analyze hostile")
+
+
+@pytest.mark.xfail(strict=True, reason="app bug (CSS): a long unbroken word (a hostile name, a long URL in a quote) "
+                   "does not wrap in table cells (.quote-content, .quote-speaker) or the article's actor list "
+                   "(.entity-name), so /quotes, the hostile article and its actor's page scroll sideways at "
+                   "1280 px. Fix: overflow-wrap: anywhere on td and .entity-name (as .article-text has).")
+def test_browser_long_words_wrap_so_no_page_scrolls_sideways(browsing):
+    b = browsing
+    wide = []
+    for path in b.site.pages().values():
+        b.go(path)
+        scroll, client = b.page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if scroll > client:
+            wide.append((path, scroll))
+    assert wide == []
 
 
 # ---------------------------------------------------------------------------- accessibility
@@ -777,7 +848,7 @@ def assert_headings_in_order(b: Browsing, where: str) -> None:
     levels = b.page.evaluate(HEADINGS_JS)
     assert levels and levels[0][0] == 1, (where, levels)
     assert sum(1 for level, _ in levels if level == 1) == 1, (where, levels)
-    for (before, _), (after, text) in zip(levels, levels[1:], strict=False):
+    for (before, _), (after, text) in itertools.pairwise(levels):
         assert after <= before + 1, f"{where}: h{before} followed by h{after} ({text!r}): {levels}"
 
 
@@ -870,11 +941,15 @@ def test_browser_a11y_text_contrast_at_least_4_5(browsing):
         "authorial": lambda r: "authorial" in r["cls"].split(),
         "links": lambda r: r["tag"] == "a",
         "buttons": lambda r: r["tag"] == "button",
-        "tooltip": lambda r: r["tag"] in ("span", "p", "q", "a") and r["page"] == "analyze result",
+        "tooltip": lambda r: r["tooltip"],
         "chart": lambda r: r["tag"] == "text",
     }
     for kind, test in kinds.items():
         assert any(test(r) for r in results), f"no {kind} checked"
+    for kind, test in kinds.items():
+        worst = min((r for r in results if test(r)), key=lambda r: r["ratio"])
+        print(f"contrast, lowest for {kind}: {worst['ratio']:.2f} ({worst['tag']}.{worst['cls']} {worst['text']!r})")
     low = [r for r in results if r["ratio"] < 4.5]
     assert not low, "contrast below 4.5:1: " + "; ".join(
         f"{r['page']} {r['tag']}.{r['cls']} {r['text']!r} {r['fg']} on {r['bg']}: {r['ratio']:.2f}" for r in low[:10])
+
