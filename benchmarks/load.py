@@ -161,6 +161,14 @@ class Server:
             time.sleep(0.2)
         sys.exit(f"load.py: the server did not answer within {timeout:.0f} s")
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the server process has used so far (Linux ``/proc``; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -318,12 +326,19 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(
                 load(server.base, names, args.clients, args.warmup, args.max_requests, args.seed + 1, kinds)
             )
+        server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
         tallies, elapsed = asyncio.run(
             load(server.base, names, args.clients, args.seconds, args.max_requests, args.seed, kinds)
         )
+        client_cpu = time.process_time() - client_cpu
+        after = server.cpu_seconds()
+        server_cpu = after - server_cpu if after is not None and server_cpu is not None else None
     finally:
         server.stop()
     errors = report(tallies, elapsed)
+    if server_cpu is not None:  # on a small machine the clients take their share of the cores
+        print(f"CPU while loading: server {server_cpu:.1f} s, clients {client_cpu:.1f} s "
+              f"({(server_cpu + client_cpu) / elapsed:.2f} of {os.cpu_count()} cores busy)")
     sys.exit(1 if errors else 0)
 
 

@@ -318,8 +318,16 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
 
 
 def db_size(db: Path) -> int:
-    files = [Path(f"{db}{suffix}") for suffix in ("", "-wal")]
-    return sum(f.stat().st_size for f in files if f.exists())
+    """Bytes the database uses: its pages less the free ones (after a checkpoint, the file size)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (
+            conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("page_count", "freelist_count", "page_size")
+        )
+    return (pages - free) * size
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -548,10 +548,6 @@ def test_browser_analyze_form_highlights_the_article(browsing, shots):
     shoot(b, shots, "analyze-result")
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: browsers send a textarea's line breaks as CRLF; the analyze "
-                   "page analyses the text with its \\r and puts offsets into that text in data-start/data-end, "
-                   "while the page (HTML parsing turns CRLF into LF) shows the text without them, so the "
-                   "offsets drift by one per line break. Fix: normalise \\r\\n to \\n in the form's pasted text.")
 def test_browser_analyze_form_offsets_index_the_text_shown(browsing):
     b = browsing
     submit_analyze(b, LIBRARY)
@@ -698,8 +694,12 @@ def test_browser_network_shows_nodes_and_filters_by_date(browsing, shots):
         assert box["width"] > 4 and frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
         radii[nodes.nth(i).get_attribute("data-statements")] = box["width"]
     assert radii[max(radii, key=int)] >= radii[min(radii, key=int)]
-    labels = set(graph.locator("text.node-label").all_text_contents())
-    assert {n["name"] for n in net["nodes"]} == labels
+    labels = graph.locator("text.node-label").all_text_contents()
+    names = sorted(n["name"] for n in net["nodes"])
+    # long names are shortened with an ellipsis in the drawing (the full name is in the node's <title>)
+    shown = sorted(lab[:-1] if lab.endswith("…") else lab for lab in labels)
+    assert len(shown) == len(names)
+    assert all(any(name.startswith(label.rstrip()) for name in names) for label in shown)
     assert graph.locator("line.edge").count() == len(net["edges"])
     shoot(b, shots, "network-all")
     page.fill("#network-since", "2024-03-01")
@@ -714,11 +714,6 @@ def test_browser_network_shows_nodes_and_filters_by_date(browsing, shots):
     b.watch.assert_clean("network")
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: network node labels are centred under their node and the layout "
-                   "keeps only an 8% margin, so long names near the edge are cut off by the SVG's edge "
-                   "(here 'Harbor Board Approves Dredging Plan After Long Debate' and the '<svg onload...>Zed Quill' "
-                   "label). Fix: anchor labels towards the centre (text-anchor end on the right half), "
-                   "or widen the margin / truncate long labels.")
 def test_browser_network_labels_lie_inside_the_drawing(browsing):
     b = browsing
     b.go("/network")
@@ -785,10 +780,6 @@ def test_browser_hostile_text_renders_inert(browsing, site, shots):
     b.watch.assert_clean("analyze hostile")
 
 
-@pytest.mark.xfail(strict=True, reason="app bug (CSS): a long unbroken word (a hostile name, a long URL in a quote) "
-                   "does not wrap in table cells (.quote-content, .quote-speaker) or the article's actor list "
-                   "(.entity-name), so /quotes, the hostile article and its actor's page scroll sideways at "
-                   "1280 px. Fix: overflow-wrap: anywhere on td and .entity-name (as .article-text has).")
 def test_browser_long_words_wrap_so_no_page_scrolls_sideways(browsing):
     b = browsing
     wide = []
@@ -860,8 +851,6 @@ def test_browser_a11y_headings_in_order(browsing):
         assert_headings_in_order(b, path)
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: analyze.html renders the article view with heading_level=3 "
-                   "under an h2, so the aside's 'Actors' heading is an h4 right after the h2 (h2 -> h4)")
 def test_browser_a11y_headings_in_order_on_the_analyze_result(browsing):
     b = browsing
     submit_analyze(b, LIBRARY)

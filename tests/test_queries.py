@@ -461,9 +461,14 @@ def test_queries_many_namesakes_match_by_subquery(store, monkeypatch):
     # A word like "officials" names one group actor per article: thousands of ids. Above
     # MANY_IDS they are matched by subquery; the answer must not change, and the list of
     # candidates is capped while the message keeps the full count.
-    expected = queries.quotes(store, speaker="holt", limit=100)
-    monkeypatch.setattr(queries, "MANY_IDS", 1)
-    assert queries.quotes(store, speaker="holt", limit=100) == expected
+    pages = [{"limit": 100}, {"limit": 2, "offset": 1}, {"limit": 1, "offset": 3}, {"include_copies": False},
+             {"since": "2024-03-05"}, {"search": "figures"}]
+    merged = [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages]  # two ids: merged pages
+    assert len(merged[0]) == 6 and [len(m) for m in merged[1:3]] == [2, 1]
+    monkeypatch.setattr(queries, "MERGE_IDS", 1)  # one sort over all of them instead
+    assert [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages] == merged
+    monkeypatch.setattr(queries, "MANY_IDS", 1)  # and by subquery rather than a list of ids
+    assert [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages] == merged
     monkeypatch.setattr(queries, "CANDIDATES", 1)
     with pytest.raises(AmbiguousActor) as error:
         queries.actor(store, "holt")

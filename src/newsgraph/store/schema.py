@@ -140,7 +140,12 @@ class Attribution(Base):
     """Who said what to whom in one article; every span as offsets into ``articles.text``."""
 
     __tablename__ = "attributions"
-    __table_args__ = (Index("ix_attributions_source_published", "source_actor_id", "published"),)
+    __table_args__ = (
+        Index("ix_attributions_source_published", "source_actor_id", "published"),
+        # Covers what `newsgraph actor` counts per speaker (outlets, copies, addressees) without
+        # reading the wide attribution rows: 130 ms -> ~30 ms for the most quoted actor at 100k articles.
+        Index("ix_attributions_source_article", "source_actor_id", "article_id", "addressee_actor_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)

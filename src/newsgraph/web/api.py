@@ -200,6 +200,9 @@ async def analyze_request(request: Request) -> tuple[ReadArticle, str | None]:
         text = _form_str(form.get("text"))
         if text is None:
             raise ApiError(422, "invalid", "give the article as 'text' or upload it as 'file'")
+        # Browsers send a text box's line breaks as CRLF but show the text with LF: analyse
+        # what the reader sees, so the offsets written into the page index the shown text.
+        text = text.replace("\r\n", "\n")
         fmt = _form_str(form.get("format")) or "auto"
         if fmt not in ("auto", "text", "html"):
             raise ApiError(422, "invalid", "format must be auto, text or html")

@@ -376,6 +376,7 @@ def network_drawing(net: Any) -> dict[str, Any]:
             "y": round(n.y, 1),
             "r": round(radius[n.id], 1),
             "label_y": round(n.y + radius[n.id] + 14, 1),
+            **_node_label(n.name, n.x, size=1000.0),
         }
         for n in net.nodes
     ]
@@ -383,6 +384,21 @@ def network_drawing(net: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ helpers
+
+LABEL_CHARS = 28  # longer node names are shortened in the drawing (the full name is in <title>)
+CHAR_WIDTH = 7.5  # rough width of one label character in drawing units
+
+
+def _node_label(name: str, x: float, *, size: float) -> dict[str, object]:
+    """A node's label, shortened and anchored so that it stays inside the drawing."""
+    label = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1].rstrip() + "…"
+    half = len(label) * CHAR_WIDTH / 2
+    if x - half < 4:
+        return {"label": label, "label_x": 4.0, "anchor": "start"}
+    if x + half > size - 4:
+        return {"label": label, "label_x": size - 4.0, "anchor": "end"}
+    return {"label": label, "label_x": round(x, 1), "anchor": "middle"}
+
 
 
 def _store(request: Request) -> Any:
