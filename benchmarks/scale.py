@@ -130,11 +130,14 @@ class Base:
         for entity in analysis["entities"]:
             if entity["type"] != "PERSON":
                 continue
-            ws = _NAME_WORD.findall(entity["name"])
-            if len(ws) >= 2:
-                full.append(ws)
-            elif len(ws) == 1:
-                lone.add(ws[0])
+            # The name and every mention that names the person ("Donald Trump" in a cluster
+            # called "Trump"), titles and pronouns left out, so that no old name survives.
+            for form in [entity["name"], *(m["text"] for m in entity["mentions"])]:
+                ws = _name_words(form)
+                if len(ws) >= 2:
+                    full.append(ws)
+                elif len(ws) == 1:
+                    lone.add(ws[0])
         self.full = full
         self.lone = sorted(lone - {w for ws in full for w in ws})
         words = {w for ws in full for w in ws} | set(self.lone)
@@ -142,6 +145,14 @@ class Base:
         self.pattern = re.compile(rf"\b(?:{alternatives})\b") if words else None
         found = self.pattern.finditer(text) if self.pattern else ()
         self.matches = [(m.start(), m.end(), m.group()) for m in found]
+
+
+def _name_words(form: str) -> list[str]:
+    """The capitalised words of a person's name as written, without titles ("Sen. Ann Holt" -> Ann, Holt)."""
+    from newsgraph.store.identity import person_words
+
+    keep = set(person_words(form))
+    return [w for w in _NAME_WORD.findall(form) if w.lower() in keep]
 
 
 class Population:

@@ -317,6 +317,10 @@ def test_queries_newest_first_undated_last_and_pages(store):
     assert every[-1].published is None
     pages = [queries.quotes(store, limit=4, offset=start) for start in range(0, 12, 4)]
     assert [row for page in pages for row in page] == every
+    # Pages that start among, or past, the dated statements (the undated come last).
+    assert queries.quotes(store, limit=5, offset=8) == every[8:]
+    assert queries.quotes(store, limit=5, offset=10) == every[10:] and every[10].published is None
+    assert queries.quotes(store, limit=5, offset=11) == []
     assert queries.quotes(store, limit=0) == []
 
 
@@ -461,13 +465,18 @@ def test_queries_many_namesakes_match_by_subquery(store, monkeypatch):
     # A word like "officials" names one group actor per article: thousands of ids. Above
     # MANY_IDS they are matched by subquery; the answer must not change, and the list of
     # candidates is capped while the message keeps the full count.
-    pages = [{"limit": 100}, {"limit": 2, "offset": 1}, {"limit": 1, "offset": 3}, {"include_copies": False},
-             {"since": "2024-03-05"}, {"search": "figures"}]
-    merged = [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages]  # two ids: merged pages
-    assert len(merged[0]) == 6 and [len(m) for m in merged[1:3]] == [2, 1]
-    monkeypatch.setattr(queries, "MERGE_IDS", 1)  # one sort over all of them instead
-    assert [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages] == merged
-    monkeypatch.setattr(queries, "MANY_IDS", 1)  # and by subquery rather than a list of ids
+    pages = [{"limit": 100}, {"limit": 2, "offset": 1}, {"limit": 1, "offset": 3}, {"limit": 3, "offset": 4},
+             {"limit": 2, "offset": 5}, {"include_copies": False}, {"since": "2024-03-05"}, {"search": "figures"}]
+    # Two actors answer to "holt": their statements are sorted by key, then read; the pages must
+    # be what one actor at a time, merged here, gives.
+    one_by_one = [row for key in ("person:ann holt", "person?:holt")
+                  for row in queries.quotes(store, speaker=f"id:{ids(store)[key]}", limit=100)]
+    one_by_one.sort(key=lambda r: (r.published is None, -(r.published or dt.date.min).toordinal(), -r.attribution_id))
+    merged = [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages]
+    assert merged[0] == one_by_one and len(one_by_one) == 6
+    assert [len(m) for m in merged[1:5]] == [2, 1, 2, 1] and merged[4] == one_by_one[5:]
+    assert merged[1] == one_by_one[1:3] and merged[3] == one_by_one[4:]
+    monkeypatch.setattr(queries, "MANY_IDS", 1)  # by subquery rather than a list of ids: the same
     assert [queries.quotes(store, speaker="holt", **kwargs) for kwargs in pages] == merged
     monkeypatch.setattr(queries, "CANDIDATES", 1)
     with pytest.raises(AmbiguousActor) as error:

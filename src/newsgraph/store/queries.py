@@ -440,6 +440,36 @@ def _newest_first(stmt: sa.Select[Any]) -> sa.Select[Any]:
     return stmt.order_by(_A.c.published.desc().nulls_last(), _A.c.id.desc())
 
 
+def _dated(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    return stmt.where(_A.c.published.is_not(None)).order_by(_A.c.published.desc(), _A.c.id.desc())
+
+
+def _undated(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    return stmt.where(_A.c.published.is_(None)).order_by(_A.c.id.desc())
+
+
+def _page_newest_first(conn: Connection, stmt: sa.Select[Any], limit: int, offset: int) -> list[sa.Row[Any]]:
+    """One page of ``stmt``'s rows, newest first and undated last, read in index order.
+
+    Why dated and undated rows separately rather than ``ORDER BY published DESC
+    NULLS LAST``: PostgreSQL's b-tree indexes put NULLs *first* in descending
+    order, so it would sort every statement of a speaker before returning
+    fifty; each half on its own is plain index order on both databases (on
+    SQLite, ``(source_actor_id, published)`` with the rowid as the tie-break).
+    """
+    rows = list(conn.execute(_dated(stmt).limit(limit).offset(offset)))
+    if len(rows) == limit:
+        return rows
+    if rows or not offset:
+        dated = offset + len(rows)
+    else:  # the page starts past the dated rows: how many are there?
+        dated = conn.execute(
+            sa.select(sa.func.count()).select_from(_dated(stmt).order_by(None).subquery())
+        ).scalar_one()
+    rows += conn.execute(_undated(stmt).limit(limit - len(rows)).offset(max(0, offset - dated)))
+    return rows
+
+
 def _check_page(limit: int, offset: int) -> None:
     if limit < 0 or offset < 0:
         raise ValueError(f"limit and offset must be >= 0 (got {limit}, {offset})")
@@ -494,35 +524,18 @@ def quotes(
         if not include_copies:
             conds.append(_ART.c.copy_of.is_(None))
             by_article = True
-        if 1 < len(ids) <= MERGE_IDS:
-            # Several speakers share the name: each one's first page comes straight off the
-            # (source_actor_id, published) index and the pages are merged, rather than sorting
-            # everything they all ever said (tens of thousands of rows for common surnames).
+        if len(ids) > 1:
+            # Several speakers share the name (a surname can name hundreds): sort only the keys,
+            # off the (source_actor_id, published) index, then read the page's rows. Sorting the
+            # full rows of everything they all said would read every one of them.
             from_ = _A.join(_ART, _ART.c.id == _A.c.article_id) if by_article else _A
-            keys = sa.select(_A.c.id, _A.c.published).select_from(from_).where(*conds)
-            pages = [
-                _newest_first(keys.where(_A.c.source_actor_id == i)).limit(offset + limit).subquery()
-                for i in ids
-            ]
-            merged = sa.union_all(*(sa.select(p.c.id, p.c.published) for p in pages)).subquery()
-            page = (
-                sa.select(merged.c.id)
-                .order_by(merged.c.published.desc().nulls_last(), merged.c.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            stmt = _newest_first(_quote_select().where(_A.c.id.in_(page)))
+            keys = sa.select(_A.c.id).select_from(from_).where(*conds, _speaker_clause(speaker or "", ids))
+            page = _newest_first(keys).limit(limit).offset(offset)
+            rows = conn.execute(_newest_first(_quote_select().where(_A.c.id.in_(page)))).all()
         else:
-            if ids:
-                conds.append(_speaker_clause(speaker or "", ids))
-            stmt = _newest_first(_quote_select().where(*conds)).limit(limit).offset(offset)
-        return [_quote_row(r) for r in conn.execute(stmt)]
-
-
-MERGE_IDS = 200
-"""Up to this many speakers sharing a name, each one's page is read off the index and merged.
-
-(SQLite allows 500 terms in one compound SELECT.)"""
+            conds += [_speaker_clause(speaker or "", ids)] if ids else []
+            rows = _page_newest_first(conn, _quote_select().where(*conds), limit, offset)
+        return [_quote_row(r) for r in rows]
 
 
 # ---------------------------------------------------------------- actors
@@ -671,7 +684,7 @@ def actor(store: Store, name: str, *, limit: int = 20, top: int = 20) -> ActorDe
             if not copy:
                 original += int(n)
         statements = [
-            _quote_row(r) for r in conn.execute(_newest_first(_quote_select().where(mine)).limit(limit))
+            _quote_row(r) for r in _page_newest_first(conn, _quote_select().where(mine), limit, 0)
         ]
         addresses = _related(
             conn,
