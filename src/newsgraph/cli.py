@@ -549,14 +549,19 @@ def quotes_(
             store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
             include_copies=not no_copies, limit=limit, offset=offset,
         )
-        if format is ListFormat.json:
-            typer.echo(_dumps([row.to_dict() for row in rows], pretty=True))
-        elif format is ListFormat.csv:
-            sys.stdout.write(queries.quotes_csv(rows))
-        else:
-            _print_table(queries.quotes_table(rows))
+        _emit_rows(rows, format, queries.quotes_csv, queries.quotes_table)
 
     _run_query(db, answer)
+
+
+def _emit_rows(rows: list[Any], format: ListFormat, as_csv: Any, as_table: Any) -> None:
+    """Print query rows as JSON, CSV or a table: the one output switch of quotes and actors."""
+    if format is ListFormat.json:
+        typer.echo(_dumps([row.to_dict() for row in rows], pretty=True))
+    elif format is ListFormat.csv:
+        sys.stdout.write(as_csv(rows))
+    else:
+        _print_table(as_table(rows))
 
 
 @app.command("actors")
@@ -575,12 +580,7 @@ def actors_(
 
     def answer(store: Any) -> None:
         rows = queries.actors(store, top=top, include_copies=not no_copies)
-        if format is ListFormat.json:
-            typer.echo(_dumps([row.to_dict() for row in rows], pretty=True))
-        elif format is ListFormat.csv:
-            sys.stdout.write(queries.actors_csv(rows))
-        else:
-            _print_table(queries.actors_table(rows))
+        _emit_rows(rows, format, queries.actors_csv, queries.actors_table)
 
     _run_query(db, answer)
 
