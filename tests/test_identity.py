@@ -332,3 +332,10 @@ def test_identity_store_places_and_groups(corpus):
         articles_per_group.setdefault(actor_id, set()).add(article_id)
     assert len(articles_per_group) >= 3  # officials, Pentagon officials, union leaders, aides...
     assert all(len(articles) == 1 for articles in articles_per_group.values())
+
+
+def test_identity_display_name_drops_a_possessive():
+    for written in ("Yara Norvik's", "Yara Norvik’s", "Yara Norvik‘s"):
+        ident = identity.identify(Entity(id="E1", name=written, type="PERSON"), "h")
+        assert ident.name == "Yara Norvik"
+        assert ident.key == "person:yara norvik"

@@ -83,6 +83,7 @@ _GROUP_TYPES = frozenset({"GROUP"})
 _PERSON = "PERSON"
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*|&")
 _POSSESSIVE = re.compile(r"'s?$")
+_DISPLAY_POSSESSIVE = re.compile(r"(?<=\w)['’‘]s?$")
 
 
 @lru_cache(maxsize=1)
@@ -172,7 +173,8 @@ class Identity:
 
 def identify(entity: Entity, article_hash: str) -> Identity:
     """The identity of one entity before corpus look-ups (a lone surname's key is provisional)."""
-    name = " ".join(entity.name.split())[:NAME_LENGTH] or entity.id
+    # the display name without a possessive the analysis left on ("Norvik’s", "Norvik‘s")
+    name = _DISPLAY_POSSESSIVE.sub("", " ".join(entity.name.split()))[:NAME_LENGTH] or entity.id
     local = f"{entity.type.lower()}@{article_hash}:{entity.id}"[:KEY_LENGTH]
     if entity.type in _GROUP_TYPES:
         # "Delane said": a sentence-initial surname the NER missed reaches the store as a
