@@ -915,14 +915,11 @@ class Engine:
         return self._found(head, (head.i, head.i + 1), content, source, None, _cue_rate(head))
 
     def _nest(self) -> None:
-        """Mark attributions whose cue lies inside another's content, and drop exact duplicates."""
+        """Mark each attribution whose cue lies inside another's content as nested in it."""
         for f in self.found:
             for g in self.found:
-                if g is f:
-                    continue
-                if any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content):
-                    if f.parent is None or len(self.found) == 0:
-                        f.parent = g.id
+                if g is not f and any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content):
+                    f.parent = g.id
                     break
 
 
