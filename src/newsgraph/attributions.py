@@ -869,11 +869,7 @@ class Engine:
                     continue
                 if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
                     found = self.according_to(token)
-                elif (
-                    token.pos_ in {"VERB", "NOUN", "AUX"}
-                    and token.pos_ != "AUX"
-                    and self.is_cue_candidate(token)
-                ):
+                elif self.is_cue_candidate(token):  # a verb or noun with a high cue rate
                     found = (
                         self.verb_attribution(token) if token.pos_ == "VERB" else self.noun_attribution(token)
                     )
