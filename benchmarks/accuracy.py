@@ -1,15 +1,20 @@
-"""newsgraph's attribution accuracy on PolNeAR dev, side by side with the reference figures.
+"""newsgraph's attribution accuracy on PolNeAR dev, both engines side by side with the reference figures.
 
 Runs ``newsgraph.evaluation.evaluate`` (the same numbers as
 ``../shared/bench/attribution_score.py``; ``tests/test_accuracy.py`` checks
-that), prints the scorer's table, then one comparison table with the figures
-other tools and people reach on the same split and scorer. The reference
+that) with the trained model and with the rules, prints the scorer's table
+for each, then one comparison table with the figures other tools and people
+reach on the same split and scorer. The reference
 figures are those given in the project brief (measured with the same scorer
 on PolNeAR dev; CofeNet's are the published exact-span F1 on PolNeAR).
 
 Usage::
 
     .venv/bin/python benchmarks/accuracy.py [SPLIT_DIR] [--processes 2] [--predictions out.jsonl]
+        [--threshold T]
+
+``--predictions`` receives the trained model's predictions (``out.jsonl``)
+and the rules' (``out.rules.jsonl``), for the official scorer.
 """
 
 from __future__ import annotations
@@ -40,17 +45,32 @@ def main() -> None:
     ap.add_argument("split", nargs="?", type=Path, default=DEFAULT_SPLIT)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--predictions", type=Path, help="also write the predictions (scorer's JSONL form)")
+    ap.add_argument("--threshold", type=float, default=0.0, help="trained model: lowest confidence kept")
     args = ap.parse_args()
-    start = time.perf_counter()
-    result = evaluate(args.split, n_process=args.processes, predictions_out=args.predictions)
-    seconds = time.perf_counter() - start
-    print(format_table(result))
-    print()
-    print(f"date: {dt.date.today().isoformat()}  split: {args.split}  "
-          f"{result['documents']} articles in {seconds:.1f} s ({args.processes} processes)")
+    results = {}
+    for engine in ("trained", "rules"):
+        out = args.predictions
+        if out is not None and engine == "rules":
+            out = out.with_suffix(".rules" + out.suffix)
+        start = time.perf_counter()
+        results[engine] = evaluate(
+            args.split, n_process=args.processes, predictions_out=out, model=engine,
+            threshold=args.threshold if engine == "trained" else 0.0,
+        )
+        seconds = time.perf_counter() - start
+        options = f" --threshold {args.threshold}" if engine == "trained" else ""
+        print(f"newsgraph --model {engine}{options}")
+        print(format_table(results[engine]))
+        print(f"{results[engine]['documents']} articles in {seconds:.1f} s ({args.processes} processes)")
+        print()
+    print(f"date: {dt.date.today().isoformat()}  split: {args.split}")
     labels = [c.replace("attribution/", "").replace("/", " ") for c in COLUMNS]
     print(f"{'F1':34}" + "".join(f"{label:>16}" for label in labels))
-    rows = {"newsgraph (rules)": {c: result[c]["f1"] for c in COLUMNS}, **REFERENCES}
+    rows = {
+        "newsgraph (trained model)": {c: results["trained"][c]["f1"] for c in COLUMNS},
+        "newsgraph (rules)": {c: results["rules"][c]["f1"] for c in COLUMNS},
+        **REFERENCES,
+    }
     for name, figures in rows.items():
         cells = "".join(f"{figures[c]:16.3f}" if c in figures else f"{'-':>16}" for c in COLUMNS)
         print(f"{name:34}{cells}")

@@ -1,8 +1,11 @@
-"""Regression floors on PolNeAR dev, scored exactly as ``../shared/bench/attribution_score.py`` does.
+"""Accuracy on PolNeAR dev, scored exactly as ``../shared/bench/attribution_score.py`` does.
 
-Why a test: accuracy is the product. The floors sit 0.02 under what the
-engine reached when they were last raised (see docs/results.md); the run is
-deterministic, so a drop below them is a real regression, not noise.
+Why a test: accuracy is the product. The trained model's run is
+deterministic (fixed weights, one thread per worker), so its dev numbers must
+stay within 0.02 of those reported in docs/model-card.md: a larger move either
+way means the model or the code around it changed and the card is stale. The
+rule engine keeps its floors, 0.02 under what it reached when they were last
+raised (docs/results.md).
 """
 
 from __future__ import annotations
@@ -13,28 +16,54 @@ from pathlib import Path
 
 import pytest
 
+from newsgraph import neural
 from newsgraph.evaluation import evaluate, format_table
 
-WHO_WHAT_FLOOR = 0.649  # reached 0.669 on 2026-11-25 (docs/results.md)
-PARTIAL_FLOOR = 0.65
+# The trained model's dev F1 as reported in docs/model-card.md.
+REPORTED = {
+    "attribution/who-what": 0.0,
+    "source/exact": 0.0,
+    "cue/exact": 0.0,
+    "content/exact": 0.0,
+}
+TOLERANCE = 0.02
+RULES_WHO_WHAT_FLOOR = 0.649  # the rules reached 0.669 on 2026-11-25 (docs/results.md)
+RULES_PARTIAL_FLOOR = 0.65
 
 
 @pytest.fixture(scope="module")
 def dev_result(shared: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    if not neural.available():
+        pytest.skip("no trained weights in the package")
     out = tmp_path_factory.mktemp("pred") / "dev.jsonl"
-    return evaluate(shared / "polnear" / "dev", n_process=2, predictions_out=out), out
+    return evaluate(shared / "polnear" / "dev", n_process=2, predictions_out=out, model="trained"), out
 
 
-def test_accuracy_who_said_what_floor(dev_result) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def rules_result(shared: Path):  # type: ignore[no-untyped-def]
+    return evaluate(shared / "polnear" / "dev", n_process=2, model="rules")
+
+
+@pytest.mark.parametrize("metric", sorted(REPORTED))
+def test_accuracy_trained_model_as_reported(dev_result, metric: str) -> None:  # type: ignore[no-untyped-def]
     result, _ = dev_result
     assert result["documents"] == 84
-    assert result["attribution/who-what"]["f1"] >= WHO_WHAT_FLOOR
+    assert abs(result[metric]["f1"] - REPORTED[metric]) <= TOLERANCE, (metric, result[metric])
+
+
+def test_accuracy_trained_model_beats_the_rules(dev_result, rules_result) -> None:  # type: ignore[no-untyped-def]
+    result, _ = dev_result
+    assert result["attribution/who-what"]["f1"] > rules_result["attribution/who-what"]["f1"]
+
+
+def test_accuracy_rules_who_said_what_floor(rules_result) -> None:  # type: ignore[no-untyped-def]
+    assert rules_result["documents"] == 84
+    assert rules_result["attribution/who-what"]["f1"] >= RULES_WHO_WHAT_FLOOR
 
 
 @pytest.mark.parametrize("role", ["cue", "source", "content"])
-def test_accuracy_partial_floor(dev_result, role: str) -> None:  # type: ignore[no-untyped-def]
-    result, _ = dev_result
-    assert result[f"{role}/partial"]["f1"] >= PARTIAL_FLOOR
+def test_accuracy_rules_partial_floor(rules_result, role: str) -> None:  # type: ignore[no-untyped-def]
+    assert rules_result[f"{role}/partial"]["f1"] >= RULES_PARTIAL_FLOOR
 
 
 def test_accuracy_table_identical_to_scorer(dev_result, shared: Path) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +71,20 @@ def test_accuracy_table_identical_to_scorer(dev_result, shared: Path) -> None:  
     scorer = shared / "bench" / "attribution_score.py"
     printed = subprocess.run(
         [sys.executable, str(scorer), str(shared / "polnear" / "dev"), str(predictions)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert printed.rstrip("\n") == format_table(result)
+
+
+def test_accuracy_threshold_trades_recall_for_precision(shared: Path) -> None:
+    if not neural.available():
+        pytest.skip("no trained weights in the package")
+    split = shared / "polnear" / "dev"
+    low = evaluate(split, n_process=2, model="trained", limit=20)
+    high = evaluate(split, n_process=2, model="trained", limit=20, threshold=0.9)
+    metric = "attribution/who-what"
+    assert high[metric]["pred"] < low[metric]["pred"]
+    assert high[metric]["recall"] <= low[metric]["recall"]
+    assert high[metric]["precision"] >= low[metric]["precision"]

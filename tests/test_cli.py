@@ -78,7 +78,7 @@ def check_analysis(obj: dict) -> Analysis:
 
 
 def fake_analyze_articles(
-    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8
+    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8, **options: object
 ) -> Iterator[Analysis]:
     """Batches like the real one; an article containing BOOM crashes its whole batch."""
     batch: list[ReadArticle] = []
@@ -104,7 +104,7 @@ def fake_analyze_articles(
 
 @pytest.fixture
 def stand_in(monkeypatch):
-    monkeypatch.setattr(pipeline, "load", lambda: None)
+    monkeypatch.setattr(pipeline, "load", lambda *args, **kwargs: None)
     monkeypatch.setattr(pipeline, "analyze_articles", fake_analyze_articles)
 
 

@@ -83,7 +83,7 @@ MAYOR = re.compile(r"Mayor ([A-Z]\w+ [A-Z]\w+) (told)")
 
 
 def fake_analyze_articles(
-    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8
+    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8, **options: object
 ) -> Iterator[Analysis]:
     """Batches like the real one; an article containing BOOM crashes its whole batch.
 
@@ -127,7 +127,7 @@ def fake_analyze_articles(
 @pytest.fixture
 def stand_in(monkeypatch):
     fake_analyze_articles.seen = []  # type: ignore[attr-defined]
-    monkeypatch.setattr(pipeline, "load", lambda: None)
+    monkeypatch.setattr(pipeline, "load", lambda *args, **kwargs: None)
     monkeypatch.setattr(pipeline, "analyze_articles", fake_analyze_articles)
     return fake_analyze_articles
 

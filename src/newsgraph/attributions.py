@@ -1,6 +1,16 @@
-"""``newsgraph_attributions``: who said what, to whom, according to whom — by rules.
+"""``newsgraph_attributions``: who said what, to whom, according to whom.
 
-Why rules on the dependency parse: they run at the speed of the parser, need
+Two engines fill the same slot (``model`` in the component's config):
+``"trained"``, the transformer tagger of ``newsgraph.neural`` fine-tuned on
+PolNeAR, which finds the spans, and ``"rules"``, below. Whichever finds the
+spans, the rest is shared: stance from the cue, kind from the quotation
+marks, addressee from the parse, speaker resolution, nesting, authorial voice
+(with the trained model, the rule engine completes it: a source where the
+model linked none, the attributions the model missed, and those nested
+inside a model content, since PolNeAR, and so the model, marks only the
+outermost; see ``combine``). A ``threshold`` drops attributions less confident than it.
+
+Why rules on the dependency parse too: they run at the speed of the parser, need
 no training run to install, and every decision can be explained. The cue
 words are not hand-picked, though: ``cues.lexicon()`` says, for each lemma and
 part of speech, how often it cued an attribution in PolNeAR's training split.
@@ -42,8 +52,9 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from newsgraph import actors
+from newsgraph import actors, neural
 from newsgraph.cues import lexicon, stance_of
+from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.quotes import Quote, find_quotes
 
 for _name in ("attributions", "authorial", "quotes"):
@@ -911,12 +922,46 @@ class Engine:
         return self._found(head, (head.i, head.i + 1), content, source, None, _cue_rate(head))
 
     def _nest(self) -> None:
-        """Mark each attribution whose cue lies inside another's content as nested in it."""
-        for f in self.found:
-            for g in self.found:
-                if g is not f and any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content):
-                    f.parent = g.id
-                    break
+        nest(self.found)
+
+    def addressee_for(self, head: Token, content_ids: set[int]) -> Token | Span | None:
+        """The addressee of a cue found by the model: the person told, or what ``addressee_of`` finds."""
+        if head.lemma_.lower() in TELL_LEMMAS:
+            for c in head.children:
+                if c.dep_ in OBJECT_DEPS and c.i not in content_ids and (
+                    c.ent_type_ in {"PERSON", "ORG", "GPE", "NORP"} or c.pos_ in {"PRON", "PROPN"}
+                ):
+                    return c
+        return self.addressee_of(head, content_ids)
+
+    def from_model(self, predicted: Iterable[neural.Predicted]) -> list[Found]:
+        """The model's attributions as ``Found``, with the parse supplying stance, kind and addressee."""
+        doc = self.doc
+        out = []
+        for p in predicted:
+            cue = doc.char_span(*p.cue, alignment_mode="expand")
+            content = [doc.char_span(s, e, alignment_mode="expand") for s, e in p.content]
+            content = [c for c in content if c is not None and len(c)]
+            if cue is None or not len(cue) or not content:
+                continue
+            source = doc.char_span(*p.source, alignment_mode="expand") if p.source else None
+            head = cue.root
+            content_ids = {t.i for c in content for t in c}
+            addressee = self.addressee_for(head, content_ids | {t.i for t in source or []})
+            if addressee is not None and source is not None and source.start <= addressee.i < source.end:
+                addressee = None
+            out.append(self._found(head, (cue.start, cue.end), content, source, addressee, p.confidence))
+        return out
+
+
+def nest(found: list[Found]) -> None:
+    """Mark each attribution whose cue lies inside another's content as nested in it."""
+    for f in found:
+        f.parent = None
+        for g in found:
+            if g is not f and any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content):
+                f.parent = g.id
+                break
 
 
 HEADLINE_IRREGULAR = {"says": "say", "said": "say", "tells": "tell", "told": "tell"}
@@ -991,15 +1036,78 @@ def link_actors(doc: Doc, found: list[Found]) -> None:
             f.addressee_entity = actor.id if actor is not None else None
 
 
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def combine(model: list[Found], rules: list[Found]) -> list[Found]:
+    """The model's attributions, completed by the rule engine's, numbered and nested.
+
+    The rules fill what the model leaves out, which on PolNeAR dev is worth
+    more than it costs (docs/model-card.md): a source (and an addressee) for
+    a model cue that got none, from the rule attribution on the same cue; every rule
+    attribution whose cue touches none of the model's spans. Rule attributions
+    whose cue lies inside a model content are kept as nested ones.
+    """
+    for f in model:
+        twin = next((r for r in rules if _overlap(r.cue, f.cue)), None)
+        if twin is None:
+            continue
+        if f.source is None:
+            f.source = twin.source
+        if f.addressee is None and twin.addressee is not None and not any(
+            _overlap(twin.addressee, s) for s in f.content
+        ):
+            f.addressee = twin.addressee
+    taken = [s for f in model for s in (f.cue, f.source, *f.content) if s is not None]
+    contents = [s for f in model for s in f.content]
+    extra = [
+        r
+        for r in rules
+        if not any(_overlap(r.cue, s) for s in taken)
+        or any(s.start <= r.cue.start and r.cue.end <= s.end for s in contents)
+    ]
+    found = sorted(model + extra, key=lambda f: (f.cue.start, f.cue.end))
+    for n, f in enumerate(found, 1):
+        f.id = f"A{n}"
+    nest(found)
+    return found
+
+
+def keep_confident(found: list[Found], threshold: float) -> list[Found]:
+    """Attributions at least ``threshold`` confident; one nested in a dropped one goes with it."""
+    kept = [f for f in found if f.confidence >= threshold]
+    ids = {f.id for f in kept}
+    return [f for f in kept if f.parent is None or f.parent in ids]
+
+
+MODELS = ("trained", "rules")
+
+
 class Attributions:
     """The spaCy component: sets ``doc._.attributions``, ``doc._.authorial`` and ``doc._.quotes``."""
 
-    def __init__(self, min_rate: float = MIN_RATE) -> None:
+    def __init__(
+        self,
+        min_rate: float = MIN_RATE,
+        model: str = neural.DEFAULT_ENGINE,
+        threshold: float = 0.0,
+        model_path: str = "",
+    ) -> None:
+        if model not in MODELS:
+            raise NewsgraphError(Errors.E033, model=model)
         self.min_rate = min_rate
+        self.model = model
+        self.threshold = threshold
+        self.network = neural.load_model(model_path or None) if model == "trained" else None
 
     def __call__(self, doc: Doc) -> Doc:
         engine = Engine(doc, self.min_rate)
         found = engine.run()
+        if self.network is not None:
+            found = combine(engine.from_model(self.network.predict(doc.text)), found)
+        if self.threshold > 0:
+            found = keep_confident(found, self.threshold)
         link_actors(doc, found)
         doc._.attributions = found
         doc._.quotes = engine.quotes
@@ -1007,7 +1115,17 @@ class Attributions:
         return doc
 
 
-@Language.factory("newsgraph_attributions", default_config={"min_rate": MIN_RATE})
-def make_attributions(nlp: Language, name: str, min_rate: float) -> Attributions:
-    """Attribution finder; ``min_rate`` is the lowest cue rate a word needs to count as a cue."""
-    return Attributions(min_rate)
+@Language.factory(
+    "newsgraph_attributions",
+    default_config={"min_rate": MIN_RATE, "model": neural.DEFAULT_ENGINE, "threshold": 0.0, "model_path": ""},
+)
+def make_attributions(
+    nlp: Language, name: str, min_rate: float, model: str, threshold: float, model_path: str
+) -> Attributions:
+    """Attribution finder.
+
+    ``model``: ``"trained"`` (the shipped model, or the one in ``model_path``)
+    or ``"rules"``; ``min_rate``: the lowest cue rate a word needs to count as
+    a cue for the rules; ``threshold``: the lowest confidence kept.
+    """
+    return Attributions(min_rate, model, threshold, model_path)

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -27,6 +28,7 @@ import typer
 
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.models import Analysis
+from newsgraph.neural import DEFAULT_ENGINE
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
 from newsgraph.reading import MAX_BYTES, ReadArticle, parse_published
 
@@ -42,6 +44,30 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+class Engine(StrEnum):
+    """Which attribution engine finds the spans (see ``newsgraph.attributions``)."""
+
+    trained = "trained"
+    rules = "rules"
+
+
+ModelOption = Annotated[
+    Engine,
+    typer.Option(
+        "--model", "-m",
+        help="Attribution engine: the trained model or the rules (faster, less accurate).",
+    ),
+]
+DEFAULT_ENGINE_OPTION = Engine(DEFAULT_ENGINE)
+ThresholdOption = Annotated[
+    float,
+    typer.Option(
+        "--threshold", min=0.0, max=1.0,
+        help="Drop attributions less confident than this (0-1): higher trades recall for precision.",
+    ),
+]
 
 
 class OutputFormat(StrEnum):
@@ -280,6 +306,8 @@ def analyze(
     max_bytes: Annotated[
         int, typer.Option(min=1, help="Skip input files larger than this many bytes (E004).")
     ] = MAX_BYTES,
+    model: ModelOption = DEFAULT_ENGINE_OPTION,
+    threshold: ThresholdOption = 0.0,
 ) -> None:
     """Find attributions, actors and authorial sentences in news articles."""
     if published is not None:
@@ -292,7 +320,7 @@ def analyze(
         _error_line(NewsgraphError(Errors.E013, path=inputs[0]))
         raise typer.Exit(2)
     try:
-        tally = _run_analyze(inputs, format, out, published, processes, max_bytes)
+        tally = _run_analyze(inputs, format, out, published, processes, max_bytes, model.value, threshold)
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
     except NewsgraphError as error:
@@ -314,6 +342,8 @@ def _run_analyze(
     published: str | None,
     processes: int,
     max_bytes: int,
+    model: str,
+    threshold: float,
 ) -> _Tally:
     if out is not None:
         try:
@@ -322,13 +352,14 @@ def _run_analyze(
             raise NewsgraphError(Errors.E018, path=str(out), reason=_one_line(str(exc))) from None
     from newsgraph import pipeline  # spaCy: only now
 
-    pipeline.load()  # fail once, clearly, if the model is missing; forked workers inherit it
+    pipeline.load(model, threshold)  # fail once, clearly, if a model is missing; forked workers inherit it
     tally = _Tally()
     output = _Output(fmt, out)
     reads = _within(
         _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin), pipeline.MAX_CHARS
     )
-    for outcome in _analysed(reads, pipeline.analyze_articles, processes):
+    analyze_articles = partial(pipeline.analyze_articles, model=model, threshold=threshold)
+    for outcome in _analysed(reads, analyze_articles, processes):
         if isinstance(outcome, NewsgraphError):
             tally.error(outcome)
             continue
@@ -369,12 +400,17 @@ def eval_(
         Path | None,
         typer.Option(help="Also write the predictions as JSONL, for the official scorer.", dir_okay=False),
     ] = None,
+    model: ModelOption = DEFAULT_ENGINE_OPTION,
+    threshold: ThresholdOption = 0.0,
 ) -> None:
     """Score newsgraph's attributions against gold annotations (the official scorer's table)."""
     try:
         from newsgraph.evaluation import evaluate, format_table
 
-        result = evaluate(split_dir, n_process=processes, limit=limit, predictions_out=predictions)
+        result = evaluate(
+            split_dir, n_process=processes, limit=limit, predictions_out=predictions,
+            model=model.value, threshold=threshold,
+        )
         table = format_table(result)
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -418,6 +454,8 @@ def ingest_(
     no_progress: Annotated[
         bool, typer.Option("--no-progress", help="No progress line on stderr (it shows only on a terminal).")
     ] = False,
+    model: ModelOption = DEFAULT_ENGINE_OPTION,
+    threshold: ThresholdOption = 0.0,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.ingest import ingest
@@ -437,6 +475,7 @@ def ingest_(
         summary = ingest(
             inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
             max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
+            model=model.value, threshold=threshold,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -449,6 +488,42 @@ def ingest_(
     typer.echo(f"{PROG}: {summary}", err=True)
     if summary.failed:
         raise typer.Exit(1)
+
+
+@app.command("train")
+def train_(
+    train_dir: Annotated[
+        Path, typer.Option("--train", help="Training split in PolNeAR layout (text/, attributions/).")
+    ],
+    dev_dir: Annotated[Path, typer.Option("--dev", help="Development split: picks the best epoch.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for the weights and their config.", file_okay=False)
+    ],
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training split.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed and data: same weights).")] = 13,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads for PyTorch.")] = 2,
+) -> None:
+    """Train the attribution model on PolNeAR-style data (set NEWSGRAPH_MODEL=OUT to use the result)."""
+    try:
+        from newsgraph.training import train
+
+        config = train(
+            train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads,
+            log=lambda line: typer.echo(f"{PROG}: {line}", err=True),
+        )
+    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        _error_line(NewsgraphError(Errors.E010, path=str(out), reason=_one_line(str(exc))))
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(str(train_dir), exc))
+        raise typer.Exit(1) from None
+    f1 = config["dev_who_what_f1"]
+    typer.echo(f"{PROG}: kept epoch {config['epoch']}: dev who-said-what F1 {f1:.3f}", err=True)
 
 
 # ---------------------------------------------------------------- corpus queries

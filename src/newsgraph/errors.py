@@ -43,6 +43,8 @@ class Errors:
     E029 = "E029 {path}: corrupt WARC data at byte {offset:,}: {reason}"
     E030 = "E030 {path}: cannot open the database: {reason}"
     E031 = "E031 {path}: database failure, ingest stopped after storing {stored} articles: {reason}"
+    E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
+    E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 

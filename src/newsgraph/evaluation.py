@@ -308,6 +308,8 @@ def evaluate(
     n_process: int = 1,
     limit: int | None = None,
     predictions_out: str | Path | None = None,
+    model: str | None = None,
+    threshold: float = 0.0,
 ) -> dict[str, Any]:
     """Analyse every article of a split and score the attributions found against the gold.
 
@@ -316,7 +318,7 @@ def evaluate(
     predictions as JSON Lines, so that the official scorer can be run on the
     very same predictions: ``attribution_score.py SPLIT PREDICTIONS``.
     """
-    from newsgraph.pipeline import analyze_articles  # loads spaCy: only when analysing
+    from newsgraph.pipeline import DEFAULT_ATTRIBUTION_MODEL, analyze_articles  # spaCy: only now
     from newsgraph.reading import ReadArticle, read_text
 
     docs, texts, gold = gold_split(split_dir)
@@ -333,7 +335,9 @@ def evaluate(
 
     predictions = {
         doc: predictions_from_analysis(analysis)
-        for doc, analysis in zip(docs, analyze_articles(reads(), n_process=n_process), strict=True)
+        for doc, analysis in zip(docs, analyze_articles(
+            reads(), n_process=n_process, model=model or DEFAULT_ATTRIBUTION_MODEL, threshold=threshold
+        ), strict=True)
     }
     if predictions_out is not None:
         write_predictions(predictions_out, predictions)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from newsgraph.errors import Errors, NewsgraphError
@@ -192,6 +193,8 @@ def ingest(
     max_bytes: int = MAX_BYTES,
     progress: bool = True,
     on_error: Callable[[NewsgraphError], None] | None = None,
+    model: str | None = None,
+    threshold: float = 0.0,
 ) -> IngestSummary:
     """Analyse the articles of ``specs`` (files, directories, feed or page URLs, WARC files)
     and store them in ``db``, ``batch_size`` articles per transaction.
@@ -203,6 +206,8 @@ def ingest(
     (reading, analysis or storage) is passed to ``on_error`` as a coded
     ``NewsgraphError`` and counted; the run goes on. The progress line
     appears only when ``progress`` is true and stderr is a terminal.
+    ``model`` and ``threshold`` choose the attribution engine (default: the
+    pipeline's) and the lowest confidence kept.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
@@ -214,7 +219,9 @@ def ingest(
     store, owned = _open(db)
     summary = IngestSummary()
     try:
-        pipeline.load()  # fail once, clearly, if the model is missing; forked workers inherit it
+        engine = model or pipeline.DEFAULT_ATTRIBUTION_MODEL
+        pipeline.load(engine, threshold)  # fail once, clearly, if a model is missing; workers inherit it
+        analyze_articles = partial(pipeline.analyze_articles, model=engine, threshold=threshold)
         with _Progress(progress) as bar:
 
             def fail(error: NewsgraphError) -> None:
@@ -237,7 +244,7 @@ def ingest(
                 skip,
             )
             batch: list[tuple[Analysis, ReadArticle]] = []
-            for outcome in analyzed(items, pipeline.analyze_articles, n_process, ANALYSIS_BATCH):
+            for outcome in analyzed(items, analyze_articles, n_process, ANALYSIS_BATCH):
                 if isinstance(outcome, NewsgraphError):
                     fail(outcome)
                     continue

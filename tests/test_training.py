@@ -1,0 +1,115 @@
+"""Training the attribution model: gold targets, a split reader that survives bad files, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from newsgraph import neural
+from newsgraph.errors import NewsgraphError
+from newsgraph.training import Example, load_split, targets, train
+
+TEXTS = {
+    "harbour": 'The harbour master said the pier would open in May. "We are ready," she told reporters.\n',
+    "school": "Officials claimed the school was safe. The head teacher denied that pupils were at risk.\n",
+}
+
+
+def _ann(text: str, items: list[tuple[str, str, str | None]]) -> str:
+    """BRAT lines for (cue, content, source) strings found in ``text``."""
+    lines, t = [], 0
+    for n, (cue, content, source) in enumerate(items, 1):
+        refs = []
+        for label, piece in (("Cue", cue), ("Content", content), ("Source", source)):
+            if piece is None:
+                continue
+            t += 1
+            start = text.index(piece)
+            lines.append(f"T{t}\t{label} {start} {start + len(piece)}\t{piece}")
+            refs.append(f"{label}:T{t}")
+        t += 1
+        start = text.index(cue)
+        lines.append(f"T{t}\tAttribution {start} {start + len(cue)}\t{cue}")
+        lines.append(f"E{n}\tAttribution:T{t} " + " ".join(refs))
+    return "\n".join(lines) + "\n"
+
+
+GOLD = {
+    "harbour": [
+        ("said", "the pier would open in May", "The harbour master"),
+        ("told", "We are ready", "she"),
+    ],
+    "school": [
+        ("claimed", "the school was safe", "Officials"),
+        ("denied", "that pupils were at risk", "The head teacher"),
+    ],
+}
+
+
+@pytest.fixture()
+def split(tmp_path: Path) -> Path:
+    (tmp_path / "text").mkdir()
+    (tmp_path / "attributions").mkdir()
+    for name, text in TEXTS.items():
+        (tmp_path / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
+        (tmp_path / "attributions" / f"{name}_0a1b.ann").write_text(_ann(text, GOLD[name]), encoding="utf-8")
+    return tmp_path
+
+
+def test_training_load_split_reports_and_skips_a_broken_file(split: Path) -> None:
+    (split / "text" / "broken.txt").write_text("Someone said something.\n", encoding="utf-8")
+    (split / "attributions" / "broken_0a1b.ann").write_text("T1 no tab here\n", encoding="utf-8")
+    errors: list[str] = []
+    examples = load_split(split, on_error=errors.append)
+    assert [e.name for e in examples] == ["harbour", "school"]
+    assert len(errors) == 1 and errors[0].startswith("E016")
+
+
+def test_training_load_split_missing_layout_is_a_coded_error(tmp_path: Path) -> None:
+    with pytest.raises(NewsgraphError) as err:
+        load_split(tmp_path)
+    assert str(err.value).startswith("E012")
+
+
+def test_training_targets_tag_and_link_the_gold(split: Path) -> None:
+    example = next(e for e in load_split(split) if e.name == "harbour")
+    enc = neural.encode(example.text)
+    gold = targets(example, enc)
+    assert len(gold.spans["cue"]) == 2 and len(gold.spans["content"]) == 2
+    for r, role in enumerate(neural.ROLES):
+        for s, e in gold.spans[role]:
+            assert gold.tags[s][r] == 1 and all(gold.tags[i][r] == 2 for i in range(s + 1, e))
+    said = gold.spans["cue"].index(
+        next(
+            sp
+            for sp in gold.spans["cue"]
+            if example.text[slice(*neural.char_span(example.text, enc, sp))] == "said"
+        )
+    )
+    linked = {j for i, j in gold.links["content"] if i == said}
+    assert [
+        example.text[slice(*neural.char_span(example.text, enc, gold.spans["content"][j]))] for j in linked
+    ] == ["the pier would open in May"]
+
+
+def test_training_targets_ignore_spans_outside_the_pieces() -> None:
+    example = Example("x", "Hi.", [{"cue": [(10, 12)], "source": [], "content": [(0, 2)]}])
+    gold = targets(example, neural.encode(example.text))
+    assert gold.spans["cue"] == [] and gold.links["content"] == set()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256((path / neural.WEIGHTS_FILE).read_bytes()).hexdigest()
+
+
+@pytest.mark.skipif(not neural.base_model_dir().is_dir(), reason="the pretrained encoder package is missing")
+def test_training_same_seed_same_weights(split: Path, tmp_path: Path) -> None:
+    first = train(split, split, tmp_path / "a", epochs=1, threads=1, log=lambda _: None)
+    train(split, split, tmp_path / "b", epochs=1, threads=1, log=lambda _: None)
+    assert first["train_articles"] == 2 and first["epoch"] == 1
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    model = neural.AttributionModel.load(tmp_path / "a")  # what train saved loads and predicts
+    for p in model.predict(TEXTS["school"]):
+        assert 0 <= p.cue[0] < p.cue[1] <= len(TEXTS["school"])
