@@ -341,6 +341,25 @@ def db_size(db: Path) -> int:
     return (pages - free) * size
 
 
+def breakdown(db: Path) -> list[tuple[str, int]]:
+    """Bytes per table and index (SQLite's ``dbstat``, where compiled in; FTS5 shadow tables summed
+    under their table), largest first; empty when ``dbstat`` is missing."""
+    import sqlite3
+
+    sizes: dict[str, int] = {}
+    with sqlite3.connect(db) as conn:
+        try:
+            rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+        except sqlite3.OperationalError:
+            return []
+    for name, size in rows:
+        for fts in ("attributions_fts", "articles_fts"):
+            if name.startswith(fts + "_"):
+                name = fts
+        sizes[name] = sizes.get(name, 0) + size
+    return sorted(sizes.items(), key=lambda kv: -kv[1])
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
@@ -379,6 +398,10 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
                 table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in ("articles", "attributions", "actors", "mentions", "quotes")
             }
+            # A mention row holds every span of one entity in one article (migration 0004).
+            totals["mention spans"] = conn.execute(
+                sa.text("SELECT coalesce(sum(json_array_length(spans)), 0) FROM mentions")
+            ).scalar_one()
             copies = conn.execute(
                 sa.text("SELECT count(*) FROM articles WHERE copy_of IS NOT NULL")
             ).scalar_one()
@@ -435,13 +458,17 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     t = result["totals"]
     print(f"corpus: {t['articles']:,} articles ({result['copies']:,} near-duplicate copies), "
-          f"{t['attributions']:,} attributions, {t['actors']:,} actors, {t['mentions']:,} mentions, "
-          f"{t['quotes']:,} quotes")
+          f"{t['attributions']:,} attributions, {t['actors']:,} actors, {t['mention spans']:,} mentions "
+          f"({t['mentions']:,} rows), {t['quotes']:,} quotes")
     if build_s is not None:
         print(f"build: {build_s:.0f} s ({t['articles'] / build_s:.0f} articles/s through Store.add)")
     if raw:
         print(f"size: database {size / 1e6:.0f} MB, raw text {raw / 1e6:.0f} MB, ratio {size / raw:.2f}x "
               f"(target <= 3x)")
+        parts = breakdown(db)
+        if parts:
+            shown = [f"{name} {n / raw:.3f}" for name, n in parts if n / raw >= 0.005]
+            print("size by table and index (x raw text): " + ", ".join(shown))
     else:
         print(f"size: database {size / 1e6:.0f} MB (raw text size unknown: rebuild to measure it)")
     name, statements = result["top_actor"]

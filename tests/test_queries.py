@@ -32,6 +32,7 @@ from newsgraph.errors import NewsgraphError
 from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
 from newsgraph.store import open_store, queries
 from newsgraph.store.queries import AmbiguousActor
+from newsgraph.store.schema import Article as ArticleRow
 from newsgraph.store.write import CONTENT_JOIN
 
 PG_ENV = "NEWSGRAPH_TEST_PG"
@@ -252,8 +253,9 @@ def article_id(store, url: str) -> int:
 
 
 def texts(store) -> dict[int, str]:
+    """Each article's stored text (through the model: SQLite stores it compressed)."""
     with store.engine.connect() as conn:
-        return dict(conn.execute(sa.text("SELECT id, text FROM articles")).all())
+        return dict(conn.execute(sa.select(ArticleRow.id, ArticleRow.text)).all())
 
 
 def contents(rows) -> list[str]:

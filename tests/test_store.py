@@ -31,7 +31,7 @@ import newsgraph
 from newsgraph import dedupe
 from newsgraph.errors import NewsgraphError
 from newsgraph.models import Analysis
-from newsgraph.store import content_hash, db, normalize_url, open_store, schema, write
+from newsgraph.store import content_hash, db, normalize_url, open_store, schema, search, write
 
 PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
 TABLES = [
@@ -157,6 +157,59 @@ def counts(store) -> dict[str, int]:
         return {t.__tablename__: conn.scalar(select(func.count()).select_from(t)) for t in TABLES}
 
 
+def statement_texts(store) -> dict[int, search.StatementTexts]:
+    """Each attribution's texts, cut from its article's stored text by its stored offsets."""
+    with store.session() as s:
+        texts = dict(s.execute(select(schema.Article.id, schema.Article.text)).all())
+        return {a.id: search.row_texts(texts[a.article_id], a) for a in s.scalars(select(schema.Attribution))}
+
+
+def fts_vocabulary(conn, table: str) -> list[tuple[str, int]]:
+    """(word, rows holding it) of a SQLite FTS5 index, read from the index itself."""
+    conn.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{table}_words USING fts5vocab(main, {table}, 'row')"
+    )
+    try:
+        return [
+            tuple(r) for r in conn.exec_driver_sql(f"SELECT term, doc FROM temp.{table}_words ORDER BY term")
+        ]
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE temp.{table}_words")
+
+
+def assert_fts_follows_rows(store) -> None:
+    """The SQLite full-text indexes hold exactly what the stored rows say, word for word.
+
+    Contentless FTS5 cannot check itself against the rows: rebuild both indexes
+    in a scratch database from the rows (``store.search``'s documents) and
+    compare their vocabularies and the rows each word is in.
+    """
+    import sqlite3
+
+    with store.session() as s:
+        articles = s.execute(select(schema.Article.id, schema.Article.title, schema.Article.text)).all()
+    documents = statement_texts(store)
+    scratch = sqlite3.connect(":memory:")
+    scratch.execute(search.ATTRIBUTIONS_FTS_SQLITE)
+    scratch.execute(search.ARTICLES_FTS_SQLITE)
+    scratch.executemany(
+        "INSERT INTO attributions_fts(rowid, content_text, source_text, cue_text) VALUES (?, ?, ?, ?)",
+        [(i, t.content, t.source, t.cue) for i, t in documents.items()],
+    )
+    scratch.executemany("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)", articles)
+    with store.engine.connect() as conn:
+        for table in search.FTS_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+            scratch.execute(f"CREATE VIRTUAL TABLE {table}_words USING fts5vocab({table}, 'row')")
+            expected = scratch.execute(f"SELECT term, doc FROM {table}_words ORDER BY term").fetchall()
+            assert fts_vocabulary(conn, table) == expected, table
+            for term, _ in expected[:: max(1, len(expected) // 25)]:  # and which rows, for a sample of words
+                query = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid"
+                want = scratch.execute(query, (f'"{term}"',)).fetchall()
+                assert conn.exec_driver_sql(query, (f'"{term}"',)).all() == want, (table, term)
+    scratch.close()
+
+
 # --- opening and migrations --------------------------------------------------------------------
 
 
@@ -176,18 +229,17 @@ def test_store_migrations_create_the_schema(store):
 def test_store_migrations_add_full_text_search(store):
     with store.engine.begin() as conn:
         if store.dialect == "sqlite":
-            names = set(
-                conn.scalars(text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"))
-            )
-            assert {"attributions_fts", "articles_fts"} <= names
-            assert {
-                f"{t}_fts_{op}" for t in ("attributions", "articles") for op in ("insert", "delete", "update")
-            } <= names
+            query = text("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'trigger')")
+            rows = dict(conn.execute(query).all())
+            assert rows["attributions_fts"] == search.ATTRIBUTIONS_FTS_SQLITE
+            assert rows["articles_fts"] == search.ARTICLES_FTS_SQLITE
+            # Contentless (fed by the write path): no triggers, no copy of the text anywhere.
+            assert not [name for name in rows if name.endswith(("_insert", "_delete", "_update"))]
         else:
-            # The exact expressions exported for queries must hit the GIN indexes.
+            # The statements' tsvector table and the articles' expression must hit the GIN indexes.
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             for table, expression, index in [
-                ("attributions", db.PG_ATTRIBUTIONS_TSVECTOR, "ix_attributions_fts"),
+                ("attributions_fts", "document", "ix_attributions_fts"),
                 ("articles", db.PG_ARTICLES_TSVECTOR, "ix_articles_fts"),
             ]:
                 plan = "\n".join(
@@ -200,8 +252,31 @@ def test_store_migrations_add_full_text_search(store):
                 assert index in plan
 
 
+def test_store_sqlite_text_is_compressed_and_reads_back(tmp_path, analyses):
+    import zlib
+
+    with open_store(tmp_path / "c.db") as store:
+        [article_id] = store.add(items(analyses, "bridge")).article_ids
+        with store.engine.connect() as conn:
+            raw = conn.exec_driver_sql("SELECT text FROM articles WHERE id = ?", (article_id,)).scalar_one()
+            page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+        with store.session() as s:
+            assert s.get(schema.Article, article_id).text == BRIDGE
+    assert isinstance(raw, bytes) and len(raw) < len(BRIDGE.encode())
+    assert zlib.decompress(raw).decode() == BRIDGE
+    assert page_size == db.PAGE_SIZE
+
+
+@given(st.text(max_size=300))
+def test_store_article_text_type_round_trips(body):
+    assert schema.decompress_text(schema.compress_text(body)) == body
+    assert schema.decompress_text(body) == body  # a plain value (stored before compression) passes
+
+
 def test_store_full_text_search_follows_the_rows(store, analyses):
     store.add(items(analyses, "storm_a", "ferry"))
+    if store.dialect == "sqlite":
+        assert_fts_follows_rows(store)
     with store.engine.connect() as conn:
         if store.dialect == "sqlite":
             hits = conn.scalars(
@@ -212,20 +287,17 @@ def test_store_full_text_search_follows_the_rows(store, analyses):
             ).all()
         else:
             hits = conn.scalars(
-                text(
-                    f"SELECT id FROM attributions WHERE {db.PG_ATTRIBUTIONS_TSVECTOR} @@ plainto_tsquery('simple', 'rebuild')"
-                )
+                text("SELECT id FROM attributions_fts WHERE document @@ plainto_tsquery('simple', 'rebuild')")
             ).all()
             articles = conn.scalars(
                 text(
                     f"SELECT id FROM articles WHERE {db.PG_ARTICLES_TSVECTOR} @@ plainto_tsquery('simple', 'ferry')"
                 )
             ).all()
-        contents = conn.scalars(
-            select(schema.Attribution.content_text).where(schema.Attribution.id.in_(hits))
-        ).all()
         titles = conn.scalars(select(schema.Article.title).where(schema.Article.id.in_(articles))).all()
-    assert contents and all("rebuild" in c for c in contents)
+    documents = statement_texts(store)
+    assert hits and all("rebuild" in documents[i].content for i in hits)
+    assert not [i for i, t in documents.items() if "rebuild" in t.content and i not in hits]
     assert titles == ["Ferry Service Resumes"]
 
 
@@ -254,7 +326,7 @@ def test_store_sqlite_foreign_keys_enforced(tmp_path):
     ):
         conn.execute(
             schema.Mention.__table__.insert(),
-            {"article_id": 99, "actor_id": 99, "local_id": "E1", "start": 0, "end": 1, "text": "x"},
+            {"article_id": 99, "actor_id": 99, "local_id": "E1", "spans": [[0, 1]]},
         )
 
 
@@ -330,9 +402,13 @@ def test_store_add_stores_everything(store, analyses):
             assert (article.published.isoformat() if article.published else None) == META[name][2]
             assert article.title == analysis.article.title
             n_attr = s.scalar(select(func.count()).where(schema.Attribution.article_id == article_id))
-            n_ment = s.scalar(select(func.count()).where(schema.Mention.article_id == article_id))
             assert n_attr == len(analysis.attributions)
-            assert n_ment == sum(len(e.mentions) for e in analysis.entities)
+            # One mention row per entity named in the text, holding all its spans.
+            mentions = s.scalars(select(schema.Mention).where(schema.Mention.article_id == article_id)).all()
+            assert sorted(m.local_id for m in mentions) == sorted(
+                e.id for e in analysis.entities if e.mentions
+            )
+            assert sum(len(m.spans) for m in mentions) == sum(len(e.mentions) for e in analysis.entities)
 
 
 def test_store_add_is_idempotent(store, analyses):
@@ -363,12 +439,22 @@ def test_store_known(store, analyses):
     assert hashes == {content_hash(ARTICLES["ferry"])}
 
 
-def test_store_add_is_one_transaction(store, analyses, monkeypatch):
+@pytest.mark.parametrize("failing", ["quotes", "full-text"])
+def test_store_add_is_one_transaction(store, analyses, monkeypatch, failing):
     def fail(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    # Fails after the articles and actors of the batch were inserted.
-    monkeypatch.setattr(write, "_quotes", fail)
+    def fail_once_indexed(*args, **kwargs):
+        real_index(*args, **kwargs)
+        raise RuntimeError("disk on fire")
+
+    real_index = search.index
+    # Fails after the articles and actors of the batch were inserted, or at the very end, with
+    # everything inserted and indexed: either way nothing stays, in the tables or in the index.
+    if failing == "quotes":
+        monkeypatch.setattr(write, "_quotes", fail)
+    else:
+        monkeypatch.setattr(search, "index", fail_once_indexed)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.add(items(analyses, "storm_a", "bridge", "ferry"))
     assert set(counts(store).values()) == {0}
@@ -444,21 +530,27 @@ def test_store_concurrent_writers_store_each_article_once(db_url, analyses):
 
 
 def test_store_offsets_reproduce_span_texts(store, analyses):
-    store.add(items(analyses, *ARTICLES))
+    """What the store cuts from its text by the stored offsets is what the analysis found, span for span."""
+    result = store.add(items(analyses, *ARTICLES))
+    name_of = dict(zip(result.article_ids, ARTICLES, strict=True))
+    documents = statement_texts(store)
     checked = 0
     with store.session() as s:
-        texts = dict(s.execute(select(schema.Article.id, schema.Article.text)).all())
-        for a in s.scalars(select(schema.Attribution)):
-            body = texts[a.article_id]
-            assert body[a.cue_start : a.cue_end] == a.cue_text
-            if a.source_start is not None:
-                assert body[a.source_start : a.source_end] == a.source_text
-            if a.addressee_start is not None:
-                assert body[a.addressee_start : a.addressee_end] == a.addressee_text
-            assert write.CONTENT_JOIN.join(body[s_:e] for s_, e in a.content) == a.content_text
+        for a in s.scalars(select(schema.Attribution).order_by(schema.Attribution.id)):
+            analysis = analyses[name_of[a.article_id]]
+            [want] = [x for x in analysis.attributions if x.id == a.local_id]
+            got = documents[a.id]
+            assert got.cue == want.cue.text
+            assert got.source == (want.source.text if want.source else None)
+            assert got.addressee == (want.addressee.text if want.addressee else None)
+            assert got.content == write.CONTENT_JOIN.join(span.text for span in want.content)
             checked += 1
         for m in s.scalars(select(schema.Mention)):
-            assert texts[m.article_id][m.start : m.end] == m.text
+            analysis = analyses[name_of[m.article_id]]
+            [entity] = [e for e in analysis.entities if e.id == m.local_id]
+            assert [analysis.article.text[start:end] for start, end in m.spans] == [
+                x.text for x in entity.mentions
+            ]
             checked += 1
     assert checked > 20
 
@@ -480,14 +572,14 @@ def test_store_quote_shared_across_articles(store, analyses):
     quotes_before = counts(store)["quotes"]
     store.add(items(analyses, "storm_b"))
     key = dedupe.quote_key(QUOTE)
+    documents = statement_texts(store)
     with store.session() as s:
         quote = s.scalars(select(schema.Quote).where(schema.Quote.key == key)).one()
         assert quote.variant_of is None
-        rows = s.execute(
-            select(schema.Attribution.article_id, schema.Attribution.content_text).where(
-                schema.Attribution.quote_id == quote.id
-            )
-        ).all()
+        rows = [
+            (a.article_id, documents[a.id].content)
+            for a in s.scalars(select(schema.Attribution).where(schema.Attribution.quote_id == quote.id))
+        ]
         # storm_b quotes nothing storm_a did not: no new quotes row.
         assert s.scalar(select(func.count()).select_from(schema.Quote)) == quotes_before
     assert len({article_id for article_id, _ in rows}) == 2
@@ -594,10 +686,8 @@ def canonical(store) -> dict[str, object]:
                 ).items()
             ),
             "mentions": ordered(
-                Counter(
-                    (article_hash[m.article_id], actor_key[m.actor_id], m.start, m.end)
-                    for m in s.scalars(select(schema.Mention))
-                ).items()
+                (article_hash[m.article_id], m.local_id, actor_key[m.actor_id], tuple(map(tuple, m.spans)))
+                for m in s.scalars(select(schema.Mention))
             ),
         }
 

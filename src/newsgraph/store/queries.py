@@ -31,8 +31,12 @@ What the answers mean:
   statements have them as addressee (``ActorDetail.addressed_by``).
 
 Speed: the speaker lookup goes through the indexes on ``actor_aliases.alias``
-and ``attributions(source_actor_id, published)``, so ``quotes(speaker=...)``
+and ``attributions(source_actor_id, published, ...)``, so ``quotes(speaker=...)``
 reads only the rows it returns, even at millions of attributions.
+
+Texts: a statement's cue, source, addressee and content texts are cut from its
+article's stored text by their offsets (``store.search.statement_texts``;
+nothing else stores them), one read of each article text per page of rows.
 """
 
 from __future__ import annotations
@@ -55,6 +59,10 @@ from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.reading import parse_published
 from newsgraph.store import identity
 from newsgraph.store.schema import Actor, ActorAlias, ActorTitle, Article, Attribution, Quote
+from newsgraph.store.search import CONTENT_JOIN as CONTENT_JOIN  # re-exported: the join in QuoteRow.content
+from newsgraph.store.search import attribution_match, row_texts
+from newsgraph.store.search import fts5_query as fts5_query  # re-exported (web search, tests)
+from newsgraph.store.search import search_terms as search_terms  # re-exported
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -86,7 +94,7 @@ class QuoteRow:
 
     Every offset refers to the stored article text (``articles.text``), so
     ``text[cue_start:cue_end] == cue`` and each ``content_spans`` pair cuts out
-    a piece of ``content`` (the pieces joined with " … ", ``store.write.CONTENT_JOIN``).
+    a piece of ``content`` (the pieces joined with " … ", ``CONTENT_JOIN``).
     """
 
     attribution_id: int
@@ -234,30 +242,6 @@ def as_date(value: str | dt.date | None) -> dt.date | None:
         raise NewsgraphError(Errors.E011, value=value) from None
 
 
-_PHRASE = re.compile(r'"([^"]*)"?|([^\s"]+)')
-
-
-def search_terms(text: str) -> list[str]:
-    """The words and ``"quoted phrases"`` of a search text, each as space-separated words.
-
-    Only word characters survive, so the terms can be handed to FTS5 as
-    quoted phrases and to PostgreSQL's ``phraseto_tsquery`` without any
-    character of the user's text being read as query syntax.
-    """
-    terms = []
-    for match in _PHRASE.finditer(text):
-        phrase = match.group(1) if match.group(1) is not None else match.group(2)
-        words = re.findall(r"[^\W_]+", phrase)
-        if words:
-            terms.append(" ".join(words))
-    return terms
-
-
-def fts5_query(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression requiring every term, each as a quoted phrase."""
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
 # ---------------------------------------------------------------- lookups
 
 
@@ -346,26 +330,6 @@ def _outlets_matching(conn: Connection, outlet: str) -> list[str]:
     return sorted(name for name in names if " ".join(name.split()).casefold() == wanted)
 
 
-def _search_clause(store: Store, terms: Sequence[str]) -> sa.ColumnElement[bool]:
-    """``attributions.id`` among the full-text matches of every term (FTS5 or tsvector)."""
-    if store.dialect == "sqlite":
-        matches = (
-            sa.select(sa.literal_column("rowid"))
-            .select_from(sa.table("attributions_fts"))
-            .where(sa.text("attributions_fts MATCH :fts_query").bindparams(fts_query=fts5_query(terms)))
-        )
-        return _A.c.id.in_(matches)
-    from newsgraph.store.db import PG_ATTRIBUTIONS_TSVECTOR
-
-    query: sa.ColumnElement[Any] | None = None
-    for term in terms:
-        part = sa.func.phraseto_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam(None, term))
-        query = part if query is None else query.op("&&")(part)
-    assert query is not None
-    # The very expression the migration's GIN index is built on, so the index applies.
-    return sa.literal_column(PG_ATTRIBUTIONS_TSVECTOR).op("@@")(query)
-
-
 # ---------------------------------------------------------------- quotes
 
 
@@ -380,20 +344,16 @@ def _quote_select() -> sa.Select[Any]:
         _ART.c.copy_of,
         _SRC.c.name.label("speaker"),
         _A.c.source_actor_id,
-        _A.c.source_text,
         _A.c.source_start,
         _A.c.source_end,
-        _A.c.cue_text,
         _A.c.cue_start,
         _A.c.cue_end,
         _A.c.kind,
         _A.c.stance,
         _A.c.confidence,
-        _A.c.content_text,
         _A.c.content,
         _ADR.c.name.label("addressee"),
         _A.c.addressee_actor_id,
-        _A.c.addressee_text,
         _A.c.addressee_start,
         _A.c.addressee_end,
         _A.c.quote_id,
@@ -404,7 +364,23 @@ def _quote_select() -> sa.Select[Any]:
     )
 
 
-def _quote_row(r: sa.Row[Any]) -> QuoteRow:
+def _article_texts(conn: Connection, ids: set[int] | list[int]) -> dict[int, str]:
+    """The stored texts of these articles (decompressed), by id."""
+    out: dict[int, str] = {}
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), MANY_IDS):
+        part = wanted[start : start + MANY_IDS]
+        out.update(conn.execute(sa.select(_ART.c.id, _ART.c.text).where(_ART.c.id.in_(part))).all())
+    return out
+
+
+def _quote_rows(conn: Connection, rows: Sequence[sa.Row[Any]]) -> list[QuoteRow]:
+    texts = _article_texts(conn, {r.article_id for r in rows})
+    return [_quote_row(r, texts[r.article_id]) for r in rows]
+
+
+def _quote_row(r: sa.Row[Any], text: str) -> QuoteRow:
+    cut = row_texts(text, r)
     return QuoteRow(
         attribution_id=r.id,
         article_id=r.article_id,
@@ -415,20 +391,20 @@ def _quote_row(r: sa.Row[Any]) -> QuoteRow:
         copy_of=r.copy_of,
         speaker=r.speaker,
         speaker_id=r.source_actor_id,
-        source_text=r.source_text,
+        source_text=cut.source,
         source_start=r.source_start,
         source_end=r.source_end,
-        cue=r.cue_text,
+        cue=cut.cue,
         cue_start=r.cue_start,
         cue_end=r.cue_end,
         kind=r.kind,
         stance=r.stance,
         confidence=r.confidence,
-        content=r.content_text,
+        content=cut.content,
         content_spans=[(int(s), int(e)) for s, e in (r.content or [])],
-        addressee=r.addressee if r.addressee is not None else r.addressee_text,
+        addressee=r.addressee if r.addressee is not None else cut.addressee,
         addressee_id=r.addressee_actor_id,
-        addressee_text=r.addressee_text,
+        addressee_text=cut.addressee,
         addressee_start=r.addressee_start,
         addressee_end=r.addressee_end,
         quote_id=r.quote_id,
@@ -520,7 +496,7 @@ def quotes(
             terms = search_terms(search)
             if not terms:
                 return []
-            conds.append(_search_clause(store, terms))
+            conds.append(attribution_match(store.dialect, terms))
         if not include_copies:
             conds.append(_ART.c.copy_of.is_(None))
             by_article = True
@@ -535,7 +511,7 @@ def quotes(
         else:
             conds += [_speaker_clause(speaker or "", ids)] if ids else []
             rows = _page_newest_first(conn, _quote_select().where(*conds), limit, offset)
-        return [_quote_row(r) for r in rows]
+        return _quote_rows(conn, rows)
 
 
 # ---------------------------------------------------------------- actors
@@ -649,24 +625,21 @@ def actor(store: Store, name: str, *, limit: int = 20, top: int = 20) -> ActorDe
         titles.sort(key=lambda t: (t.first or dt.date.max, t.title))
 
         mine = _A.c.source_actor_id == actor_id
-        # Days as the database gives them (ISO text on SQLite, dates on PostgreSQL): parsing
-        # thousands of dates through SQLAlchemy's Date type would cost more than the query.
+        # One row per day: at most a few thousand, read in index order.
         per_day = conn.execute(
-            sa.select(sa.type_coerce(_A.c.published, sa.String), sa.func.count())
-            .where(mine)
-            .group_by(_A.c.published)
+            sa.select(_A.c.published, sa.func.count()).where(mine).group_by(_A.c.published)
         )
         months: dict[str, int] = defaultdict(int)
         days: list[str] = []
         total = 0
         for day, n in per_day:
-            iso = str(day)[:10] if day is not None else None
+            iso = day.isoformat() if day is not None else None
             months[iso[:7] if iso else "undated"] += n
             total += n
             if iso:
                 days.append(iso)
         # Outlets and the count without copies in one pass: the actor's statements grouped by
-        # article off the (source_actor_id, article_id, ...) index, then one look-up per article.
+        # article off the (source_actor_id, ...) index alone, then one look-up per article.
         per_article = (
             sa.select(_A.c.article_id, sa.func.count().label("n"))
             .where(mine)
@@ -683,9 +656,7 @@ def actor(store: Store, name: str, *, limit: int = 20, top: int = 20) -> ActorDe
             by_outlet[outlet_name] += int(n)
             if not copy:
                 original += int(n)
-        statements = [
-            _quote_row(r) for r in _page_newest_first(conn, _quote_select().where(mine), limit, 0)
-        ]
+        statements = _quote_rows(conn, _page_newest_first(conn, _quote_select().where(mine), limit, 0))
         addresses = _related(
             conn,
             sa.select(_A.c.addressee_actor_id, sa.func.count())
@@ -780,21 +751,17 @@ def _export_select() -> sa.Select[Any]:
             _A.c.confidence,
             _A.c.cue_start,
             _A.c.cue_end,
-            _A.c.cue_text,
             _A.c.source_start,
             _A.c.source_end,
-            _A.c.source_text,
             _A.c.source_actor_id,
             _SRC.c.name.label("source_actor"),
             _SRC.c.type.label("source_actor_type"),
             _A.c.addressee_start,
             _A.c.addressee_end,
-            _A.c.addressee_text,
             _A.c.addressee_actor_id,
             _ADR.c.name.label("addressee_actor"),
             _ADR.c.type.label("addressee_actor_type"),
             _A.c.content,
-            _A.c.content_text,
             _A.c.quote_id,
             _QUOTE.c.variant_of.label("quote_variant_of"),
         )
@@ -813,11 +780,21 @@ def iter_export_rows(store: Store, batch_size: int = EXPORT_BATCH) -> Iterator[l
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(_export_select())
         for part in result.partitions(batch_size):
+            # Another connection: the first one is still streaming the export's rows.
+            with store.engine.connect() as reader:
+                texts = _article_texts(reader, {r.article_id for r in part})
             batch = []
             for r in part:
+                cut = row_texts(texts[r.article_id], r)
                 row = r._asdict()
-                row["content"] = [{"start": int(s), "end": int(e)} for s, e in (row["content"] or [])]
-                batch.append(row)
+                row.update(
+                    cue_text=cut.cue,
+                    source_text=cut.source,
+                    addressee_text=cut.addressee,
+                    content_text=cut.content,
+                    content=[{"start": int(s), "end": int(e)} for s, e in (row["content"] or [])],
+                )
+                batch.append({name: row[name] for name in EXPORT_COLUMNS})
             yield batch
 
 

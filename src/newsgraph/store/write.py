@@ -10,7 +10,9 @@ of it. So ``add``
 * then, in one transaction, asks the database a handful of set-at-a-time
   questions (``WHERE key IN (...)``: which articles are stored, which actors
   and quotes exist, who shares a surname) and writes every table with one
-  bulk ``INSERT`` each, never a query per row;
+  bulk ``INSERT`` each, never a query per row, and feeds the full-text
+  indexes the statement and article texts (``store.search.index``), so no
+  text is stored twice;
 * is idempotent: an article whose content hash or URL is stored is skipped,
   and the unique constraints (``articles.content_hash``, ``articles.url``,
   ``actors.key``, ``quotes.key``) catch a concurrent writer storing the same
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from newsgraph.store import identity, schema
+from newsgraph.store import identity, schema, search
 from newsgraph.store.db import chunks
 
 if TYPE_CHECKING:
@@ -50,8 +52,8 @@ RETRIES = 3
 MIN_ARTICLE_WORDS = 3
 """Articles with fewer words get no near-duplicate search (their signature says nothing)."""
 URL_LENGTH = 2048
-CONTENT_JOIN = " … "
-"""Between the content spans of one attribution in ``attributions.content_text``."""
+CONTENT_JOIN = search.CONTENT_JOIN
+"""Between the content spans of one attribution in its content text (``store.search``)."""
 # fmt: off
 _PRONOUNS = frozenset({
     "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours", "he", "him", "his", "she",
@@ -179,7 +181,6 @@ class _Quote:
     position: int  # of the attribution in the analysis
     text: str
     key: str
-    normalized: str
     signature: bytes
 
 
@@ -213,10 +214,7 @@ def _prepare(analysis: Analysis, name: str) -> _Prepared:
     for position, attribution in enumerate(analysis.attributions):
         quoted = dedupe.quoted_text(analysis, attribution)
         if quoted is not None:
-            normalized = dedupe.normalize(quoted)
-            quotes.append(
-                _Quote(position, quoted, dedupe.quote_key(quoted), normalized, dedupe.signature(quoted))
-            )
+            quotes.append(_Quote(position, quoted, dedupe.quote_key(quoted), dedupe.signature(quoted)))
     return _Prepared(
         analysis=analysis,
         name=(name or article.url or "")[:512],
@@ -386,27 +384,22 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
     # 4. Quotes: exact key first, else a new row (a variant of a near-duplicate one).
     quote_ids = _quotes(conn, todo, near)
 
-    # 5. Mentions, titles, aliases, attributions: one bulk insert each.
+    # 5. Mentions, titles, aliases, attributions: one bulk insert each; then the full-text indexes.
     mentions: list[dict[str, Any]] = []
     titles: list[dict[str, Any]] = []
     aliases: dict[tuple[int, str], None] = {}
     attributions: list[dict[str, Any]] = []
+    documents: list[search.StatementTexts] = []
     for position_in_batch, (p, article_id, idents) in enumerate(
         zip(todo, article_ids, identities, strict=True)
     ):
         local = {entity_id: actor_ids[ident.key] for entity_id, ident in idents.items()}
+        spans: dict[tuple[str, int], list[list[int]]] = {}  # one row per (entity id, actor)
         for entity in p.analysis.entities:
             actor_id = local[entity.id]
-            for m in entity.mentions:
-                mentions.append(
-                    {
-                        "article_id": article_id,
-                        "actor_id": actor_id,
-                        "local_id": entity.id[:16],
-                        "start": m.start,
-                        "end": m.end,
-                        "text": m.text,
-                    }
+            if entity.mentions:
+                spans.setdefault((entity.id[:16], actor_id), []).extend(
+                    [m.start, m.end] for m in entity.mentions
                 )
             seen: set[str] = set()
             for title in entity.titles:
@@ -423,6 +416,10 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                     )
             for form in _surface_forms(entity):
                 aliases[(actor_id, form)] = None
+        mentions.extend(
+            {"article_id": article_id, "local_id": local_id, "actor_id": actor_id, "spans": where}
+            for (local_id, actor_id), where in spans.items()
+        )
         quotes_here = quote_ids[position_in_batch]
         for position, a in enumerate(p.analysis.attributions):
             source, addressee = a.source, a.addressee
@@ -437,31 +434,54 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                     "published": p.published,
                     "cue_start": a.cue.start,
                     "cue_end": a.cue.end,
-                    "cue_text": a.cue.text[:512],
                     "source_start": source.start if source else None,
                     "source_end": source.end if source else None,
-                    "source_text": source.text if source else None,
                     "source_actor_id": local.get(source.entity) if source and source.entity else None,
                     "addressee_start": addressee.start if addressee else None,
                     "addressee_end": addressee.end if addressee else None,
-                    "addressee_text": addressee.text if addressee else None,
                     "addressee_actor_id": (
                         local.get(addressee.entity) if addressee and addressee.entity else None
                     ),
                     "content": [[s.start, s.end] for s in a.content],
-                    "content_text": CONTENT_JOIN.join(s.text for s in a.content),
                     "quote_id": quotes_here.get(position),
                 }
             )
+            # What the full-text index gets: the texts as the offsets cut them from the article
+            # (exactly what ``search.unindex_article`` will hand back to remove them).
+            documents.append(
+                search.statement_texts(
+                    p.analysis.article.text,
+                    (a.cue.start, a.cue.end),
+                    (source.start, source.end) if source else (None, None),
+                    (addressee.start, addressee.end) if addressee else (None, None),
+                    [(s.start, s.end) for s in a.content],
+                )
+            )
     if mentions:
+        # In key order: the table is clustered by (article_id, local_id, actor_id) on SQLite, and
+        # rows appended in order leave its pages full ("E10" sorts before "E2").
+        mentions.sort(key=lambda m: (m["article_id"], m["local_id"], m["actor_id"]))
         conn.execute(insert(MENTIONS), mentions)
     if titles:
         conn.execute(insert(TITLES), titles)
     _insert_ignoring_conflicts(
         conn, ALIASES, [{"actor_id": actor_id, "alias": form} for actor_id, form in aliases]
     )
+    attribution_ids: list[int] = []
     if attributions:
-        conn.execute(insert(ATTRIBUTIONS), attributions)
+        attribution_ids = list(
+            conn.scalars(
+                insert(ATTRIBUTIONS).returning(ATTRIBUTIONS.c.id, sort_by_parameter_order=True), attributions
+            )
+        )
+    search.index(
+        conn,
+        [
+            (i, p.analysis.article.title, p.analysis.article.text)
+            for i, p in zip(article_ids, todo, strict=True)
+        ],
+        list(zip(attribution_ids, documents, strict=True)),
+    )
     return result
 
 
@@ -588,7 +608,6 @@ def _quotes(conn: Connection, todo: list[_Prepared], near: NearDuplicates) -> li
                 {
                     "key": q.key,
                     "text": q.text,
-                    "normalized": q.normalized,
                     "minhash": q.signature,
                     "variant_of": ref[1] if ref is not None and ref[0] == "db" else None,
                 }

@@ -177,14 +177,22 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         if art is None:
             return None
         text: str = art.text
-        mentions = conn.execute(
-            sa.select(_MENTION.c.local_id, _MENTION.c.actor_id, _MENTION.c.start, _MENTION.c.end)
-            .where(_MENTION.c.article_id == article_id)
-            .order_by(_MENTION.c.start, _MENTION.c.id)
-        ).all()
+        # One row per (entity, actor) with its spans; flattened into single mentions in text
+        # order (ties: entity id, then as stored), the order entities and mentions are shown in.
+        mentions = sorted(
+            (
+                (int(start), _natural(r.local_id), k, r.local_id, r.actor_id, int(end))
+                for r in conn.execute(
+                    sa.select(_MENTION.c.local_id, _MENTION.c.actor_id, _MENTION.c.spans).where(
+                        _MENTION.c.article_id == article_id
+                    )
+                )
+                for k, (start, end) in enumerate(r.spans or [])
+            )
+        )
         actor_of: dict[str, int] = {}
-        for m in mentions:
-            actor_of.setdefault(m.local_id, m.actor_id)
+        for _, _, _, local, actor_id, _ in mentions:
+            actor_of.setdefault(local, actor_id)
         local_of: dict[int, str] = {}
         for local, actor_id in actor_of.items():
             local_of.setdefault(actor_id, local)
@@ -232,10 +240,10 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         local_of[actor_id] = local
         actor_of[local] = actor_id
     by_local: dict[str, list[Span]] = defaultdict(list)
-    for m in mentions:
-        span = _span(text, m.start, m.end)
+    for start, _, _, local, _, end in mentions:
+        span = _span(text, start, end)
         if span is not None:
-            by_local[m.local_id].append(span)
+            by_local[local].append(span)
     entities = [
         Entity(
             id=local,
@@ -300,6 +308,12 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
 _STANCES = frozenset({"neutral", "emphatic", "distancing", "assertive", "tentative", "negative"})
 
 
+def _natural(local_id: str) -> tuple[str, int]:
+    """Sort key for entity ids: "E2" before "E10"."""
+    digits = local_id.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return (local_id[: len(local_id) - len(digits)], int(digits) if digits.isdigit() else -1)
+
+
 def article_exists(store: Store, article_id: int) -> bool:
     with store.engine.connect() as conn:
         return conn.execute(sa.select(_ART.c.id).where(_ART.c.id == article_id)).first() is not None
@@ -313,9 +327,11 @@ def delete_article(store: Store, article_id: int) -> bool:
     what the quote was a variant of); actors left with no mention, title or
     attribution anywhere (and their aliases). Its near-duplicate copies stay:
     the earliest of them becomes the cluster's original and the others point
-    at it, so ``copy_of`` never points at a deleted article. Full-text
-    indexes follow through the store's triggers.
+    at it, so ``copy_of`` never points at a deleted article. The full-text
+    indexes forget the article and its statements (``store.search.unindex_article``).
     """
+    from newsgraph.store.search import unindex_article
+
     # BEGIN IMMEDIATE on SQLite (the store's write option): take the write lock up front.
     with store.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         if conn.execute(sa.select(_ART.c.id).where(_ART.c.id == article_id)).first() is None:
@@ -337,6 +353,7 @@ def delete_article(store: Store, article_id: int) -> bool:
         ):
             actor_ids.update(a for a in r if a is not None)
 
+        unindex_article(conn, article_id)
         conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
         conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
         conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))
@@ -370,7 +387,7 @@ def delete_article(store: Store, article_id: int) -> bool:
             still = any(
                 conn.execute(stmt.limit(1)).first() is not None
                 for stmt in (
-                    sa.select(_MENTION.c.id).where(_MENTION.c.actor_id == actor_id),
+                    sa.select(_MENTION.c.article_id).where(_MENTION.c.actor_id == actor_id),
                     sa.select(_TITLE.c.id).where(_TITLE.c.actor_id == actor_id),
                     sa.select(_A.c.id).where(_A.c.source_actor_id == actor_id),
                     sa.select(_A.c.id).where(_A.c.addressee_actor_id == actor_id),
@@ -437,26 +454,47 @@ def _has_table(store: Store, name: str) -> bool:
 
 def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSummary]:
     """Articles matching ``q``: full text (FTS5 ``articles_fts``) on SQLite when the store has it,
-    else a case-insensitive match in the title. Every word and ``"phrase"`` must occur."""
-    from newsgraph.store.queries import fts5_query, search_terms
+    else a case-insensitive match in the title. Every word and ``"phrase"`` must occur.
+
+    The SQLite index knows which articles hold which words, not where
+    (``detail=none``, see ``store.search``): a phrase of several words is
+    looked up as its words, and the hits, newest first, are checked with FTS5
+    on their title and text until ``limit`` pass, so the answer is what a
+    full-detail index would give."""
+    from newsgraph.store.search import Fts5Scratch, article_query, fts5_query, search_terms
 
     terms = search_terms(q)
     if not terms:
         return []
-    stmt = sa.select(*_summary_columns())
-    if store.dialect == "sqlite" and _has_table(store, "articles_fts"):
+    order = (_ART.c.published.desc().nulls_last(), _ART.c.id.desc())
+    if not (store.dialect == "sqlite" and _has_table(store, "articles_fts")):
+        stmt = sa.select(*_summary_columns())
+        for term in terms:
+            stmt = stmt.where(sa.func.lower(_ART.c.title).like(_like(term.lower()), escape="\\"))
+        with store.engine.connect() as conn:
+            return [_summary(r) for r in conn.execute(stmt.order_by(*order).limit(limit))]
+    with Fts5Scratch(["title", "text"]) as scratch:
+        query, check = article_query(terms, scratch)
         matches = (
             sa.select(sa.literal_column("rowid"))
             .select_from(sa.table("articles_fts"))
-            .where(sa.text("articles_fts MATCH :fts_query").bindparams(fts_query=fts5_query(terms)))
+            .where(sa.text("articles_fts MATCH :fts_query").bindparams(fts_query=query))
         )
-        stmt = stmt.where(_ART.c.id.in_(matches))
-    else:
-        for term in terms:
-            stmt = stmt.where(sa.func.lower(_ART.c.title).like(_like(term.lower()), escape="\\"))
-    stmt = stmt.order_by(_ART.c.published.desc().nulls_last(), _ART.c.id.desc()).limit(limit)
-    with store.engine.connect() as conn:
-        return [_summary(r) for r in conn.execute(stmt)]
+        with store.engine.connect() as conn:
+            if not check:
+                stmt = sa.select(*_summary_columns()).where(_ART.c.id.in_(matches))
+                return [_summary(r) for r in conn.execute(stmt.order_by(*order).limit(limit))]
+            stmt = sa.select(*_summary_columns(), _ART.c.text).where(_ART.c.id.in_(matches)).order_by(*order)
+            found: list[ArticleSummary] = []
+            done, size = 0, 50
+            while len(found) < limit:
+                rows = conn.execute(stmt.limit(size).offset(done)).all()
+                passed = scratch.matching(fts5_query(terms), [(r.id, r.title, r.text) for r in rows])
+                found += [_summary(r) for r in rows if r.id in passed]
+                if len(rows) < size:
+                    break
+                done, size = done + size, min(size * 4, 2000)
+            return found[:limit]
 
 
 # ---------------------------------------------------------------- network
