@@ -104,7 +104,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"python:    {platform.python_version()}, spaCy {spacy.__version__}, model {pipeline.MODEL}")
     print(f"input:     {len(strings)} articles, {chars:,} characters; "
           f"--processes {args.processes}, --batch-size {args.batch_size}, best of {args.repeat}")
-    print(f"{'':12}{'seconds':>10}{'articles/s':>12}{'chars/s':>12}")
     rows = (("spaCy bare", t_bare), ("rules", t_rules), ("trained", t_model))
     print(f"{'':12}{'seconds':>10}{'articles/s':>12}{'chars/s':>12}{'x bare':>9}")
     for label, seconds in rows:

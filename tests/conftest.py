@@ -47,3 +47,64 @@ Critics claimed the plan was rushed. The council will vote next week.
 def invented_article() -> str:
     """A short invented news report with direct, indirect and 'according to' attributions."""
     return INVENTED
+
+
+# ------------------------------------------------------- a corpus in PolNeAR's layout
+
+MINI_TEXTS = {
+    "harbour": 'The harbour master said the pier would open in May. "We are ready," she told reporters.\n',
+    "school": "Officials claimed the school was safe. The head teacher denied that pupils were at risk.\n",
+}
+
+
+def _ann(text: str, items: list[tuple[str, str, str | None]]) -> str:
+    """BRAT lines for (cue, content, source) strings found in ``text``."""
+    lines, t = [], 0
+    for n, (cue, content, source) in enumerate(items, 1):
+        refs = []
+        for label, piece in (("Cue", cue), ("Content", content), ("Source", source)):
+            if piece is None:
+                continue
+            t += 1
+            start = text.index(piece)
+            lines.append(f"T{t}\t{label} {start} {start + len(piece)}\t{piece}")
+            refs.append(f"{label}:T{t}")
+        t += 1
+        start = text.index(cue)
+        lines.append(f"T{t}\tAttribution {start} {start + len(cue)}\t{cue}")
+        lines.append(f"E{n}\tAttribution:T{t} " + " ".join(refs))
+    return "\n".join(lines) + "\n"
+
+
+MINI_GOLD = {
+    "harbour": [
+        ("said", "the pier would open in May", "The harbour master"),
+        ("told", "We are ready", "she"),
+    ],
+    "school": [
+        ("claimed", "the school was safe", "Officials"),
+        ("denied", "that pupils were at risk", "The head teacher"),
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def mini_split(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two invented articles with gold attributions, in PolNeAR's layout."""
+    root = tmp_path_factory.mktemp("mini-split")
+    (root / "text").mkdir()
+    (root / "attributions").mkdir()
+    for name, text in MINI_TEXTS.items():
+        (root / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
+        (root / "attributions" / f"{name}_0a1b.ann").write_text(_ann(text, MINI_GOLD[name]), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_model(mini_split: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained for one epoch on ``mini_split``: real weights, no accuracy to speak of."""
+    from newsgraph.training import train
+
+    out = tmp_path_factory.mktemp("tiny-model")
+    train(mini_split, mini_split, out, epochs=1, threads=1, log=lambda _: None)
+    return out

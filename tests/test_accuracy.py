@@ -1,11 +1,12 @@
 """Accuracy on PolNeAR dev, scored exactly as ``../shared/bench/attribution_score.py`` does.
 
-Why a test: accuracy is the product. The trained model's run is
-deterministic (fixed weights, one thread per worker), so its dev numbers must
-stay within 0.02 of those reported in docs/model-card.md: a larger move either
-way means the model or the code around it changed and the card is stale. The
-rule engine keeps its floors, 0.02 under what it reached when they were last
-raised (docs/results.md).
+Why a test: accuracy is the product. The rule engine (the default) keeps its
+floors, 0.02 under what it reached when they were last raised
+(docs/results.md). A trained model's run is deterministic (fixed weights, one
+thread per worker), so where one is installed (``NEWSGRAPH_MODEL``), its dev
+numbers must stay within 0.02 of those in docs/model-card.md: a larger move
+either way means the model or the code around it changed and the card is
+stale.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import pytest
 from newsgraph import neural
 from newsgraph.evaluation import evaluate, format_table
 
-# The trained model's dev F1 as reported in docs/model-card.md.
+# `--model trained` (rules + model) on dev as reported in docs/model-card.md, for the weights made by
+# `newsgraph train --epochs 2` (not shipped: run with NEWSGRAPH_MODEL=DIR to check a model you trained).
 REPORTED = {
-    "attribution/who-what": 0.0,
-    "source/exact": 0.0,
-    "cue/exact": 0.0,
-    "content/exact": 0.0,
+    "attribution/who-what": 0.679,
+    "source/exact": 0.742,
+    "cue/exact": 0.685,
+    "content/exact": 0.543,
 }
 TOLERANCE = 0.02
 RULES_WHO_WHAT_FLOOR = 0.649  # the rules reached 0.669 on 2026-11-25 (docs/results.md)

@@ -1,16 +1,27 @@
-"""The rule engine on invented articles: sources, cues, contents, addressees, stance, nesting."""
+"""Both attribution engines on invented articles: sources, cues, contents, addressees, stance, nesting.
+
+Every behaviour here is asked of the rules and of the trained model (with the
+rules completing it), through the ``engine`` fixture.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from newsgraph import analyze
+from newsgraph import analyze, neural
 from newsgraph.models import Analysis
 
 
+@pytest.fixture(scope="module", params=["rules", "trained"])
+def engine(request: pytest.FixtureRequest) -> str:
+    if request.param == "trained" and not neural.available():
+        pytest.skip("no trained weights in the package")
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def analysis(nlp, invented_article: str) -> Analysis:  # type: ignore[no-untyped-def]
-    return analyze(invented_article)
+def analysis(engine: str, invented_article: str) -> Analysis:
+    return analyze(invented_article, model=engine)
 
 
 def by_cue(analysis: Analysis, cue: str):  # type: ignore[no-untyped-def]
@@ -68,12 +79,12 @@ def test_attributions_authorial_sentences(analysis: Analysis) -> None:
     assert not any("claimed" in s or "According" in s for s in authorial)
 
 
-def test_attributions_nested_gets_parent(nlp) -> None:  # type: ignore[no-untyped-def]
+def test_attributions_nested_gets_parent(engine: str) -> None:
     text = (
         "The ministry said: “The minister stressed that the border will stay open, "
         "noting that trade depends on it.”\n"
     )
-    result = analyze(text)
+    result = analyze(text, model=engine)
     outer = next(a for a in result.attributions if a.cue.text.startswith("said"))
     inner = next(a for a in result.attributions if a.cue.text == "stressed")
     assert inner.parent == outer.id
@@ -81,14 +92,14 @@ def test_attributions_nested_gets_parent(nlp) -> None:  # type: ignore[no-untype
     assert inner.stance == "emphatic"
 
 
-def test_attributions_multi_paragraph_quote(nlp) -> None:  # type: ignore[no-untyped-def]
+def test_attributions_multi_paragraph_quote(engine: str) -> None:
     text = (
         "The governor was blunt.\n\n"
         "“We will not raise taxes this year,” Governor Ana Lindqvist said. “Not one cent.\n\n"
         "“And next year we will look again at the budget.”\n\n"
         "The legislature meets on Friday.\n"
     )
-    result = analyze(text)
+    result = analyze(text, model=engine)
     said = next(a for a in result.attributions if a.cue.text == "said")
     joined = " ".join(c.text for c in said.content)
     assert "Not one cent" in joined and "next year we will look again" in joined

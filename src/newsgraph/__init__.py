@@ -17,12 +17,18 @@ from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan,
 __version__ = "0.1.0"
 __all__ = ["Analysis", "Article", "Attribution", "Entity", "LinkedSpan", "Span", "__version__", "analyze"]
 
-def analyze(text: str, published: str | None = None) -> Analysis:
+def analyze(
+    text: str, published: str | None = None, *, model: str | None = None, threshold: float = 0.0
+) -> Analysis:
     """Analyse one article given as plain text; the first line may be its headline.
+
+    ``model`` is the attribution engine, ``"trained"`` or ``"rules"`` (None:
+    the default, see README); ``threshold`` the lowest confidence kept.
 
     Why a wrapper: importing spaCy and loading the model takes seconds, so the
     pipeline is loaded on first use rather than on ``import newsgraph``.
     """
+    from newsgraph.pipeline import DEFAULT_ATTRIBUTION_MODEL
     from newsgraph.pipeline import analyze as _analyze
 
-    return _analyze(text, published=published)
+    return _analyze(text, published=published, model=model or DEFAULT_ATTRIBUTION_MODEL, threshold=threshold)

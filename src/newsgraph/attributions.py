@@ -1,14 +1,12 @@
 """``newsgraph_attributions``: who said what, to whom, according to whom.
 
 Two engines fill the same slot (``model`` in the component's config):
-``"trained"``, the transformer tagger of ``newsgraph.neural`` fine-tuned on
-PolNeAR, which finds the spans, and ``"rules"``, below. Whichever finds the
-spans, the rest is shared: stance from the cue, kind from the quotation
-marks, addressee from the parse, speaker resolution, nesting, authorial voice
-(with the trained model, the rule engine completes it: a source where the
-model linked none, the attributions the model missed, and those nested
-inside a model content, since PolNeAR, and so the model, marks only the
-outermost; see ``combine``). A ``threshold`` drops attributions less confident than it.
+``"rules"``, below, and ``"trained"``, the rules completed by the
+transformer tagger of ``newsgraph.neural`` fine-tuned on PolNeAR (see
+``combine``). Whichever finds the spans, the rest is shared: stance from the
+cue, kind from the quotation marks, addressee from the parse, speaker
+resolution, nesting, authorial voice. A ``threshold`` drops attributions
+less confident than it.
 
 Why rules on the dependency parse too: they run at the speed of the parser, need
 no training run to install, and every decision can be explained. The cue
@@ -1041,33 +1039,17 @@ def _overlap(a: Span, b: Span) -> bool:
 
 
 def combine(model: list[Found], rules: list[Found]) -> list[Found]:
-    """The model's attributions, completed by the rule engine's, numbered and nested.
+    """The rule engine's attributions, completed by the model's, numbered and nested.
 
-    The rules fill what the model leaves out, which on PolNeAR dev is worth
-    more than it costs (docs/model-card.md): a source (and an addressee) for
-    a model cue that got none, from the rule attribution on the same cue; every rule
-    attribution whose cue touches none of the model's spans. Rule attributions
-    whose cue lies inside a model content are kept as nested ones.
+    Where both engines found an attribution (their cues overlap), the rules'
+    one is kept: its cue, source and content spans follow PolNeAR's
+    conventions more exactly. The model adds every attribution whose cue
+    touches none of the rules' spans. On PolNeAR dev this ensemble beats
+    either engine alone (docs/model-card.md).
     """
-    for f in model:
-        twin = next((r for r in rules if _overlap(r.cue, f.cue)), None)
-        if twin is None:
-            continue
-        if f.source is None:
-            f.source = twin.source
-        if f.addressee is None and twin.addressee is not None and not any(
-            _overlap(twin.addressee, s) for s in f.content
-        ):
-            f.addressee = twin.addressee
-    taken = [s for f in model for s in (f.cue, f.source, *f.content) if s is not None]
-    contents = [s for f in model for s in f.content]
-    extra = [
-        r
-        for r in rules
-        if not any(_overlap(r.cue, s) for s in taken)
-        or any(s.start <= r.cue.start and r.cue.end <= s.end for s in contents)
-    ]
-    found = sorted(model + extra, key=lambda f: (f.cue.start, f.cue.end))
+    taken = [s for f in rules for s in (f.cue, f.source, *f.content) if s is not None]
+    extra = [f for f in model if not any(_overlap(f.cue, s) for s in taken)]
+    found = sorted(rules + extra, key=lambda f: (f.cue.start, f.cue.end))
     for n, f in enumerate(found, 1):
         f.id = f"A{n}"
     nest(found)

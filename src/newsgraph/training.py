@@ -123,7 +123,7 @@ def evaluate_model(model: neural.AttributionModel, examples: Sequence[Example]) 
     return score_documents({e.name: e.gold for e in examples}, preds, {e.name: e.text for e in examples})
 
 
-LINK_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
+LINK_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def select_link_threshold(
@@ -191,6 +191,7 @@ def train(
     Returns the saved model's config, dev metrics included. ``limit`` keeps the
     first N training articles (for quick checks).
     """
+    neural.require()
     import torch
     import transformers
     from transformers import BertModel
