@@ -269,6 +269,19 @@ def gold_split(split_dir: str | Path) -> tuple[list[str], dict[str, str], dict[s
     sorted order is the gold. ``docs`` lists, sorted, the documents that have
     both; texts are read as the scorer reads them (UTF-8, universal newlines).
     """
+    files = gold_files(split_dir)
+    docs = sorted(files)
+    texts = {doc: read_text_file(files[doc][0]) for doc in docs}
+    gold = {doc: read_ann(files[doc][1]) for doc in docs}
+    return docs, texts, gold
+
+
+def gold_files(split_dir: str | Path) -> dict[str, tuple[Path, Path]]:
+    """``{doc: (text file, gold annotation file)}`` for a split in PolNeAR layout.
+
+    The gold of an article with several annotator files is the first in sorted
+    order; articles without a text file are left out, as the scorer does.
+    """
     split = Path(split_dir)
     text_dir, ann_dir = split / "text", split / "attributions"
     if not (text_dir.is_dir() and ann_dir.is_dir()):
@@ -277,10 +290,11 @@ def gold_split(split_dir: str | Path) -> tuple[list[str], dict[str, str], dict[s
     for name in sorted(os.listdir(ann_dir)):
         if name.endswith(".ann"):
             files.setdefault(_GOLD_FILE.sub("", name), ann_dir / name)
-    docs = [doc for doc in sorted(files) if (text_dir / f"{doc}.txt").exists()]
-    texts = {doc: read_text_file(text_dir / f"{doc}.txt") for doc in docs}
-    gold = {doc: read_ann(files[doc]) for doc in docs}
-    return docs, texts, gold
+    return {
+        doc: (text_dir / f"{doc}.txt", ann)
+        for doc, ann in sorted(files.items())
+        if (text_dir / f"{doc}.txt").exists()
+    }
 
 
 def predictions_from_analysis(analysis: Analysis) -> list[Attr]:

@@ -15,9 +15,7 @@ halves their size and changes no decision at inference.
 from __future__ import annotations
 
 import json
-import os
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,10 +24,8 @@ from typing import Any
 
 from newsgraph import neural
 from newsgraph.brat import Attr, read_ann, read_text_file
-from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.evaluation import score_documents
-
-_GOLD_FILE = re.compile(r"_[0-9a-f]{4}\.ann$")
+from newsgraph.errors import NewsgraphError
+from newsgraph.evaluation import gold_files, score_documents
 
 
 @dataclass
@@ -43,21 +39,10 @@ class Example:
 
 def load_split(split_dir: str | Path, *, on_error: Callable[[str], None] | None = None) -> list[Example]:
     """Articles of a split in PolNeAR layout; an unreadable annotation is reported and skipped."""
-    split = Path(split_dir)
-    text_dir, ann_dir = split / "text", split / "attributions"
-    if not (text_dir.is_dir() and ann_dir.is_dir()):
-        raise NewsgraphError(Errors.E012, path=split_dir)
-    files: dict[str, Path] = {}
-    for name in sorted(os.listdir(ann_dir)):
-        if name.endswith(".ann"):
-            files.setdefault(_GOLD_FILE.sub("", name), ann_dir / name)
     out = []
-    for doc in sorted(files):
-        path = text_dir / f"{doc}.txt"
-        if not path.exists():
-            continue
+    for doc, (text_file, ann_file) in gold_files(split_dir).items():
         try:
-            out.append(Example(doc, read_text_file(path), read_ann(files[doc])))
+            out.append(Example(doc, read_text_file(text_file), read_ann(ann_file)))
         except NewsgraphError as err:
             if on_error is not None:
                 on_error(str(err))
