@@ -91,21 +91,9 @@ def targets(example: Example, enc: neural.Encoded) -> Targets:
     return Targets(tags, spans, links)
 
 
-def predictions(model: neural.AttributionModel, examples: Sequence[Example]) -> dict[str, list[Attr]]:
-    """The model's attributions for each example, in the scorer's form."""
-    out = {}
-    for ex in examples:
-        out[ex.name] = [
-            {"cue": [p.cue], "source": [p.source] if p.source else [], "content": list(p.content)}
-            for p in model.predict(ex.text)
-        ]
-    return out
-
-
-def evaluate_model(model: neural.AttributionModel, examples: Sequence[Example]) -> dict[str, Any]:
-    """The scorer's metrics for the model alone on ``examples``."""
-    preds = predictions(model, examples)
-    return score_documents({e.name: e.gold for e in examples}, preds, {e.name: e.text for e in examples})
+def as_attr(p: neural.Predicted) -> Attr:
+    """A predicted attribution in the scorer's form."""
+    return {"cue": [p.cue], "source": [p.source] if p.source else [], "content": list(p.content)}
 
 
 LINK_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -124,10 +112,7 @@ def select_link_threshold(
     best: tuple[float, dict[str, Any]] | None = None
     for threshold in LINK_THRESHOLDS:
         preds = {
-            e.name: [
-                {"cue": [p.cue], "source": [p.source] if p.source else [], "content": list(p.content)}
-                for p in (neural.decode(sc, threshold) if sc is not None else [])
-            ]
+            e.name: [as_attr(p) for p in (neural.decode(sc, threshold) if sc is not None else [])]
             for e, sc in scores
         }
         result = score_documents(gold, preds, texts)
