@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
 from newsgraph import pipeline
+from newsgraph.models import Analysis
+from newsgraph.reading import ReadArticle
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -108,3 +111,35 @@ def tiny_model(mini_split: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     out = tmp_path_factory.mktemp("tiny-model")
     train(mini_split, mini_split, out, epochs=1, threads=1, log=lambda _: None)
     return out
+
+
+# ------------------------------------------------------- a stand-in for the analysis
+
+
+def stand_in_analyzer(make: Callable[[ReadArticle], Analysis]) -> Callable[..., Iterator[Analysis]]:
+    """A fake ``pipeline.analyze_articles`` that batches like the real one.
+
+    ``make`` turns one article into its analysis; an article containing BOOM
+    crashes its whole batch, as an unexpected error in spaCy would.
+    """
+
+    def analyze_articles(
+        reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8, **options: object
+    ) -> Iterator[Analysis]:
+        batch: list[ReadArticle] = []
+
+        def flush() -> list[Analysis]:
+            if any("BOOM" in r.article.text for r in batch):
+                raise RuntimeError("stand-in crash")
+            done = [make(r) for r in batch]
+            batch.clear()
+            return done
+
+        for read in reads:
+            batch.append(read)
+            if len(batch) == batch_size:
+                yield from flush()
+        if batch:
+            yield from flush()
+
+    return analyze_articles

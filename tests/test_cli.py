@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+from conftest import stand_in_analyzer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -77,29 +77,13 @@ def check_analysis(obj: dict) -> Analysis:
 # ---------------------------------------------------------------- a stand-in analysis
 
 
-def fake_analyze_articles(
-    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8, **options: object
-) -> Iterator[Analysis]:
-    """Batches like the real one; an article containing BOOM crashes its whole batch."""
-    batch: list[ReadArticle] = []
+def _first_line_authorial(read: ReadArticle) -> Analysis:
+    first = read.article.text.split("\n", 1)[0]
+    return Analysis(article=read.article, authorial=[Span(start=0, end=len(first), text=first)],
+                    warnings=list(read.warnings))
 
-    def flush() -> list[Analysis]:
-        if any("BOOM" in r.article.text for r in batch):
-            raise RuntimeError("stand-in crash")
-        done = []
-        for r in batch:
-            first = r.article.text.split("\n", 1)[0]
-            done.append(Analysis(article=r.article, authorial=[Span(start=0, end=len(first), text=first)],
-                                 warnings=list(r.warnings)))
-        batch.clear()
-        return done
 
-    for read in reads:
-        batch.append(read)
-        if len(batch) == batch_size:
-            yield from flush()
-    if batch:
-        yield from flush()
+fake_analyze_articles = stand_in_analyzer(_first_line_authorial)
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import stand_in_analyzer
 from typer.testing import CliRunner
 
 from newsgraph import pipeline
@@ -82,46 +82,27 @@ def write_corpus(directory: Path, n: int, start: int = 0) -> list[Path]:
 MAYOR = re.compile(r"Mayor ([A-Z]\w+ [A-Z]\w+) (told)")
 
 
-def fake_analyze_articles(
-    reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = 8, **options: object
-) -> Iterator[Analysis]:
-    """Batches like the real one; an article containing BOOM crashes its whole batch.
+def _mayor_told(read: ReadArticle) -> Analysis:
+    """One actor and one attribution ("Mayor X Y told ...") so the store has something to resolve;
+    every article analysed is recorded in ``fake_analyze_articles.seen``."""
+    fake_analyze_articles.seen.append(read.name)  # type: ignore[attr-defined]
+    text = read.article.text
+    entities, attributions = [], []
+    match = MAYOR.search(text)
+    if match:
+        name = Span(start=match.start(1), end=match.end(1), text=match.group(1))
+        entities.append(Entity(id="E1", name=name.text, type="PERSON", titles=["Mayor"], mentions=[name]))
+        end = text.index(".", match.end(2))
+        attributions.append(Attribution(
+            id="A1", kind="indirect",
+            source=LinkedSpan(start=name.start, end=name.end, text=name.text, entity="E1"),
+            cue=Span(start=match.start(2), end=match.end(2), text="told"),
+            content=[Span(start=match.end(2) + 1, end=end, text=text[match.end(2) + 1 : end])],
+        ))
+    return Analysis(article=read.article, entities=entities, attributions=attributions)
 
-    Finds one actor and one attribution ("Mayor X Y told ...") so the store
-    has something to resolve; records every article it analyses in
-    ``fake_analyze_articles.seen``.
-    """
-    batch: list[ReadArticle] = []
 
-    def flush() -> list[Analysis]:
-        if any("BOOM" in r.article.text for r in batch):
-            raise RuntimeError("stand-in crash")
-        done = []
-        for r in batch:
-            fake_analyze_articles.seen.append(r.name)  # type: ignore[attr-defined]
-            text = r.article.text
-            entities, attributions = [], []
-            match = MAYOR.search(text)
-            if match:
-                name = Span(start=match.start(1), end=match.end(1), text=match.group(1))
-                entities.append(Entity(id="E1", name=name.text, type="PERSON", titles=["Mayor"], mentions=[name]))
-                end = text.index(".", match.end(2))
-                attributions.append(Attribution(
-                    id="A1", kind="indirect",
-                    source=LinkedSpan(start=name.start, end=name.end, text=name.text, entity="E1"),
-                    cue=Span(start=match.start(2), end=match.end(2), text="told"),
-                    content=[Span(start=match.end(2) + 1, end=end, text=text[match.end(2) + 1 : end])],
-                ))
-            done.append(Analysis(article=r.article, entities=entities, attributions=attributions))
-        batch.clear()
-        return done
-
-    for read in reads:
-        batch.append(read)
-        if len(batch) == batch_size:
-            yield from flush()
-    if batch:
-        yield from flush()
+fake_analyze_articles = stand_in_analyzer(_mayor_told)
 
 
 @pytest.fixture
