@@ -1,6 +1,6 @@
 """newsgraph's attribution accuracy on PolNeAR dev, both engines side by side with the reference figures.
 
-Runs ``newsgraph.evaluation.evaluate`` (the same numbers as
+Runs ``newsgraph.eval.scoring.evaluate`` (the same numbers as
 ``../shared/bench/attribution_score.py``; ``tests/test_accuracy.py`` checks
 that) with the trained model and with the rules, prints the scorer's table
 for each, then one comparison table with the figures other tools and people
@@ -24,7 +24,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from newsgraph.evaluation import evaluate, format_table
+from newsgraph.eval.scoring import evaluate, format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPLIT = ROOT.parent / "shared" / "polnear" / "dev"

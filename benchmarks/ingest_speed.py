@@ -67,9 +67,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best counts (default 1)")
     args = parser.parse_args(argv)
 
-    from newsgraph import pipeline, render
-    from newsgraph.ingest import ANALYSIS_BATCH, ingest
-    from newsgraph.reading import read_path
+    from newsgraph.analysis import pipeline
+    from newsgraph.io import render
+    from newsgraph.io.reading import read_path
+    from newsgraph.store.ingest import ANALYSIS_BATCH, ingest
 
     files = _files(args.paths)
     specs = [str(f) for f in files]

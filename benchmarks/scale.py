@@ -95,8 +95,8 @@ def analyses(cache: Path, processes: int) -> list[dict]:
     if cache.is_file():
         with open(cache, encoding="utf-8") as f:
             return [json.loads(line) for line in f]
-    from newsgraph import pipeline
-    from newsgraph.reading import read_path
+    from newsgraph.analysis import pipeline
+    from newsgraph.io.reading import read_path
 
     files = [f for split in ("train", "dev") for f in sorted((POLNEAR / split / "text").glob("*.txt"))]
     if not files:

@@ -63,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     import spacy
 
-    from newsgraph import pipeline
-    from newsgraph.reading import read_text
+    from newsgraph.analysis import pipeline
+    from newsgraph.io.reading import read_text
 
     texts = _texts(args.paths)
     # Both get exactly the same strings: the text newsgraph would analyse.

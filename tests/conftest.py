@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from newsgraph import pipeline
+from newsgraph.analysis import pipeline
+from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis
-from newsgraph.reading import ReadArticle
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -106,7 +106,7 @@ def mini_split(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model(mini_split: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained for one epoch on ``mini_split``: real weights, no accuracy to speak of."""
-    from newsgraph.training import train
+    from newsgraph.eval.training import train
 
     out = tmp_path_factory.mktemp("tiny-model")
     train(mini_split, mini_split, out, epochs=1, threads=1, log=lambda _: None)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgraph import neural
-from newsgraph.evaluation import evaluate, format_table
+from newsgraph.analysis import neural
+from newsgraph.eval.scoring import evaluate, format_table
 
 # `--model trained` (rules + model) on dev as reported in docs/model-card.md, for the weights made by
 # `newsgraph train --epochs 2` (not shipped: run with NEWSGRAPH_MODEL=DIR to check a model you trained).

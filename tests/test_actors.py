@@ -1,4 +1,4 @@
-"""Tests for ``newsgraph.actors``: clustering, titles, title-only mentions, pronouns, vocatives.
+"""Tests for ``newsgraph.analysis.actors``: clustering, titles, title-only mentions, pronouns, vocatives.
 
 The articles are invented; the seed article is read from ``../shared`` at test time.
 """
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-import newsgraph.paragraphs  # noqa: F401  (registers the factory)
-from newsgraph.actors import Actor, add_actor, resolve
+import newsgraph.analysis.paragraphs  # noqa: F401  (registers the factory)
+from newsgraph.analysis.actors import Actor, add_actor, resolve
 
 SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seed" / "article.txt"
 

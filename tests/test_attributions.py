@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsgraph import analyze, neural
+from newsgraph import analyze
+from newsgraph.analysis import neural
 from newsgraph.models import Analysis
 
 

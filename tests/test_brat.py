@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsgraph.brat import (
+from newsgraph.errors import NewsgraphError
+from newsgraph.io.brat import (
     ROLES,
     attribution_spans,
     attributions_to_ann,
@@ -22,7 +23,6 @@ from newsgraph.brat import (
     read_ann,
     to_ann,
 )
-from newsgraph.errors import NewsgraphError
 from newsgraph.models import Analysis, Article, Attribution, LinkedSpan, Span
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from newsgraph import pipeline
+from newsgraph.analysis import pipeline
 from newsgraph.cli import app
+from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis, Span
-from newsgraph.reading import ReadArticle
 
 ARTICLE = (
     "Town opens new library after two years of work\n\n"
@@ -153,7 +153,7 @@ def test_cli_analyze_text_shows_actor_names(tmp_path):
 
 
 def test_cli_analyze_brat_writes_ann_files_that_parse(tmp_path):
-    from newsgraph.brat import parse_ann
+    from newsgraph.io.brat import parse_ann
 
     path = write(tmp_path / "library.txt", ARTICLE)
     analysis = check_analysis(json.loads(invoke(["analyze", str(path)]).stdout))
@@ -382,7 +382,7 @@ def _tiny_split(root: Path) -> Path:
 
 
 def test_cli_eval_prints_the_scorers_table_and_predictions(tmp_path):
-    from newsgraph.evaluation import evaluate, format_table
+    from newsgraph.eval.scoring import evaluate, format_table
 
     split = _tiny_split(tmp_path / "split")
     predictions = tmp_path / "pred.jsonl"

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import newsgraph
-from newsgraph import dedupe
-from newsgraph.dedupe import (
+from newsgraph.models import Analysis, Article, Attribution, Span
+from newsgraph.store import dedupe
+from newsgraph.store.dedupe import (
     ARTICLE_THRESHOLD,
     QUOTE_THRESHOLD,
     NearDuplicateIndex,
@@ -25,7 +26,6 @@ from newsgraph.dedupe import (
     signature,
     similarity,
 )
-from newsgraph.models import Analysis, Article, Attribution, Span
 
 # An invented wire story and the kind of copy another outlet would run.
 WIRE = """\
@@ -248,7 +248,7 @@ def test_dedupe_signature_is_compact_and_round_trips() -> None:
 def test_dedupe_signature_is_stable_across_processes() -> None:
     """No per-process hash seed: signatures stored by one run must match those of the next."""
     code = (
-        "import sys; from newsgraph.dedupe import signature; sys.stdout.write(signature(sys.argv[1]).hex())"
+        "import sys; from newsgraph.store.dedupe import signature; sys.stdout.write(signature(sys.argv[1]).hex())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run(

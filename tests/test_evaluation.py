@@ -27,9 +27,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsgraph.brat import ROLES, Attr, attributions_to_ann, read_ann
 from newsgraph.errors import NewsgraphError
-from newsgraph.evaluation import (
+from newsgraph.eval.scoring import (
     METRICS,
     Tally,
     Tokens,
@@ -43,6 +42,7 @@ from newsgraph.evaluation import (
     score_documents,
     write_predictions,
 )
+from newsgraph.io.brat import ROLES, Attr, attributions_to_ann, read_ann
 from newsgraph.models import Analysis, Article, Attribution, LinkedSpan, Span
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -479,7 +479,7 @@ def test_evaluation_format_table_rows(dev: tuple) -> None:
 def test_evaluation_evaluate_pipeline_matches_scorer(tmp_path: Path) -> None:
     """Three dev articles through the real pipeline; the scorer agrees on the written predictions."""
     require(DEV)
-    pytest.importorskip("newsgraph.pipeline", reason="the pipeline's components are not importable yet")
+    pytest.importorskip("newsgraph.analysis.pipeline", reason="the pipeline's components are not importable yet")
     out = tmp_path / "pred.jsonl"
     result = evaluate(DEV, limit=3, predictions_out=out)
     assert result["documents"] == 3 and result["documents_without_prediction"] == 0

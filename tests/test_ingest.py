@@ -25,12 +25,12 @@ import pytest
 from conftest import stand_in_analyzer
 from typer.testing import CliRunner
 
-from newsgraph import pipeline
+from newsgraph.analysis import pipeline
 from newsgraph.cli import app
 from newsgraph.errors import NewsgraphError
-from newsgraph.ingest import IngestSummary, ingest
+from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
-from newsgraph.reading import ReadArticle, read_text
+from newsgraph.store.ingest import IngestSummary, ingest
 
 # ---------------------------------------------------------------- invented articles
 
@@ -293,7 +293,7 @@ def test_ingest_database_failure_stops_the_run_with_one_e031(tmp_path, stand_in,
 
 def test_ingest_streams_its_sources(tmp_path, stand_in, monkeypatch):
     """The sources are read as the analysis goes, never all at once (memory stays bounded)."""
-    import newsgraph.sources
+    import newsgraph.io.sources
     from newsgraph.store import Store
 
     pulled = 0
@@ -311,7 +311,7 @@ def test_ingest_streams_its_sources(tmp_path, stand_in, monkeypatch):
         pulled_at_first_write.append(pulled)
         return real_add(self, items)
 
-    monkeypatch.setattr(newsgraph.sources, "iter_sources", endless)
+    monkeypatch.setattr(newsgraph.io.sources, "iter_sources", endless)
     monkeypatch.setattr(Store, "add", spy)
     summary, _ = run(["feed"], tmp_path / "corpus.db", batch_size=50)
     assert summary.stored == 2000

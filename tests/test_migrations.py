@@ -22,8 +22,7 @@ from alembic import command
 from test_queries import _gazette, _pg_database, corpus, gazette_analysis
 from test_store import assert_fts_follows_rows
 
-from newsgraph import dedupe
-from newsgraph.store import db, open_store, queries, schema
+from newsgraph.store import db, dedupe, open_store, queries, schema
 from newsgraph.web import data
 
 OLD = "0003"

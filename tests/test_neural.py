@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsgraph import neural
-from newsgraph.attributions import Attributions, keep_confident
+from newsgraph.analysis import neural
+from newsgraph.analysis.attributions import Attributions, keep_confident
 from newsgraph.errors import NewsgraphError
 
 ARTICLE = """\
@@ -195,8 +195,8 @@ def test_neural_ensemble_keeps_every_rule_attribution(pair, invented_article: st
 @settings(max_examples=10, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300))
 def test_neural_ensemble_offsets_hold_on_any_text(pair, text: str) -> None:  # type: ignore[no-untyped-def]
-    from newsgraph.pipeline import to_analysis
-    from newsgraph.reading import read_text
+    from newsgraph.analysis.pipeline import to_analysis
+    from newsgraph.io.reading import read_text
 
     _, trained_nlp = pair
     read = read_text(text)

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsgraph import analyze
-from newsgraph.pipeline import analyze_articles
-from newsgraph.reading import read_text
+from newsgraph.analysis.pipeline import analyze_articles
+from newsgraph.io.reading import read_text
 
 WORDS = ["Mayor", "Ruth", "Adeyemi", "said", "told", "the", "council", "that", "“", "”", '"', "‘", "’",
          "according", "to", "officials", ",", ".", ":", "\n", "\n\n", "he", "she", "claimed", "—", "We", "will"]

@@ -553,7 +553,7 @@ REAL = (
 
 
 def test_queries_find_what_the_analysis_found(db_url, nlp):
-    from newsgraph.pipeline import analyze
+    from newsgraph.analysis.pipeline import analyze
 
     analysis = analyze(REAL, published="2025-02-01")
     analysis.article.url = "https://library.example/reopens"

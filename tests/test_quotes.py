@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsgraph.quotes import find_quotes
+from newsgraph.analysis.quotes import find_quotes
 
 
 def texts(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests for ``newsgraph.reading``: structure found in plain text, formats, and bad input.
+"""Tests for ``newsgraph.io.reading``: structure found in plain text, formats, and bad input.
 
 Every article here is invented for the tests (the town of Fictown, its mayor
 Ann Smith, reporter Jane Roe); none is taken from a corpus.
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsgraph import reading
 from newsgraph.errors import NewsgraphError
-from newsgraph.reading import (
+from newsgraph.io import reading
+from newsgraph.io.reading import (
     MAX_BYTES,
     ReadArticle,
     iter_inputs,

@@ -12,8 +12,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsgraph.io.render import one_line, report, to_json, to_text
 from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
-from newsgraph.render import one_line, report, to_json, to_text
 
 TEXT = (
     "Harbour fees to rise\n\n"

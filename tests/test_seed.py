@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from newsgraph.analysis.pipeline import analyze_articles
+from newsgraph.io.reading import read_path
 from newsgraph.models import Analysis
-from newsgraph.pipeline import analyze_articles
-from newsgraph.reading import read_path
 
 
 @pytest.fixture(scope="module")

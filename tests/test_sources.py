@@ -1,4 +1,4 @@
-"""Tests for ``newsgraph.sources``: feeds, pages, WARC archives, files, and everything failing.
+"""Tests for ``newsgraph.io.sources``: feeds, pages, WARC archives, files, and everything failing.
 
 Every page, feed and archive here is invented for the tests (the harbour town
 of Port Wendle, its councillor Mara Quint, the Harbour Gazette); none is taken
@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsgraph import reading, sources
 from newsgraph.errors import NewsgraphError
-from newsgraph.reading import ReadArticle
-from newsgraph.sources import decode_page, iter_sources, iter_warc
+from newsgraph.io import reading, sources
+from newsgraph.io.reading import ReadArticle
+from newsgraph.io.sources import decode_page, iter_sources, iter_warc
 
 LEAK = "SCRIPT_MARKER_MUST_NOT_LEAK"
 TIMEOUT = 0.5

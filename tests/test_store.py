@@ -28,10 +28,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 import newsgraph
-from newsgraph import dedupe
 from newsgraph.errors import NewsgraphError
 from newsgraph.models import Analysis
-from newsgraph.store import content_hash, db, normalize_url, open_store, schema, search, write
+from newsgraph.store import content_hash, db, dedupe, normalize_url, open_store, schema, search, write
 
 PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
 TABLES = [

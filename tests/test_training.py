@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import MINI_TEXTS as TEXTS
 
-from newsgraph import neural
+from newsgraph.analysis import neural
 from newsgraph.errors import NewsgraphError
-from newsgraph.training import Example, load_split, targets, train
+from newsgraph.eval.training import Example, load_split, targets, train
 
 
 @pytest.fixture()

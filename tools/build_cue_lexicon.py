@@ -24,8 +24,8 @@ from pathlib import Path
 import spacy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from newsgraph import paragraphs  # noqa: F401
-from newsgraph.brat import parse_ann
+from newsgraph.analysis import paragraphs  # noqa: F401
+from newsgraph.io.brat import parse_ann
 
 POS = {"VERB", "NOUN", "ADP", "PUNCT", "ADJ", "ADV", "AUX", "PROPN", "SCONJ"}
 

@@ -28,7 +28,7 @@ def analyze(
     Why a wrapper: importing spaCy and loading the model takes seconds, so the
     pipeline is loaded on first use rather than on ``import newsgraph``.
     """
-    from newsgraph.pipeline import DEFAULT_ATTRIBUTION_MODEL
-    from newsgraph.pipeline import analyze as _analyze
+    from newsgraph.analysis.pipeline import DEFAULT_ATTRIBUTION_MODEL
+    from newsgraph.analysis.pipeline import analyze as _analyze
 
     return _analyze(text, published=published, model=model or DEFAULT_ATTRIBUTION_MODEL, threshold=threshold)

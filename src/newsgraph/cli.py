@@ -26,11 +26,11 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
-from newsgraph.neural import DEFAULT_ENGINE
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
-from newsgraph.reading import MAX_BYTES, ReadArticle, parse_published
 
 PROG = "newsgraph"
 
@@ -47,7 +47,7 @@ app = typer.Typer(
 
 
 class Engine(StrEnum):
-    """Which attribution engine finds the spans (see ``newsgraph.attributions``)."""
+    """Which attribution engine finds the spans (see ``newsgraph.analysis.attributions``)."""
 
     trained = "trained"
     rules = "rules"
@@ -130,7 +130,7 @@ def _reads(
     inputs: Iterable[str], *, published: str | None, max_bytes: int, stdin: IO[Any]
 ) -> Iterator[ReadArticle | NewsgraphError]:
     """Every article of every input, in order; ``-`` is stdin, directories are expanded."""
-    from newsgraph.reading import iter_inputs, read_path, read_stdin
+    from newsgraph.io.reading import iter_inputs, read_path, read_stdin
 
     for arg in inputs:
         if arg == "-":
@@ -197,7 +197,7 @@ class _Output:
         return unique
 
     def write(self, read: ReadArticle, analysis: Analysis) -> None:
-        from newsgraph import render
+        from newsgraph.io import render
 
         if self.fmt is OutputFormat.json:
             obj = render.to_json(analysis, name=read.name, path=read.path)
@@ -226,7 +226,7 @@ class _Output:
                     sys.stdout.write(render.to_text(analysis, console.width, name=read.name))
                 self.emitted += 1
         else:
-            from newsgraph.brat import to_ann
+            from newsgraph.io.brat import to_ann
 
             assert self.out is not None
             stem = self.file_name(read.name)
@@ -350,7 +350,7 @@ def _run_analyze(
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise NewsgraphError(Errors.E018, path=str(out), reason=_one_line(str(exc))) from None
-    from newsgraph import pipeline  # spaCy: only now
+    from newsgraph.analysis import pipeline  # spaCy: only now
 
     pipeline.load(model, threshold)  # fail once, clearly, if a model is missing; forked workers inherit it
     tally = _Tally()
@@ -405,7 +405,7 @@ def eval_(
 ) -> None:
     """Score newsgraph's attributions against gold annotations (the official scorer's table)."""
     try:
-        from newsgraph.evaluation import evaluate, format_table
+        from newsgraph.eval.scoring import evaluate, format_table
 
         result = evaluate(
             split_dir, n_process=processes, limit=limit, predictions_out=predictions,
@@ -458,7 +458,7 @@ def ingest_(
     threshold: ThresholdOption = 0.0,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
-    from newsgraph.ingest import ingest
+    from newsgraph.store.ingest import ingest
 
     try:
         published = parse_published(published)
@@ -505,7 +505,7 @@ def train_(
 ) -> None:
     """Train the attribution model on PolNeAR-style data (set NEWSGRAPH_MODEL=OUT to use the result)."""
     try:
-        from newsgraph.training import train
+        from newsgraph.eval.training import train
 
         config = train(
             train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads,

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis
-from newsgraph.reading import ReadArticle
 
 Outcome = tuple[ReadArticle, Analysis | NewsgraphError] | NewsgraphError
 """What ``analyzed`` yields: ``(read, analysis)``, ``(read, E999 error)``, or a reading error."""

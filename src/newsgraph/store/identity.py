@@ -90,10 +90,10 @@ _DISPLAY_POSSESSIVE = re.compile(r"(?<=\w)['’‘]s?$")
 def title_words() -> frozenset[str]:
     """The analysis' own title lexicon, periods dropped ("sen." -> "sen").
 
-    Imported on first use: ``newsgraph.actors`` pulls in spaCy, which the
+    Imported on first use: ``newsgraph.analysis.actors`` pulls in spaCy, which the
     query commands that import the store never need.
     """
-    from newsgraph.actors import HONORIFICS, TITLE_WORDS
+    from newsgraph.analysis.actors import HONORIFICS, TITLE_WORDS
 
     words = {w.rstrip(".") for w in TITLE_WORDS | HONORIFICS}
     words |= {"former", "acting", "interim", "then", "vice", "deputy", "assistant", "senior"}

@@ -56,7 +56,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.reading import parse_published
+from newsgraph.io.reading import parse_published
 from newsgraph.store import identity
 from newsgraph.store.schema import Actor, ActorAlias, ActorTitle, Article, Attribution, Quote
 from newsgraph.store.search import CONTENT_JOIN as CONTENT_JOIN  # re-exported: the join in QuoteRow.content

@@ -43,9 +43,9 @@ from newsgraph.store import identity, schema, search
 from newsgraph.store.db import chunks
 
 if TYPE_CHECKING:
-    from newsgraph.dedupe import NearDuplicateIndex
     from newsgraph.models import Analysis, Entity
     from newsgraph.store.db import Store
+    from newsgraph.store.dedupe import NearDuplicateIndex
 
 RETRIES = 3
 """Attempts at a batch that collides with a concurrent writer (unique constraint) before giving up."""
@@ -115,7 +115,7 @@ class NearDuplicates:
 
     def refresh(self, conn: Connection) -> None:
         """Index the rows stored since the last refresh (every row the first time)."""
-        from newsgraph.dedupe import ARTICLE_THRESHOLD, QUOTE_THRESHOLD
+        from newsgraph.store.dedupe import ARTICLE_THRESHOLD, QUOTE_THRESHOLD
 
         started = time.perf_counter()
         self.articles, self._article_max = _load(
@@ -143,7 +143,7 @@ def _load(
     roots: dict[int, int],
 ) -> tuple[NearDuplicateIndex, int]:
     """``index`` topped up with the signatures of rows with ids above ``after`` (built if None)."""
-    from newsgraph.dedupe import NUM_PERM, NearDuplicateIndex
+    from newsgraph.store.dedupe import NUM_PERM, NearDuplicateIndex
 
     # The raw driver cursor: at 100,000s of rows SQLAlchemy's per-row result objects
     # cost more than reading them. ``after`` is an int, so formatting it in is safe.
@@ -206,7 +206,7 @@ def _published(value: str | None) -> dt.date | None:
 
 
 def _prepare(analysis: Analysis, name: str) -> _Prepared:
-    from newsgraph import dedupe
+    from newsgraph.store import dedupe
 
     article = analysis.article
     url = article.url if article.url and len(article.url) <= URL_LENGTH else None
@@ -496,7 +496,7 @@ class _Clusters:
     """
 
     def __init__(self, index: NearDuplicateIndex, roots: dict[int, int]) -> None:
-        from newsgraph.dedupe import NearDuplicateIndex
+        from newsgraph.store.dedupe import NearDuplicateIndex
 
         self.index = index
         self.roots = roots

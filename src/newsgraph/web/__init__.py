@@ -42,8 +42,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsgraph.errors import NewsgraphError
 
 if TYPE_CHECKING:
+    from newsgraph.io.reading import ReadArticle
     from newsgraph.models import Analysis
-    from newsgraph.reading import ReadArticle
     from newsgraph.store import Store
 
 HERE = Path(__file__).resolve().parent
@@ -150,7 +150,7 @@ class WebState:
     # -------------------------------------------------------------- analysis
 
     def analyze(self, read: ReadArticle) -> Analysis:
-        from newsgraph import pipeline
+        from newsgraph.analysis import pipeline
 
         if len(read.article.text) > pipeline.MAX_CHARS:
             from newsgraph.errors import Errors

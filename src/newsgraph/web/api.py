@@ -24,8 +24,8 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis
-from newsgraph.reading import ReadArticle
 from newsgraph.web import ApiError, SafeJSONResponse, WebState, bearer, state_of
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -123,7 +123,7 @@ def read_posted_text(
     text: str, *, published: str | None, fmt: str = "auto", name: str = "<text>"
 ) -> ReadArticle:
     """Posted text (or HTML) as a ``ReadArticle``; 422 (E001) when there is nothing to read."""
-    from newsgraph.reading import read_html, read_text
+    from newsgraph.io.reading import read_html, read_text
 
     if not text.strip():
         raise NewsgraphError(Errors.E001, path=name)
@@ -149,7 +149,7 @@ def read_upload(data: bytes, filename: str | None, *, published: str | None) -> 
     Raises the first reading error (E001 empty, E002 binary, E003 undecodable,
     E007 bad JSON, ...) when no article could be read.
     """
-    from newsgraph.reading import _items_from_bytes  # the reader's bytes path, as for stdin
+    from newsgraph.io.reading import _items_from_bytes  # the reader's bytes path, as for stdin
 
     name = safe_filename(filename)
     path = Path(name)
@@ -547,7 +547,7 @@ async def ingest(request: Request, published: DateParam = None) -> Any:
 
 def _ingest_bytes(web: WebState, name: str, data: bytes, published: str | None) -> Any:
     """Write the upload to a private temporary directory and ingest that file into the store."""
-    from newsgraph.ingest import ingest as run_ingest
+    from newsgraph.store.ingest import ingest as run_ingest
 
     store = web.store()
     with tempfile.TemporaryDirectory(prefix="newsgraph-upload-") as tmp:

@@ -170,7 +170,7 @@ class ArticleView:
 
 
 def _flat(text: str, limit: int | None = None) -> str:
-    from newsgraph.render import one_line
+    from newsgraph.io.render import one_line
 
     return one_line(text, limit)
 

@@ -430,7 +430,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     op.create_index("ix_actor_aliases_actor_id", "actor_aliases", ["actor_id"])
     op.add_column("quotes", sa.Column("normalized", sa.Text(), nullable=False, server_default=""))
-    from newsgraph.dedupe import normalize  # what 0001-0003 stored there
+    from newsgraph.store.dedupe import normalize  # what 0001-0003 stored there
 
     quotes = conn.execute(sa.text("SELECT id, text FROM quotes")).all()
     if quotes:

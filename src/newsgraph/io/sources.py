@@ -1,6 +1,6 @@
 """Sources: files, directories, web pages, RSS/Atom feeds and WARC archives as ``ReadArticle``.
 
-Why a layer above ``newsgraph.reading``: a corpus is built from wherever
+Why a layer above ``newsgraph.io.reading``: a corpus is built from wherever
 news lives (a folder of files, a handful of feeds, a Common Crawl CC-NEWS
 WARC file) and ingesting it should not care which. ``iter_sources`` turns any
 mix of them into one stream of ``ReadArticle`` items, with a coded
@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from newsgraph import __version__, reading
+from newsgraph import __version__
 from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.reading import ReadArticle
+from newsgraph.io import reading
+from newsgraph.io.reading import ReadArticle
 
 USER_AGENT = f"newsgraph/{__version__} (+https://github.com/newsgraph/newsgraph)"
 """Sent with every request: servers (and their operators) should know who is asking."""

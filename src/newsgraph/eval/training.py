@@ -6,7 +6,7 @@ seeds and a fixed thread count: the same corpus and options give the same
 weights. It reads a split in PolNeAR layout (the gold of an article with
 several annotators is the first file in sorted order, as the scorer takes
 it), fine-tunes the encoder and the tagging and linking heads of
-``newsgraph.neural`` one article per step, scores the development split with
+``newsgraph.analysis.neural`` one article per step, scores the development split with
 the project's scorer after every epoch, and keeps the best epoch by
 who-said-what F1. Weights are saved in half precision (safetensors), which
 halves their size and changes no decision at inference.
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsgraph import neural
-from newsgraph.brat import Attr, read_ann, read_text_file
+from newsgraph.analysis import neural
 from newsgraph.errors import NewsgraphError
-from newsgraph.evaluation import gold_files, score_documents
+from newsgraph.eval.scoring import gold_files, score_documents
+from newsgraph.io.brat import Attr, read_ann, read_text_file
 
 
 @dataclass

@@ -16,7 +16,7 @@ can be killed at any moment, so
   an article that crashes the analysis or cannot be stored) is counted as
   failed and reported through ``on_error``; the run goes on.
 
-    >>> from newsgraph.ingest import ingest
+    >>> from newsgraph.store.ingest import ingest
     >>> summary = ingest(["articles/"], db="corpus.db", progress=False)
     >>> print(summary)
     ingested 40: stored 40, skipped 0 (already stored), duplicates 0 (near-copies), failed 0
@@ -31,9 +31,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
-from newsgraph.reading import MAX_BYTES, ReadArticle, parse_published
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -212,8 +212,8 @@ def ingest(
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
     published = parse_published(published)
-    from newsgraph import pipeline  # spaCy: only now
-    from newsgraph.sources import iter_sources
+    from newsgraph.analysis import pipeline  # spaCy: only now
+    from newsgraph.io.sources import iter_sources
     from newsgraph.store import content_hash
 
     store, owned = _open(db)

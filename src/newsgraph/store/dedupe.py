@@ -78,8 +78,8 @@ from collections.abc import Iterable
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from .models import Analysis, Attribution
-from .quotes import Quote, find_quotes
+from newsgraph.analysis.quotes import Quote, find_quotes
+from newsgraph.models import Analysis, Attribution
 
 ARTICLE_THRESHOLD = 0.6  # near-duplicate articles (see the module docstring for the experiment)
 QUOTE_THRESHOLD = 0.5  # variants of one quote

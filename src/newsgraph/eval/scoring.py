@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsgraph.brat import ROLES, Attr, attribution_spans, read_ann, read_text_file
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.brat import ROLES, Attr, attribution_spans, read_ann, read_text_file
 from newsgraph.models import Analysis
 
 TOKEN = re.compile(r"\w+(?:['\u2019\-]\w+)*")
@@ -332,8 +332,8 @@ def evaluate(
     predictions as JSON Lines, so that the official scorer can be run on the
     very same predictions: ``attribution_score.py SPLIT PREDICTIONS``.
     """
-    from newsgraph.pipeline import DEFAULT_ATTRIBUTION_MODEL, analyze_articles  # spaCy: only now
-    from newsgraph.reading import ReadArticle, read_text
+    from newsgraph.analysis.pipeline import DEFAULT_ATTRIBUTION_MODEL, analyze_articles  # spaCy: only now
+    from newsgraph.io.reading import ReadArticle, read_text
 
     docs, texts, gold = gold_split(split_dir)
     if limit:

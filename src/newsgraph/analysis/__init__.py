@@ -1,0 +1,1 @@
+"""The analysis: the spaCy pipeline and one module per component."""

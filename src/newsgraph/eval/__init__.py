@@ -1,0 +1,1 @@
+"""Scoring against annotated corpora, and training the learned engine."""

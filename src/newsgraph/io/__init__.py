@@ -1,0 +1,1 @@
+"""Reading articles and sources; writing reports, JSON and BRAT."""
