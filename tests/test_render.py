@@ -92,7 +92,7 @@ def test_render_json_round_trips_to_the_model():
 def test_render_json_leaves_out_unknown_name_and_path():
     obj = to_json(make_analysis())
     assert "name" not in obj and "path" not in obj
-    assert set(obj) == {"article", "entities", "attributions", "authorial", "warnings"}
+    assert set(obj) == {"article", "entities", "attributions", "authorial", "figures", "times", "events", "warnings"}
     assert obj["attributions"][3]["source"] is None
 
 

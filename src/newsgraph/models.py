@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Kind = Literal["direct", "indirect", "mixed"]
+Change = Literal["=", "~", ">", "<", ">=", "<=", "up", "down"]
+TimeType = Literal["DATE", "TIME", "DURATION", "SET"]
+Modality = Literal["asserted", "planned", "hypothetical", "requested"]
 Stance = Literal["neutral", "emphatic", "distancing", "assertive", "tentative", "negative"]
 
 
@@ -31,6 +34,17 @@ class LinkedSpan(Span):
     entity: str | None = None
 
 
+class Place(BaseModel):
+    """The GeoNames record a place actor resolves to (offline gazetteer)."""
+
+    geonameid: int
+    name: str
+    country: str | None  # ISO 3166-1 alpha-2
+    lat: float
+    lon: float
+    feature: str  # GeoNames feature class: A (country, state, region), P (city, village), ...
+
+
 class Entity(BaseModel):
     """An actor: a person, organisation, place or group, with every mention of it."""
 
@@ -39,6 +53,47 @@ class Entity(BaseModel):
     type: str
     titles: list[str] = Field(default_factory=list)
     mentions: list[Span] = Field(default_factory=list)
+    place: Place | None = None  # places only: where it is, when the gazetteer knows it
+
+
+class Figure(Span):
+    """A quantity the article states: "nearly 40 times", "$1.2bn", "1.5 million Palestinians"."""
+
+    id: str
+    value: float | list[float]  # a number, or [low, high] for a range
+    unit: str | None = None  # "percent", "dollar", "person", "year", ...; None for a bare count
+    change: Change = "="
+    concept: Span | None = None  # what it counts or measures, when the text says
+    claimed_by: str | None = None  # the attribution whose content holds it; None: the author's own voice
+
+
+class Time(Span):
+    """A time expression, normalised as TimeML TIMEX3 does against the publication date."""
+
+    id: str
+    type: TimeType
+    value: str  # "2024-03-26", "2023-10", "P6D", "PRESENT_REF", "XXXX-10-07" when unresolved
+
+
+class TimeRef(Span):
+    """A time expression an event points to, with its normalised value."""
+
+    value: str | None = None
+
+
+class Event(BaseModel):
+    """Who did what to whom, where and when, coded in PLOVER (../shared/events/guidelines.md)."""
+
+    id: str
+    type: str  # one of PLOVER's 16 types, e.g. "CONSULT", "ASSAULT", "REJECT"
+    trigger: Span
+    agent: LinkedSpan | None = None
+    target: LinkedSpan | None = None
+    place: LinkedSpan | None = None
+    time: TimeRef | None = None
+    negated: bool = False
+    modality: Modality = "asserted"
+    attribution: str | None = None  # the attribution it sits inside; None: the article's own voice
 
 
 class Attribution(BaseModel):
@@ -75,6 +130,9 @@ class Analysis(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
     attributions: list[Attribution] = Field(default_factory=list)
     authorial: list[Span] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
+    times: list[Time] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
     def spans(self) -> list[Span]:
@@ -87,6 +145,14 @@ class Analysis(BaseModel):
             out.extend(a.content)
             out.extend(s for s in (a.source, a.addressee) if s is not None)
         out.extend(self.authorial)
+        for figure in self.figures:
+            out.append(figure)
+            if figure.concept is not None:
+                out.append(figure.concept)
+        out.extend(self.times)
+        for event in self.events:
+            out.append(event.trigger)
+            out.extend(s for s in (event.agent, event.target, event.place, event.time) if s is not None)
         return out
 
     def check_offsets(self) -> None:
