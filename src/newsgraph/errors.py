@@ -46,6 +46,7 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
+    E040 = "E040 {path}: analysis stopped after {seconds:.0f} s, over the time budget of {budget:g} s"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -66,3 +67,11 @@ class NewsgraphError(Exception):
         self.template = template
         self.fields = fields
         super().__init__(template.format(**fields))
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickle by template and fields (errors travel back from worker processes)."""
+        return _rebuild, (self.template, self.fields)
+
+
+def _rebuild(template: str, fields: dict[str, object]) -> NewsgraphError:
+    return NewsgraphError(template, **fields)
