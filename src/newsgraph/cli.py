@@ -26,6 +26,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
@@ -66,6 +67,14 @@ ThresholdOption = Annotated[
     typer.Option(
         "--threshold", min=0.0, max=1.0,
         help="Drop attributions less confident than this (0-1): higher trades recall for precision.",
+    ),
+]
+TimeBudgetOption = Annotated[
+    float,
+    typer.Option(
+        "--time-budget", min=0.0, metavar="SECONDS",
+        help="Give up on an article (E040) after this many seconds, more for one over 200,000 "
+        "characters; 0: no limit.",
     ),
 ]
 
@@ -308,6 +317,7 @@ def analyze(
     ] = MAX_BYTES,
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
 ) -> None:
     """Find attributions, actors and authorial sentences in news articles."""
     if published is not None:
@@ -320,7 +330,9 @@ def analyze(
         _error_line(NewsgraphError(Errors.E013, path=inputs[0]))
         raise typer.Exit(2)
     try:
-        tally = _run_analyze(inputs, format, out, published, processes, max_bytes, model.value, threshold)
+        tally = _run_analyze(
+            inputs, format, out, published, processes, max_bytes, model.value, threshold, time_budget
+        )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
     except NewsgraphError as error:
@@ -344,6 +356,7 @@ def _run_analyze(
     max_bytes: int,
     model: str,
     threshold: float,
+    time_budget: float = DEFAULT_TIME_BUDGET,
 ) -> _Tally:
     if out is not None:
         try:
@@ -358,7 +371,9 @@ def _run_analyze(
     reads = _within(
         _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin), pipeline.MAX_CHARS
     )
-    analyze_articles = partial(pipeline.analyze_articles, model=model, threshold=threshold)
+    analyze_articles = partial(
+        pipeline.analyze_articles, model=model, threshold=threshold, time_budget=time_budget
+    )
     for outcome in _analysed(reads, analyze_articles, processes):
         if isinstance(outcome, NewsgraphError):
             tally.error(outcome)
@@ -456,6 +471,7 @@ def ingest_(
     ] = False,
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.store.ingest import ingest
@@ -475,7 +491,7 @@ def ingest_(
         summary = ingest(
             inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
             max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
-            model=model.value, threshold=threshold,
+            model=model.value, threshold=threshold, time_budget=time_budget,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -729,6 +745,10 @@ def serve_(
     max_bytes: Annotated[
         int | None, typer.Option("--max-bytes", min=1, help="Largest request body accepted (413 above).")
     ] = None,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
+    max_analyses: Annotated[
+        int, typer.Option("--max-analyses", min=1, help="Analyze requests in progress at once (503 beyond).")
+    ] = 4,
 ) -> None:
     """Serve the web app and the HTTP API on the corpus database."""
     if private and not token:
@@ -739,7 +759,10 @@ def serve_(
         from newsgraph.web import create_app
         from newsgraph.web import server as web_server
 
-        web_app = create_app(db, token=token, private=private, max_bytes=max_bytes or WEB_MAX_BYTES)
+        web_app = create_app(
+            db, token=token, private=private, max_bytes=max_bytes or WEB_MAX_BYTES,
+            time_budget=time_budget, max_analyses=max_analyses,
+        )
         web_app.state.web.store()  # open (and migrate) now: a bad --db fails here, not on the first request
     except NewsgraphError as error:
         _error_line(error)

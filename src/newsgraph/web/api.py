@@ -260,20 +260,29 @@ _ANALYZE_BODY = {
 @router.post(
     "/analyze",
     response_model=Analysis,
-    responses={**_ERRORS, 415: _ERROR},
+    responses={**_ERRORS, 415: _ERROR, 503: _ERROR},
     openapi_extra=_ANALYZE_BODY,
     summary="Analyse an article without storing it",
 )
 async def analyze(request: Request) -> Any:
     """Find the attributions, actors and authorial sentences in posted text, HTML or an uploaded file.
 
-    Nothing is stored. Bodies over the server's limit (default 1 MB) get 413.
+    Nothing is stored. Bodies over the server's limit (default 1 MB) get 413;
+    an analysis over the time budget (default 60 s) gets 422 with E040; with
+    too many analyses in progress (default 4) a request gets 503 at once.
     """
     from starlette.concurrency import run_in_threadpool
 
-    read, _ = await analyze_request(request)
     web = state_of(request)
-    analysis = await run_in_threadpool(web.analyze, read)
+    if not web.analyze_slots.acquire(blocking=False):
+        raise ApiError(
+            503, "busy", "too many analyses in progress; try again shortly", headers={"Retry-After": "5"}
+        )
+    try:
+        read, _ = await analyze_request(request)
+        analysis = await run_in_threadpool(web.analyze, read)
+    finally:
+        web.analyze_slots.release()
     return analysis.model_dump(mode="json")
 
 
