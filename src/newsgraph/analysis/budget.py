@@ -74,7 +74,8 @@ class Budget:
     def __exit__(self, *exc: object) -> None:
         if self._armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
+            previous = self._previous
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
             self._armed = False
 
 

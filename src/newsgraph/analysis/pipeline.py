@@ -105,16 +105,19 @@ def _tokenizer_pieces(text: str) -> Iterator[str]:
 
 
 def chunk_bounds(
-    text: str, max_chars: int = CHUNK_CHARS, max_tokens: int = CHUNK_TOKENS
+    text: str, max_chars: int | None = None, max_tokens: int | None = None
 ) -> list[tuple[int, int]]:
     """``(start, end)`` chunks covering ``text`` end to end, each one parsed on its own.
 
-    A text within ``max_chars`` and (estimated) ``max_tokens`` is one chunk.
+    A text within ``max_chars`` and (estimated) ``max_tokens`` (default:
+    ``CHUNK_CHARS`` and ``CHUNK_TOKENS``) is one chunk.
     Longer ones are cut after a line break where there is one in the last
     half of a chunk, else after a sentence's end, else at whitespace, else
     anywhere (a run of punctuation has no better place).
     """
-    if len(text) <= max_tokens:
+    max_chars = max_chars or CHUNK_CHARS
+    max_tokens = max_tokens or CHUNK_TOKENS
+    if len(text) <= min(max_chars, max_tokens):  # no more tokens than characters
         return [(0, len(text))]
     tokens = sum(1 for _ in _TOKENISH.finditer(text))
     size = max(1, min(max_chars, int(max_tokens * len(text) / max(tokens, 1))))
@@ -290,11 +293,13 @@ def _analyze_batch(
             # The model's part ran for the whole batch at once (at most a few chunks' worth of
             # work); each article's budget covers newsgraph's components on it.
             budget = Budget(time_budget, len(read.article.text))
-            with budget:
-                try:
-                    out.append(_finish(nlp, doc, read, budget))
-                except OverBudget:
-                    out.append(_over_budget(read, budget))
+            result: Analysis | NewsgraphError
+            try:  # outside the ``with``: the alarm may go off as it is entered or left
+                with budget:
+                    result = _finish(nlp, doc, read, budget)
+            except OverBudget:
+                result = _over_budget(read, budget)
+            out.append(result)
         short.clear()
 
     for read in reads:
@@ -304,11 +309,13 @@ def _analyze_batch(
             continue
         flush()
         budget = Budget(time_budget, len(read.article.text))
-        with budget:
-            try:
-                out.append(_analyze_long(nlp, read, bounds, budget))
-            except OverBudget:
-                out.append(_over_budget(read, budget))
+        result: Analysis | NewsgraphError
+        try:
+            with budget:
+                result = _analyze_long(nlp, read, bounds, budget)
+        except OverBudget:
+            result = _over_budget(read, budget)
+        out.append(result)
     flush()
     return out
 
