@@ -998,11 +998,16 @@ def _name_range(token: Token) -> tuple[int, int]:
 
 def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
     """Sentences that take part in no attribution: the author's own voice."""
-    taken = bytearray(doc[-1].idx + len(doc[-1].text) + 1 if len(doc) else 1)
-    for f in found:
-        spans = [f.cue, *f.content] + ([f.source] if f.source is not None else [])
-        for s in spans:
-            taken[s.start_char : s.end_char] = b"\x01" * (s.end_char - s.start_char)
+    # Every character some attribution covers, as one sorted index (marking them one by one
+    # costs the sum of the spans' lengths, quadratic when contents nest thousands deep).
+    taken = intervals.Spans(
+        [
+            (s.start_char, s.end_char)
+            for f in found
+            for s in [f.cue, *f.content, *([f.source] if f.source is not None else [])]
+            if s.end_char > s.start_char
+        ]
+    )
     out = []
     for sent in doc.sents:
         start, end = sent.start, sent.end
@@ -1013,7 +1018,7 @@ def authorial_sentences(doc: Doc, found: list[Found]) -> list[Span]:
         span = doc[start:end]
         if not len(span) or not any(t.is_alpha for t in span):
             continue
-        if not any(taken[span.start_char : span.end_char]):
+        if not taken.overlaps(span.start_char, span.end_char):
             out.append(span)
     return out
 
