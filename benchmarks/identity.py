@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -283,8 +284,8 @@ def main(argv: list[str] | None = None) -> int:
 
         copy = db.with_name(db.stem + ".recomputed.db")
         copy.unlink(missing_ok=True)
-        with open_store(db) as store, store.engine.connect() as conn:
-            conn.exec_driver_sql(f"VACUUM INTO '{copy}'")
+        with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
         started = time.perf_counter()
         with open_store(copy) as store, store.engine.begin() as conn:
             moved = reidentify.recompute(conn)
