@@ -531,6 +531,8 @@ class _Builder:
             if end - start > n and " ".join(t.lower[start : start + n]) in OUTLETS:
                 start += n
                 break
+        if start >= end:
+            return start, start
         sentence_start = start == 0 or t.sent_starts[t.sent[start]] == start or t.pos[start - 1] == "SPACE"
         if (
             end - start == 2

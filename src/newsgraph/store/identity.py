@@ -196,7 +196,26 @@ def key_words(name_words: Sequence[str]) -> list[str]:
     while k > 0 and ws[k] in PARTICLES:
         last.insert(0, ws[k])
         k -= 1
-    return [ws[0], *last, *suffix]
+    return [NICKNAMES.get(ws[0], ws[0]), *last, *suffix]
+
+
+# Nicknames keyed as the full first name ("Joe Biden" = "Joseph Biden"); only unambiguous ones
+# ("Chris" may be Christine, "Pat" Patricia: they stay as written).
+NICKNAMES = {
+    "joe": "joseph", "bill": "william", "will": "william", "mike": "michael", "bob": "robert",
+    "jim": "james", "tom": "thomas", "dick": "richard", "rick": "richard", "chuck": "charles",
+    "dan": "daniel", "ben": "benjamin", "tim": "timothy", "nick": "nicholas", "tony": "anthony",
+    "bernie": "bernard", "ted": "edward", "ron": "ronald", "don": "donald", "liz": "elizabeth",
+    "matt": "matthew", "andy": "andrew", "dave": "david", "jeff": "jeffrey", "greg": "gregory",
+}  # fmt: skip
+
+
+def middle_initials(name_words: Sequence[str]) -> str:
+    """The initials of the middle names of a full name: "george h w bush" -> "hw", "donald trump" -> ""."""
+    ws = list(name_words)
+    tail = len(key_words(ws)) - 1
+    middle = ws[1 : len(ws) - tail] if tail > 0 and len(ws) > 2 else []
+    return "".join(w if len(w) <= 2 else w[0] for w in middle)  # "h.w." is "hw", "john" is "j"
 
 
 def surname(name_words: Sequence[str]) -> str | None:
@@ -260,6 +279,7 @@ class Candidate:
     articles: int = 0  # in how many articles the corpus names them
     titles: frozenset[str] = frozenset()  # title words the corpus gave them
     beside: dict[str, int] = field(default_factory=dict)  # person key -> articles naming both
+    middle: str = ""  # the middle initials of the person who owns the key ("hw" for George H. W. Bush)
 
 
 # Title words that say nothing about who is meant.
@@ -346,6 +366,7 @@ class Identity:
     surname: str | None = None
     lone: str | None = None
     owner: tuple[str, ...] | None = None
+    middle: str = ""
 
 
 def identify(entity: Entity, article_hash: str) -> Identity:
@@ -384,6 +405,7 @@ def identify(entity: Entity, article_hash: str) -> Identity:
             entity.type,
             name,
             surname=last[:SURNAME_LENGTH] if last else None,
+            middle=middle_initials(ws),
         )
     normalised = org_name(entity.name)
     if not normalised:
@@ -415,15 +437,17 @@ def resolve(articles: Sequence[Article], namesakes: Namesakes) -> list[dict[str,
         identified.append((article_hash, text, [(e, identify(e, article_hash)) for e in entities]))
     lone_words = {ident.lone for _, _, pairs in identified for _, ident in pairs if ident.lone}
     lone_words |= {ident.owner[-1] for _, _, pairs in identified for _, ident in pairs if ident.owner}
+    lone_words |= {i.surname for _, _, pairs in identified for _, i in pairs if i.surname and i.middle}
     known: dict[str, dict[str, Candidate]] = {
         w: {c.key: c for c in cands} for w, cands in namesakes(lone_words).items()
     }
     out: list[dict[str, Identity]] = []
     for _, text, pairs in identified:
-        out.append(resolve_article(pairs, text, known))
+        resolved = resolve_article(pairs, text, known)
+        out.append(resolved)
         # this article's full-name people count as evidence for the later ones
-        people = {i.key for _, i in pairs if i.surname}
-        for entity, ident in pairs:
+        people = {i.key for i in resolved.values() if i.surname}
+        for entity, ident in ((e, resolved[e.id]) for e, _ in pairs):
             if ident.surname and ident.surname in lone_words:
                 cand = known.setdefault(ident.surname, {}).setdefault(ident.key, Candidate(ident.key))
                 gender, titles = entity_evidence(entity, text)
@@ -431,6 +455,7 @@ def resolve(articles: Sequence[Article], namesakes: Namesakes) -> list[dict[str,
                     cand.gender or gender or first_name_gender(ident.key.split(":", 1)[1].split()[0])
                 )
                 cand.titles = cand.titles | titles
+                cand.middle = cand.middle or ident.middle
         for word in lone_words:
             for key, cand in known.get(word, {}).items():
                 if key in people:
@@ -444,6 +469,7 @@ def resolve_article(
     pairs: Sequence[tuple[Entity, Identity]], text: str | None, known: dict[str, dict[str, Candidate]]
 ) -> dict[str, Identity]:
     """One article's identities, given the corpus candidates per surname (``known``)."""
+    pairs = [(e, _by_middle(i, known)) for e, i in pairs]
     full = [(e, i) for e, i in pairs if i.surname]
     people = frozenset(i.key for _, i in full)
     resolved: dict[str, Identity] = {}
@@ -488,6 +514,22 @@ def resolve_article(
             who = key.split(":", 1)[1]
             resolved[entity_id] = Identity(f"org:campaign of {who}"[:KEY_LENGTH], "ORG", ident.name)
     return resolved
+
+
+def _by_middle(ident: Identity, known: dict[str, dict[str, Candidate]]) -> Identity:
+    """A full name whose middle initials differ from the key owner's gets its own key.
+
+    "George W. Bush" when "George H. W. Bush" owns ``person:george bush``:
+    ``person:george w bush``. A name without a middle keeps the plain key.
+    """
+    if not ident.middle or not ident.surname:
+        return ident
+    owner = known.get(ident.surname, {}).get(ident.key)
+    if owner is None or not owner.middle or owner.middle == ident.middle:
+        return ident
+    first, rest = ident.key.split(":", 1)[1].split(" ", 1)
+    key = f"person:{first} {ident.middle} {rest}"[:KEY_LENGTH]
+    return Identity(key, ident.type, ident.name, surname=ident.surname, middle=ident.middle)
 
 
 def _gender_of(entity: Entity, ident: Identity, text: str | None) -> str | None:

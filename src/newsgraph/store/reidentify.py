@@ -152,6 +152,7 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
         identified[article_id] = [(e, identity.identify(e, f"{article_id}"), r) for e, r in pairs]
     known: dict[str, dict[str, identity.Candidate]] = defaultdict(dict)
     genders: dict[str, Counter[str]] = defaultdict(Counter)
+    middles: dict[str, Counter[str]] = defaultdict(Counter)
     for article_id, triples in identified.items():
         text = texts[article_id]
         people = {i.key for _, i, _ in triples if i.surname}
@@ -162,6 +163,8 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
             gender, title_set = identity.entity_evidence(entity, text)
             if gender:
                 genders[ident.key][gender] += 1
+            if ident.middle:
+                middles[ident.key][ident.middle] += 1
             cand.titles = cand.titles | title_set
         for key in people:
             cand = known[_surname_of(key)][key]
@@ -170,6 +173,8 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
                 cand.beside[other] = cand.beside.get(other, 0) + 1
     for by_key in known.values():
         for key, cand in by_key.items():
+            if middles.get(key):
+                cand.middle = middles[key].most_common(1)[0][0]
             votes = genders.get(key)
             cand.gender = identity.first_name_gender(key.split(":", 1)[1].split()[0])
             if cand.gender is None and votes:

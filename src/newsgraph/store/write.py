@@ -548,11 +548,13 @@ def stored_namesakes(conn: Connection, words: set[str]) -> dict[str, list[identi
     for surnames two people share (the only case where they can decide).
     """
     people: dict[int, tuple[str, str]] = {}  # actor id -> (key, surname)
-    for actor_id, key, last in _select_in(
-        conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.surname], ACTORS.c.surname, sorted(words)
+    middles: dict[int, str] = {}
+    for actor_id, key, last, name in _select_in(
+        conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.surname, ACTORS.c.name], ACTORS.c.surname, sorted(words)
     ):
         if key.startswith("person:"):
             people[actor_id] = (key, last)
+            middles[actor_id] = identity.middle_initials(identity.person_words(name))
     if not people:
         return {}
     counts: dict[int, int] = {}
@@ -581,6 +583,7 @@ def stored_namesakes(conn: Connection, words: set[str]) -> dict[str, list[identi
                 gender=identity.first_name_gender(key.split(":", 1)[1].split()[0]),
                 articles=counts.get(actor_id, 0),
                 titles=frozenset(titles.get(actor_id, ())),
+                middle=middles[actor_id],
             )
         )
     return found
