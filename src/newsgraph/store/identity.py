@@ -472,12 +472,23 @@ def resolve_article(
     pairs = [(e, _by_middle(i, known)) for e, i in pairs]
     full = [(e, i) for e, i in pairs if i.surname]
     people = frozenset(i.key for _, i in full)
+    # the people beside a lone surname: those named in full, and lone surnames only one person bears
+    beside = people | {
+        next(iter(known[i.lone]))
+        for _, i in pairs
+        if i.lone
+        and i.lone in known
+        and len(known[i.lone]) == 1
+        and i.lone not in {x.surname for _, x in full}
+    }
     resolved: dict[str, Identity] = {}
     lone_keys: dict[str, str] = {}  # surname -> the key its lone mention got here
     for entity, ident in pairs:
         if ident.lone is not None:
             gender, titles = entity_evidence(entity, text)
-            evidence = Evidence(gender, titles, people)
+            evidence = Evidence(
+                gender, titles, frozenset(p for p in beside if _surname_of_key(p) != ident.lone)
+            )
             here = [
                 Candidate(
                     i.key, gender=_gender_of(e, i, text), articles=1, titles=entity_evidence(e, text)[1]
@@ -530,6 +541,10 @@ def _by_middle(ident: Identity, known: dict[str, dict[str, Candidate]]) -> Ident
     first, rest = ident.key.split(":", 1)[1].split(" ", 1)
     key = f"person:{first} {ident.middle} {rest}"[:KEY_LENGTH]
     return Identity(key, ident.type, ident.name, surname=ident.surname, middle=ident.middle)
+
+
+def _surname_of_key(key: str) -> str | None:
+    return surname(key.split(":", 1)[1].split())
 
 
 def _gender_of(entity: Entity, ident: Identity, text: str | None) -> str | None:
