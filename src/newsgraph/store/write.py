@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from newsgraph.store import identity, schema, search
@@ -329,15 +329,11 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
         return result
 
     # 2. Actors: identities, then one look-up and one insert for the batch.
-    def namesakes(words: set[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for key, last in _select_in(conn, [ACTORS.c.key, ACTORS.c.surname], ACTORS.c.surname, sorted(words)):
-            if key.startswith("person:"):
-                found.setdefault(last, set()).add(key)
-        return found
-
-    identities = identity.resolve([(p.hash, p.analysis.entities) for p in todo], namesakes)
-    actor_ids = _actors(conn, identities)
+    identities = identity.resolve(
+        [(p.hash, p.analysis.entities, p.analysis.article.text) for p in todo],
+        lambda words: stored_namesakes(conn, words),
+    )
+    actor_ids, new_surnames = _actors(conn, identities)
 
     # 3. Articles, with copy_of for near duplicates.
     now = dt.datetime.now(dt.UTC)
@@ -482,6 +478,11 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
         ],
         list(zip(attribution_ids, documents, strict=True)),
     )
+    # 6. A new namesake changes the evidence for the lone surnames stored before: revisit them.
+    if new_surnames:
+        from newsgraph.store import reidentify
+
+        reidentify.recompute(conn, new_surnames)
     return result
 
 
@@ -540,8 +541,61 @@ def _surface_forms(entity: Entity) -> list[str]:
     return forms
 
 
-def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) -> dict[str, int]:
-    """Actor id per identity key, creating the missing actors and lengthening names."""
+def stored_namesakes(conn: Connection, words: set[str]) -> dict[str, list[identity.Candidate]]:
+    """The stored full-name people per surname, with what the identity rule weighs.
+
+    Prominence is the number of articles naming each; titles are fetched only
+    for surnames two people share (the only case where they can decide).
+    """
+    people: dict[int, tuple[str, str]] = {}  # actor id -> (key, surname)
+    middles: dict[int, str] = {}
+    for actor_id, key, last, name in _select_in(
+        conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.surname, ACTORS.c.name], ACTORS.c.surname, sorted(words)
+    ):
+        if key.startswith("person:"):
+            people[actor_id] = (key, last)
+            middles[actor_id] = identity.middle_initials(identity.person_words(name))
+    if not people:
+        return {}
+    counts: dict[int, int] = {}
+    for part in chunks(sorted(people)):
+        rows = conn.execute(
+            select(MENTIONS.c.actor_id, func.count(func.distinct(MENTIONS.c.article_id)))
+            .where(MENTIONS.c.actor_id.in_(part))
+            .group_by(MENTIONS.c.actor_id)
+        )
+        counts.update({actor_id: n for actor_id, n in rows})
+    per_word: dict[str, list[int]] = {}
+    for actor_id, (_, last) in people.items():
+        per_word.setdefault(last, []).append(actor_id)
+    shared = [actor_id for ids in per_word.values() if len(ids) > 1 for actor_id in ids]
+    titles: dict[int, set[str]] = {}
+    for part in chunks(shared):
+        for actor_id, title in conn.execute(
+            select(TITLES.c.actor_id, TITLES.c.title).where(TITLES.c.actor_id.in_(part)).distinct()
+        ):
+            titles.setdefault(actor_id, set()).update(identity.words(title))
+    found: dict[str, list[identity.Candidate]] = {}
+    for actor_id, (key, last) in sorted(people.items()):
+        found.setdefault(last, []).append(
+            identity.Candidate(
+                key,
+                gender=identity.first_name_gender(key.split(":", 1)[1].split()[0]),
+                articles=counts.get(actor_id, 0),
+                titles=frozenset(titles.get(actor_id, ())),
+                middle=middles[actor_id],
+            )
+        )
+    return found
+
+
+def _actors(
+    conn: Connection, identities: list[dict[str, identity.Identity]]
+) -> tuple[dict[str, int], set[str]]:
+    """Actor id per identity key, creating the missing actors and lengthening names.
+
+    Also returns the surnames of the people it created (new evidence for lone surnames).
+    """
     wanted: dict[str, identity.Identity] = {}
     longest: dict[str, str] = {}
     for idents in identities:
@@ -568,6 +622,7 @@ def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) ->
         for key, ident in sorted(wanted.items())  # one lock order for all writers: no deadlock here
         if key not in ids
     ]
+    new_surnames = {row["surname"] for row in new if row["surname"]}
     if new:
         _insert_ignoring_conflicts(conn, ACTORS, new)
         for actor_id, key, name in _select_in(
@@ -584,7 +639,7 @@ def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) ->
         conn.execute(
             update(ACTORS).where(ACTORS.c.id == bindparam("_id")).values(name=bindparam("_name")), renamed
         )
-    return ids
+    return ids, new_surnames
 
 
 def _quotes(conn: Connection, todo: list[_Prepared], near: NearDuplicates) -> list[dict[int, int]]:
