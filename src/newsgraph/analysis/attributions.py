@@ -327,7 +327,9 @@ def _personish(token: Token) -> bool:
 
 
 # verbs that only frame another verb ("seemed to reverberate", "continue to show"): no statement of their own
-ASPECTUAL = {"seem", "appear", "continue", "attempt", "try", "begin", "start", "keep", "fail", "manage", "tend"}
+ASPECTUAL = {
+    "seem", "appear", "continue", "attempt", "try", "begin", "start", "keep", "fail", "manage", "tend",
+}
 # a purpose clause after these gives a meeting's agenda, which PolNeAR counts ("met to discuss the budget")
 MEETING = {"meet", "gather", "speak", "go"}
 # verbs whose own meaning is saying something: never phantoms, whatever clause they sit in
