@@ -546,7 +546,8 @@ class Engine:
         speaking = lemma in SPEAKING
         reports = speaking or any(c.dep_ == "ccomp" for c in children)
         if head.dep_ != "ROOT" and any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
-            return not (head.dep_ == "advcl" and head.head.lemma_.lower() in MEETING)
+            agenda = speaking or lemma in {"discuss", "debate", "consider", "review"}
+            return not (head.dep_ == "advcl" and head.head.lemma_.lower() in MEETING and agenda)
         if head.dep_ == "pcomp" and head.tag_ == "VBG" and not speaking:
             return True
         if head.dep_ == "acl" and not speaking:
