@@ -37,6 +37,13 @@ cue, and content — a statement, belief, intention or decree):
 5. **Nesting.** An attribution whose cue lies inside another's content is
    nested in it (``parent``); PolNeAR annotates only the outermost, so the
    evaluation leaves nested ones out, while the JSON output keeps both.
+6. **No phantoms.** A cue word that attributes nothing where it stands is
+   left out (``Engine.phantom``, ``Engine.free_relative``,
+   ``drop_inner_verbs``): purpose and infinitival clauses ("to ask for"),
+   modifiers ("voters *supporting* Trump"), framing verbs ("*seemed* to"),
+   the verb of a content already attributed ("vowed they *will launch*"), a
+   free relative's "what", and a non-passive verb with no source. ``direct``
+   needs quotation marks in the content.
 
 Sentences of the text that take part in no attribution are the author's own
 voice (``doc._.authorial``).
