@@ -89,6 +89,8 @@ class SafeTokenizer:
         return Doc.from_docs(docs, ensure_whitespace=False) if docs else self.tokenizer(text)
 
     def __getattr__(self, name: str) -> Any:  # rules, vocab, to_disk ...: the wrapped tokenizer's
+        if name == "tokenizer":  # not set yet (while unpickling): no endless recursion
+            raise AttributeError(name)
         return getattr(self.tokenizer, name)
 
 
