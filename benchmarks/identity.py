@@ -15,8 +15,10 @@ of the people below, and asks where they sit:
 
 The gold is built by rules on the written source, never by newsgraph. A source
 span counts for person P when it ends with one of these forms (anything before
-it, "Republican nominee", "Clinton spokesman", is a description; a span with
-"and", "&", "/" or a comma names several people and does not count):
+it, "Republican nominee", "Clinton spokesman", is a description, unless the
+name hangs on a noun by a preposition, "supporters of", "aides to", which are
+the speakers then; a span with "and", "&", "/" or a comma names several people
+and does not count):
 
 1. full name: one of P's first names, optionally a middle name or initial,
    and the surname ("Donald Trump", "Donald J. Trump", "Hillary Rodham
@@ -172,6 +174,20 @@ def others_named(p: Person, text: str) -> bool:
     return bool(re.search(rf"\b{_surname_re(p)}\s+Jr\b", text)) and p.surname == "Trump"
 
 
+PREPOSITION = re.compile(r"\b(?:of|for|to|with|from|by|about|against|among|behind)\b", re.IGNORECASE)
+_TITLE_START = "secretary former president vice sen senator gov governor speaker rep then democratic"
+TITLE_START = frozenset(_TITLE_START.split()) | {"republican", "gop", "the"}
+
+
+def depends(prefix: str) -> bool:
+    """Does the name hang on a noun before it ("supporters of", "aides to")? Then it is not the speaker.
+
+    "Secretary of State Hillary Clinton" is a title: a prefix that starts with a title word passes.
+    """
+    words = prefix.split()
+    return bool(PREPOSITION.search(prefix)) and words[0].lower().rstrip(".") not in TITLE_START
+
+
 def speaker(source: str, text: str) -> Person | None:
     """The gold person a written source names unambiguously, or None."""
     source = " ".join(source.split())
@@ -180,7 +196,10 @@ def speaker(source: str, text: str) -> Person | None:
     hits = []
     for p in PEOPLE:
         for k, pattern in enumerate(FORMS[p.name]):
-            if pattern.search(source):
+            found = pattern.search(source)
+            if found and depends(source[: found.start()]):
+                break
+            if found:
                 bare_only = k == len(FORMS[p.name]) - 1 and p.bare
                 bare_only = bare_only and not any(f.search(source) for f in FORMS[p.name][:-1])
                 if bare_only and others_named(p, text):

@@ -286,6 +286,8 @@ class Candidate:
 _WEAK_TITLE_WORDS = frozenset(
     {"former", "acting", "interim", "then", "vice", "deputy", "assistant", "senior", "the", "of", "a", "an"}
 )
+ORG_CLAIM = 5
+"""In how many articles a person must be named in full to claim a one-word "organisation" ("Rubio")."""
 MARGIN = 3.0
 """How many times more evidence the best candidate needs than the next (prominence, co-occurrence)."""
 
@@ -412,7 +414,11 @@ def identify(entity: Entity, article_hash: str) -> Identity:
         return Identity(local, entity.type, name)
     if name[:4].lower() == "the " and len(name) > 4:
         name = name[4:]  # "the Pentagon" is shown as "Pentagon", like its key
-    return Identity(f"{entity.type.lower()}:{normalised}"[:KEY_LENGTH], entity.type, name)
+    key = f"{entity.type.lower()}:{normalised}"[:KEY_LENGTH]
+    if entity.type == "ORG" and " " not in normalised and name[:1].isupper() and not name.isupper():
+        # "Rubio said": a surname the NER called an organisation; a prominent person may claim it
+        return Identity(key, entity.type, name, lone=normalised[:SURNAME_LENGTH])
+    return Identity(key, entity.type, name)
 
 
 Namesakes = Callable[[set[str]], dict[str, list[Candidate]]]
@@ -500,6 +506,10 @@ def resolve_article(
             if key is None:
                 elsewhere = [c for k, c in known.get(ident.lone, {}).items() if k not in people]
                 key = choose(evidence, elsewhere) if elsewhere else None
+            if key is not None and ident.type == "ORG" and key not in people:
+                claimed = known.get(ident.lone, {}).get(key)
+                if claimed is None or claimed.articles < ORG_CLAIM:
+                    key = None
             if key is not None:
                 ident = Identity(key, _PERSON, ident.name, lone=ident.lone)
                 lone_keys.setdefault(ident.lone or "", key)

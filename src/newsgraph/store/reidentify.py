@@ -41,7 +41,6 @@ MENTIONS: Table = schema.Mention.__table__  # type: ignore[assignment]
 ATTRIBUTIONS: Table = schema.Attribution.__table__  # type: ignore[assignment]
 
 
-
 def _entity_name(texts: list[str], type_: str) -> str:
     """The entity's name as the analysis gives it: its longest proper mention, titles aside."""
     from newsgraph.analysis.actors import TITLE_WORDS
@@ -79,7 +78,7 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
     )
     if wanted is not None:
         ids = set()
-        keys = [f"person?:{w}" for w in wanted]
+        keys = [f"{kind}:{w}" for w in wanted for kind in ("person?", "org")]
         for part in chunks(sorted(wanted)):
             ids.update(conn.scalars(select(ACTORS.c.id).where(ACTORS.c.surname.in_(part))))
         for part in chunks(keys):
@@ -135,11 +134,8 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
         spans = _spans(r.spans)
         mentions = [Span(start=s, end=e, text=text[s:e]) for s, e in spans if 0 <= s < e <= len(text)]
         kind = actor.type
-        if (
-            kind not in ("PERSON", "GROUP")
-            and not actor.key.endswith(" campaign")
-            and "campaign of" not in actor.key
-        ):
+        lone_org = kind == "ORG" and " " not in actor.key  # "org:rubio": a person may claim it
+        if kind not in ("PERSON", "GROUP") and not lone_org and not actor.key.endswith(" campaign"):
             continue
         seen_titles = titles.get((r.article_id, r.actor_id), []) if kind == "PERSON" else []
         name = _entity_name([m.text for m in mentions], kind) or actor.name
