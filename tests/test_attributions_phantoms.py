@@ -69,6 +69,15 @@ def test_attributions_reported_speech_inside_content_stays_nested() -> None:
     assert (outer.kind, inner.kind) == ("direct", "indirect")
 
 
+def test_attributions_according_to_inside_content_nests_once() -> None:
+    analysis = rules("The minister said that, according to the engineers, the wall could fail.")
+    said = only(analysis, "said")
+    according = only(analysis, "according to")
+    # the engineers are the source of "the wall could fail" only; no cycle of parents
+    assert [c.text for c in according.content] == ["the wall could fail"]
+    assert (said.parent, according.parent) == (None, said.id)
+
+
 def test_attributions_direct_needs_quotation_marks() -> None:
     condemned = only(rules("Protesters condemned Smith."), "condemned")
     assert condemned.kind == "indirect"

@@ -819,6 +819,11 @@ class Engine:
         phrase = _subtree_ids(head) | _subtree_ids(to)
         sent = head.sent
         content_ids = {t.i for t in sent if t.i not in phrase}
+        governor = head.head
+        if governor.i != head.i and governor.pos_ in {"VERB", "AUX"} and governor.dep_ in {"ccomp", "xcomp"}:
+            # "X said that, according to Y, Z": Y is the source of Z only, not of what X said
+            marks = {c.i for c in governor.children if c.dep_ == "mark"}
+            content_ids = _subtree_ids(governor) - phrase - marks
         source = self.source_span(objs[0], content_ids) if objs else None
         if source is not None:
             content_ids -= set(range(source.start, source.end))
@@ -1056,9 +1061,10 @@ def drop_inner_verbs(found: list[Found]) -> list[Found]:
 
     In "Netanyahu vowed they will launch an invasion" the rules see two cues,
     "vowed" and "launch"; but "they will launch ..." is what Netanyahu vowed,
-    not a statement of "they". A verb heading the content clause of another
-    cue is that content, unless it is a verb of speaking itself ("the
-    Pentagon said the Secretary stressed ..." reports a second statement).
+    not a statement of "they". A verb heading the content clause (``ccomp``,
+    ``xcomp``) of another cue is that content, unless it is a verb of speaking
+    itself ("the Pentagon said the Secretary stressed ..." reports a second
+    statement).
     One lookup per attribution: linear.
     """
     by_head = {f.head.i: f for f in found if f.head is not None}
@@ -1069,6 +1075,8 @@ def drop_inner_verbs(found: list[Found]) -> list[Found]:
         if (
             outer is not None
             and outer is not f
+            and head.pos_ == "VERB"
+            and head.dep_ in {"ccomp", "xcomp"}
             and head.lemma_.lower() not in SPEAKING
             and any(s.start <= f.cue.start and f.cue.end <= s.end for s in outer.content)
         ):
