@@ -456,6 +456,15 @@ def ingest_(
     ] = False,
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            help="TSV or CSV with a header: an id/filename column and any of title, published, "
+            "outlet (publisher), author, url; fills those fields of the matching articles.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.store.ingest import ingest
@@ -471,11 +480,14 @@ def ingest_(
         # prints the message above it, where click would write it onto the progress line.
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr, flush=True)
 
+    def warning_above_progress(message: str) -> None:
+        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+
     try:
         summary = ingest(
             inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
             max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
-            model=model.value, threshold=threshold,
+            model=model.value, threshold=threshold, metadata=metadata, on_warning=warning_above_progress,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise

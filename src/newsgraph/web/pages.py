@@ -451,6 +451,9 @@ def home(request: Request) -> Response:
     )
 
 
+EMPTY_FORM = "Nothing to analyze: paste or upload an article."
+
+
 @router.get("/analyze", response_class=HTMLResponse)
 def analyze_form(request: Request) -> Response:
     return render("analyze.html", page="analyze", view=None, error=None, text="", published="", filename=None)
@@ -478,6 +481,9 @@ async def analyze_submit(request: Request) -> Response:
     except (ApiError, NewsgraphError) as exc:
         status = exc.status if isinstance(exc, ApiError) else error_status(exc)
         message = exc.message if isinstance(exc, ApiError) else " ".join(str(exc).split())
+        if isinstance(exc, NewsgraphError) and exc.code == "E001" and exc.fields.get("path") == "<text>":
+            # The form sent without text or file: say what to do, not a file error about "<text>".
+            message = EMPTY_FORM
         return render(
             "analyze.html",
             status=status,
