@@ -46,7 +46,7 @@ def ingest_with(tmp_path: Path, metadata: str | bytes, n: int = 3) -> tuple[obje
     return summary, warnings, db
 
 
-def test_metadata_tsv_fills_title_date_outlet_authors_and_url(tmp_path, stand_in):
+def test_metadata_tsv_fills_title_date_outlet_authors_and_url(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     summary, warnings, db = ingest_with(
         tmp_path,
         "filename\ttitle\tpublication_date\tpublisher\tauthor\turl\n"
@@ -62,7 +62,7 @@ def test_metadata_tsv_fills_title_date_outlet_authors_and_url(tmp_path, stand_in
     assert rows["report-002"][2] is None  # no row: undated, as before
 
 
-def test_metadata_csv_with_id_column_and_attributions_get_the_date(tmp_path, stand_in):
+def test_metadata_csv_with_id_column_and_attributions_get_the_date(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     _, warnings, db = ingest_with(tmp_path, "id,published,outlet\nreport-002,2020-01-31,Gazette\n")
     assert warnings == []
     with sqlite3.connect(db) as con:
@@ -74,7 +74,7 @@ def test_metadata_csv_with_id_column_and_attributions_get_the_date(tmp_path, sta
     assert stored(db)["report-002"][1] == "Gazette"
 
 
-def test_metadata_bad_rows_are_one_warning_each_and_articles_are_stored(tmp_path, stand_in):
+def test_metadata_bad_rows_are_one_warning_each_and_articles_are_stored(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     summary, warnings, db = ingest_with(
         tmp_path,
         "filename\tpublished\toutlet\n"
@@ -95,20 +95,20 @@ def test_metadata_bad_rows_are_one_warning_each_and_articles_are_stored(tmp_path
     assert rows["report-001"][1:3] == ("B", "2016-09-12")  # the first of the duplicates
 
 
-def test_metadata_without_id_column_warns_and_stores_everything(tmp_path, stand_in):
+def test_metadata_without_id_column_warns_and_stores_everything(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     summary, warnings, db = ingest_with(tmp_path, "title\tpublished\nX\t2016-01-01\n")
     assert summary.stored == 3
     assert len(warnings) == 1 and warnings[0].startswith("W005 ") and "filename" in warnings[0]
     assert all(r[2] is None for r in stored(db).values())
 
 
-def test_metadata_in_another_encoding_is_read_with_a_warning(tmp_path, stand_in):
+def test_metadata_in_another_encoding_is_read_with_a_warning(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     _, warnings, db = ingest_with(tmp_path, "filename\toutlet\nreport-000\tLe Monde Diplomatique \xe9t\xe9\n".encode("cp1252"))
     assert [w.split(" ", 1)[0] for w in warnings] == ["W009"]
     assert stored(db)["report-000"][1] == "Le Monde Diplomatique été"
 
 
-def test_metadata_cli_prints_warnings_and_a_missing_file_is_one_error(tmp_path, stand_in):
+def test_metadata_cli_prints_warnings_and_a_missing_file_is_one_error(tmp_path, stand_in):  # noqa: F811 (the imported fixture)
     write_corpus(tmp_path / "in", 2)
     meta = tmp_path / "m.csv"
     meta.write_text("filename,published\nreport-000,someday\n", encoding="utf-8")

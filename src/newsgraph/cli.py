@@ -600,6 +600,9 @@ def _print_table(table: Any) -> None:
     console.print(table)
 
 
+_MIN_CONFIDENCE_HELP = "Only statements the analysis is at least this sure of (0 to 1)."
+
+
 @app.command("quotes")
 def quotes_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
@@ -621,6 +624,9 @@ def quotes_(
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """Statements in the corpus: who said what, where and when, newest first."""
     from newsgraph.store import queries
@@ -634,7 +640,7 @@ def quotes_(
     def answer(store: Any) -> None:
         rows = queries.quotes(
             store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
-            include_copies=not no_copies, limit=limit, offset=offset,
+            include_copies=not no_copies, limit=limit, offset=offset, min_confidence=min_confidence,
         )
         _emit_rows(rows, format, queries.quotes_csv, queries.quotes_table)
 
@@ -682,13 +688,16 @@ def actor_(
     format: Annotated[
         DetailFormat, typer.Option("--format", "-f", help="table or json.")
     ] = DetailFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
     from newsgraph.store import queries
 
     def answer(store: Any) -> None:
         try:
-            detail = queries.actor(store, name, limit=limit)
+            detail = queries.actor(store, name, limit=limit, min_confidence=min_confidence)
         except queries.AmbiguousActor as error:
             _error_line(error)
             for row in error.candidates:

@@ -153,7 +153,8 @@ def read_metadata(path: str | Path) -> Metadata:
                 continue
             raw_id = cells[id_col].strip() if id_col < len(cells) else ""
             if not raw_id:
-                meta.warnings.append(Warnings.W006.format(path=shown, count=1, examples=f"line {line} (no id)"))
+                no_id = Warnings.W006.format(path=shown, count=1, examples=f"line {line} (no id)")
+                meta.warnings.append(no_id)
                 continue
             key = _key(raw_id)
             if key in meta.rows:
