@@ -124,7 +124,6 @@
         button.type = "button";
         button.className = "sort-button";
         button.textContent = th.textContent.trim();
-        button.setAttribute("aria-label", "Sort by " + button.textContent);
         th.textContent = "";
         th.appendChild(button);
         button.addEventListener("click", function () { sortTable(table, column, th); });
@@ -271,6 +270,9 @@
               oy: a ? parseFloat(a.getAttribute("data-y")) : view.y,
               sx: event.clientX, sy: event.clientY};
       if (!a) { svg.classList.add("is-panning"); }
+      // No native link drag or text selection: the pointer moves the node or the view.
+      event.preventDefault();
+      if (svg.setPointerCapture) { svg.setPointerCapture(event.pointerId); }
     });
     svg.addEventListener("pointermove", function (event) {
       if (!drag) { return; }
