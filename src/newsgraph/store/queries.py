@@ -82,6 +82,8 @@ _QUOTE = Quote.__table__
 _SRC = _ACT.alias("src")
 _ADR = _ACT.alias("adr")
 
+MAX_ID = 2**63 - 1
+"""The largest row id a database integer holds: ``id:N`` above it names no actor."""
 _ID_NAME = re.compile(r"\s*id:\s*(\d+)\s*", re.I)
 
 
@@ -286,6 +288,8 @@ def _actor_ids(conn: Connection, name: str) -> list[int]:
     name = _clean(name)
     by_id = _ID_NAME.fullmatch(name)
     if by_id:
+        if int(by_id.group(1)) > MAX_ID:  # no such row, and too big for the database's integers
+            return []
         found = conn.execute(sa.select(_ACT.c.id).where(_ACT.c.id == int(by_id.group(1)))).scalars()
         return list(found)
     stmt = _match(name)

@@ -272,7 +272,9 @@
       if (!a) { svg.classList.add("is-panning"); }
       // No native link drag or text selection: the pointer moves the node or the view.
       event.preventDefault();
-      if (svg.setPointerCapture) { svg.setPointerCapture(event.pointerId); }
+      // Panning keeps the pointer even off the drawing; a node does not capture it, so that a click
+      // (no movement) still lands on its link and opens the actor's page.
+      if (!a && svg.setPointerCapture) { svg.setPointerCapture(event.pointerId); }
     });
     svg.addEventListener("pointermove", function (event) {
       if (!drag) { return; }
