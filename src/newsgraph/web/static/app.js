@@ -125,6 +125,7 @@
         button.className = "sort-button";
         button.textContent = th.textContent.trim();
         th.textContent = "";
+        th.classList.add("sorts");
         th.appendChild(button);
         button.addEventListener("click", function () { sortTable(table, column, th); });
       });
