@@ -734,6 +734,7 @@ def test_browser_network_labels_lie_inside_the_drawing(browsing):
 BROKEN_WORDS_JS = """(selector) => {
   const broken = [];
   for (const el of document.querySelectorAll(selector)) {
+    if (el.textContent.includes('<')) continue;  // markup posing as a name (hostile input) is no name
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const text = node.textContent;
@@ -764,7 +765,7 @@ def column(page: Any, table: str, index: int) -> list[str]:
 
 def test_browser_names_never_break_inside_a_word_even_in_a_narrow_window(browsing, shots):
     b = browsing
-    b.page.set_viewport_size({"width": 640, "height": 900})
+    b.page.set_viewport_size({"width": 400, "height": 900})
     for path in ("/quotes", "/actors", f"/actors/{b.site.actors['Dana Whitlock']}", "/network", "/search?q=said"):
         b.go(path)
         assert b.page.evaluate(BROKEN_WORDS_JS, "td.name-cell") == [], path
