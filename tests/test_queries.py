@@ -740,3 +740,17 @@ def test_queries_huge_id_names_no_actor(store):
     assert queries.quotes(store, speaker="id:99999999999999999999999") == []
     assert queries.actor(store, "id:99999999999999999999999") is None
     assert queries.count_quotes(store, speaker="id:99999999999999999999999") == 0
+
+
+def test_queries_cli_min_confidence_on_quotes_and_actor(store):
+    db = store.url
+    every = queries.quotes(store, limit=1000)
+    top = max(r.confidence for r in every)
+    got = json.loads(invoke(["quotes", "--db", db, "--min-confidence", str(top), "--limit", "1000",
+                             "--format", "json"]).stdout)
+    assert [r["attribution_id"] for r in got] == [r.attribution_id for r in every if r.confidence >= top]
+    ann = json.loads(invoke(["actor", "id:" + str(ids(store)["person:ann holt"]), "--db", db,
+                             "--min-confidence", str(top), "--format", "json"]).stdout)
+    assert all(s["confidence"] >= top for s in ann["statements"])
+    bad = invoke(["quotes", "--db", db, "--min-confidence", "1.5"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.stderr
