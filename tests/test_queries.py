@@ -734,6 +734,9 @@ def test_queries_actors_page_with_offset_and_count(store):
     paged = queries.actors(store, top=2) + queries.actors(store, top=1000, offset=2)
     assert paged == every
     assert queries.count_actors(store, include_copies=False) <= len(every)
+    for top, offset in ((2, 0), (1, 3), (5, 1000), (1000, 0)):
+        rows, total = queries.actors_page(store, top=top, offset=offset)
+        assert rows == every[offset : offset + top] and total == len(every), (top, offset)
 
 
 def test_queries_huge_id_names_no_actor(store):

@@ -613,6 +613,18 @@ def actors(store: Store, *, top: int = 20, include_copies: bool = True, offset: 
     Ties are broken by actor id (the first stored first). With
     ``include_copies=False`` statements in near-duplicate articles do not count.
     """
+    return actors_page(store, top=top, include_copies=include_copies, offset=offset)[0]
+
+
+def actors_page(
+    store: Store, *, top: int = 20, include_copies: bool = True, offset: int = 0
+) -> tuple[list[ActorRow], int]:
+    """``actors``' page and how many actors have statements, from one pass over the statements.
+
+    Why one pass: ranking the actors already groups every statement by
+    speaker; a window count over those groups gives the total for free,
+    where a separate count would read them all again.
+    """
     if top < 0 or offset < 0:
         raise ValueError(f"top and offset must be >= 0 (got {top}, {offset})")
     n = sa.func.count().label("n")
@@ -621,6 +633,7 @@ def actors(store: Store, *, top: int = 20, include_copies: bool = True, offset: 
         n,
         sa.func.min(_A.c.published).label("first"),
         sa.func.max(_A.c.published).label("last"),
+        sa.func.count().over().label("speakers"),
     ).where(_A.c.source_actor_id.is_not(None))
     if not include_copies:
         stmt = stmt.select_from(_A.join(_ART, _ART.c.id == _A.c.article_id)).where(_ART.c.copy_of.is_(None))
@@ -629,10 +642,13 @@ def actors(store: Store, *, top: int = 20, include_copies: bool = True, offset: 
     with store.engine.connect() as conn:
         counted = conn.execute(stmt).all()
         names = _actor_names(conn, [r.source_actor_id for r in counted])
-    return [
+    rows = [
         ActorRow(r.source_actor_id, *names[r.source_actor_id], r.n, r.first, r.last)  # type: ignore[call-arg]
         for r in counted
     ]
+    if counted:
+        return rows, int(counted[0].speakers)
+    return rows, (count_actors(store, include_copies=include_copies) if offset or not top else 0)
 
 
 def count_actors(store: Store, *, include_copies: bool = True) -> int:

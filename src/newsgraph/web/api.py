@@ -394,10 +394,9 @@ def actors(
     from newsgraph.store import queries
 
     store = state_of(request).store()
-    rows = queries.actors(store, top=top, include_copies=copies, offset=offset)
+    rows, total = queries.actors_page(store, top=top, include_copies=copies, offset=offset)
     if format == "csv":
         return Response(queries.actors_csv(rows), media_type="text/csv; charset=utf-8")
-    total = queries.count_actors(store, include_copies=copies)
     return {"items": [r.to_dict() for r in rows], "top": top, "offset": offset, "total": total}
 
 

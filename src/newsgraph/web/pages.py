@@ -795,8 +795,8 @@ def actors_page(request: Request) -> Response:
         total = len(found)
         rows = found[:DOWNLOAD_MAX] if fmt else found[offset : offset + top]
     else:
-        total = queries.count_actors(store)
-        listed = queries.actors(store, top=DOWNLOAD_MAX if fmt else top, offset=0 if fmt else offset)
+        size, start = (DOWNLOAD_MAX, 0) if fmt else (top, offset)
+        listed, total = queries.actors_page(store, top=size, offset=start)
         rows = [r.to_dict() for r in listed]
     if fmt:
         return download("actors", fmt, rows, ACTOR_COLUMNS)
