@@ -472,6 +472,15 @@ def ingest_(
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
     time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            help="TSV or CSV with a header: an id/filename column and any of title, published, "
+            "outlet (publisher), author, url; fills those fields of the matching articles.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.store.ingest import ingest
@@ -487,11 +496,15 @@ def ingest_(
         # prints the message above it, where click would write it onto the progress line.
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr, flush=True)
 
+    def warning_above_progress(message: str) -> None:
+        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+
     try:
         summary = ingest(
             inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
             max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
             model=model.value, threshold=threshold, time_budget=time_budget,
+            metadata=metadata, on_warning=warning_above_progress,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -604,6 +617,9 @@ def _print_table(table: Any) -> None:
     console.print(table)
 
 
+_MIN_CONFIDENCE_HELP = "Only statements the analysis is at least this sure of (0 to 1)."
+
+
 @app.command("quotes")
 def quotes_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
@@ -625,6 +641,9 @@ def quotes_(
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """Statements in the corpus: who said what, where and when, newest first."""
     from newsgraph.store import queries
@@ -638,7 +657,7 @@ def quotes_(
     def answer(store: Any) -> None:
         rows = queries.quotes(
             store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
-            include_copies=not no_copies, limit=limit, offset=offset,
+            include_copies=not no_copies, limit=limit, offset=offset, min_confidence=min_confidence,
         )
         _emit_rows(rows, format, queries.quotes_csv, queries.quotes_table)
 
@@ -686,13 +705,16 @@ def actor_(
     format: Annotated[
         DetailFormat, typer.Option("--format", "-f", help="table or json.")
     ] = DetailFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
     from newsgraph.store import queries
 
     def answer(store: Any) -> None:
         try:
-            detail = queries.actor(store, name, limit=limit)
+            detail = queries.actor(store, name, limit=limit, min_confidence=min_confidence)
         except queries.AmbiguousActor as error:
             _error_line(error)
             for row in error.candidates:

@@ -125,6 +125,30 @@ def list_articles(
         return [_summary(r) for r in conn.execute(stmt)]
 
 
+def count_articles(
+    store: Store,
+    *,
+    outlet: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    include_copies: bool = True,
+    cap: int = 10_000,
+) -> int:
+    """How many articles ``list_articles`` pages through with these filters, at most ``cap``."""
+    stmt = sa.select(_ART.c.id)
+    if outlet is not None:
+        stmt = stmt.where(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+    if since is not None:
+        stmt = stmt.where(_ART.c.published >= since)
+    if until is not None:
+        stmt = stmt.where(_ART.c.published <= until)
+    if not include_copies:
+        stmt = stmt.where(_ART.c.copy_of.is_(None))
+    with store.engine.connect() as conn:
+        counted = sa.select(sa.func.count()).select_from(stmt.limit(cap).subquery())
+        return int(conn.execute(counted).scalar_one())
+
+
 @dataclass
 class StoredArticle:
     """A stored article rebuilt as an ``Analysis`` (local ids ``E1``/``A1`` as when it was analysed).
@@ -414,7 +438,8 @@ def _like(text: str) -> str:
 
 
 def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first."""
+    """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first
+    (at most 500 matches by alias and 500 by name are looked at)."""
     words = " ".join(q.split()).lower()
     if not words:
         return []
@@ -432,18 +457,33 @@ def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, An
         )
         if not ids:
             return []
-        counts = dict(
-            conn.execute(
-                sa.select(_A.c.source_actor_id, sa.func.count())
+        stats = {
+            r[0]: (int(r[1]), r[2], r[3])
+            for r in conn.execute(
+                sa.select(
+                    _A.c.source_actor_id,
+                    sa.func.count(),
+                    sa.func.min(_A.c.published),
+                    sa.func.max(_A.c.published),
+                )
                 .where(_A.c.source_actor_id.in_(ids))
                 .group_by(_A.c.source_actor_id)
-            ).all()
-        )
+            )
+        }
         rows = conn.execute(sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(ids))).all()
-    found = [
-        {"actor_id": r.id, "name": r.name, "type": r.type, "statements": int(counts.get(r.id, 0))}
-        for r in rows
-    ]
+    found = []
+    for r in rows:
+        n, first, last = stats.get(r.id, (0, None, None))
+        found.append(
+            {
+                "actor_id": r.id,
+                "name": r.name,
+                "type": r.type,
+                "statements": n,
+                "first": _iso(first),
+                "last": _iso(last),
+            }
+        )
     found.sort(key=lambda a: (-a["statements"], a["name"].casefold(), a["actor_id"]))
     return found[:limit]
 
@@ -452,7 +492,15 @@ def _has_table(store: Store, name: str) -> bool:
     return sa.inspect(store.engine).has_table(name)
 
 
-def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSummary]:
+def search_articles(
+    store: Store,
+    q: str,
+    *,
+    limit: int = 20,
+    outlet: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[ArticleSummary]:
     """Articles matching ``q``: full text (FTS5 ``articles_fts``) on SQLite when the store has it,
     else a case-insensitive match in the title. Every word and ``"phrase"`` must occur.
 
@@ -467,8 +515,15 @@ def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSum
     if not terms:
         return []
     order = (_ART.c.published.desc().nulls_last(), _ART.c.id.desc())
+    also: list[Any] = []  # the articles page's other filters
+    if outlet is not None:
+        also.append(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+    if since is not None:
+        also.append(_ART.c.published >= since)
+    if until is not None:
+        also.append(_ART.c.published <= until)
     if not (store.dialect == "sqlite" and _has_table(store, "articles_fts")):
-        stmt = sa.select(*_summary_columns())
+        stmt = sa.select(*_summary_columns()).where(*also)
         for term in terms:
             stmt = stmt.where(sa.func.lower(_ART.c.title).like(_like(term.lower()), escape="\\"))
         with store.engine.connect() as conn:
@@ -482,9 +537,13 @@ def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSum
         )
         with store.engine.connect() as conn:
             if not check:
-                stmt = sa.select(*_summary_columns()).where(_ART.c.id.in_(matches))
+                stmt = sa.select(*_summary_columns()).where(_ART.c.id.in_(matches), *also)
                 return [_summary(r) for r in conn.execute(stmt.order_by(*order).limit(limit))]
-            stmt = sa.select(*_summary_columns(), _ART.c.text).where(_ART.c.id.in_(matches)).order_by(*order)
+            stmt = (
+                sa.select(*_summary_columns(), _ART.c.text)
+                .where(_ART.c.id.in_(matches), *also)
+                .order_by(*order)
+            )
             found: list[ArticleSummary] = []
             done, size = 0, 50
             while len(found) < limit:
