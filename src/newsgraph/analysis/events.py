@@ -1,0 +1,482 @@
+"""``newsgraph_events``: who did what to whom, where and when, coded in PLOVER.
+
+Why rules on the parse rather than a trained tagger: the event guidelines
+(``../shared/events/guidelines.md``) come with only a dozen annotated dev
+articles, far too few to train on, while PLOVER's types are named by a fairly
+closed set of verbs and event nouns. A lexicon (``data/plover.tsv``: lemma,
+optional particle, part of speech, type) finds the triggers; the dependency
+parse gives the roles:
+
+* agent: the subject (or the ``by`` phrase of a passive); a verb with no
+  subject of its own inherits one through the parse ("called on Dean *to
+  apologize*" -> Dean; "vowed to attack" -> the vower; "for *accusing* him"
+  -> the one who is asked to apologise); an event noun takes its possessor,
+  its nationality adjective, its ``by`` phrase, or the subject of the light
+  verb it is the object of ("held *talks*", "launch an *invasion*");
+* target: the passive subject, the object, or the object of a preposition
+  the trigger governs (``on``, ``with``, ``to``, ``against``, ``at``, ``of``
+  for nouns);
+* place: a GPE/LOC/FAC actor in a locative prepositional phrase of the clause;
+* time: the time expression (``doc._.times``, when the facts component has
+  run) attached to the clause;
+* negation, modality (will/would/if, "plan to", "asked to") and the
+  attribution whose content holds the trigger (None: the author's voice).
+
+Every trigger is visited once and each rule looks at a handful of
+neighbouring tokens, so the component costs time linear in the text.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from newsgraph.analysis import actors
+from newsgraph.models import Event, LinkedSpan, Modality, TimeRef
+from newsgraph.models import Span as TextSpan
+
+if not Doc.has_extension("events"):
+    Doc.set_extension("events", default=None)
+
+SUBJECTS = {"nsubj", "csubj"}
+PASSIVE_SUBJECTS = {"nsubjpass", "csubjpass"}
+# Prepositions whose object is the one acted upon: "called on X", "met with X",
+# "apologise to X", "protest against X", "poked at X".
+TARGET_PREPS = {"on", "with", "to", "against", "at", "upon"}
+NOUN_TARGET_PREPS = TARGET_PREPS | {"of", "into", "over"}
+LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "across", "throughout", "within", "from"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+PLANNED_AUX = {"will", "shall", "'ll", "wo"}
+HYPOTHETICAL_AUX = {"would", "could", "might", "may", "should", "can", "ca", "must", "'d"}
+PLAN_VERBS = {
+    "plan", "intend", "vow", "promise", "pledge", "expect", "aim", "prepare", "schedule", "decide",
+    "threaten", "want", "seek", "try", "hope", "agree", "set", "mean", "propose", "announce", "go",
+}  # fmt: skip
+REQUEST_VERBS = {
+    "ask", "urge", "call", "demand", "request", "press", "push", "encourage", "persuade", "implore",
+    "beg", "invite", "require", "recommend", "need", "force", "pressure", "tell", "order",
+}  # fmt: skip
+REFUSE_VERBS = {"refuse", "decline", "reject", "fail", "balk", "resist"}
+# Verbs whose object is also the one who does what the infinitive says.
+OBJECT_CONTROL = REQUEST_VERBS | {"persuade", "help", "allow", "let", "want"}
+ARMED_WORDS = {
+    "troops", "forces", "force", "army", "military", "militants", "soldiers", "rebels", "police",
+    "militia", "gunmen", "insurgents", "fighters", "terrorists", "jets", "drones", "missiles", "navy",
+}  # fmt: skip
+MATERIAL_WORDS = {"military", "financial", "economic", "material", "humanitarian", "weapons", "arms", "logistical"}
+NEGATORS = {"not", "n't", "never", "no"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One lexicon line: the type (or the two-way choice) a trigger names."""
+
+    type: str
+    particle: str | None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[tuple[str, str], list[Entry]]:
+    """``data/plover.tsv`` keyed by (lemma, "V" or "N"); phrasal entries first."""
+    out: dict[tuple[str, str], list[Entry]] = {}
+    path = resources.files("newsgraph") / "data" / "plover.tsv"
+    with path.open(encoding="utf-8") as f:
+        rows = [line for line in f if line.strip() and not line.startswith("#")]
+    for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE):
+        words = row["trigger"].split()
+        entry = Entry(row["type"], " ".join(words[1:]) or None)
+        out.setdefault((words[0], row["pos"]), []).append(entry)
+    for entries in out.values():
+        entries.sort(key=lambda e: e.particle is None)
+    return out
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def _phrase(tok: Token) -> tuple[int, int]:
+    """Token range of the noun phrase headed by ``tok``: its left modifiers and its conjuncts.
+
+    Right-hand modifiers (relative clauses, prepositional phrases) are left
+    out: the guidelines ask for the shortest span naming the actor.
+    """
+    start = tok.left_edge.i if tok.left_edge.i <= tok.i else tok.i
+    end = tok.i + 1
+    for child in tok.rights:
+        if child.dep_ in ("compound", "flat", "nummod"):
+            end = max(end, child.i + 1)
+        elif child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN", "PRON"):
+            end = max(end, child.i + 1)
+    while start < end - 1 and (tok.doc[start].is_punct or tok.doc[start].is_space):
+        start += 1
+    return start, end
+
+
+def _resolve_relative(tok: Token) -> Token:
+    """"who"/"that" as a subject stands for the noun the relative clause modifies."""
+    if tok.tag_ in ("WP", "WDT") and tok.head.dep_ == "relcl":
+        return tok.head.head
+    return tok
+
+
+def _child(tok: Token, deps: set[str]) -> Token | None:
+    for c in tok.children:
+        if c.dep_ in deps:
+            return c
+    return None
+
+
+def _prep_object(tok: Token, preps: set[str]) -> Token | None:
+    for c in tok.children:
+        if c.dep_ in ("prep", "dative") and c.lower_ in preps:
+            obj = _child(c, {"pobj"})
+            if obj is not None:
+                return obj
+    return None
+
+
+def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
+    """Who does what ``verb`` says, following control and coordination up the parse."""
+    subject = _child(verb, SUBJECTS)
+    if subject is not None:
+        return _resolve_relative(subject)
+    by = _child(verb, {"agent"})
+    if by is not None:
+        obj = _child(by, {"pobj"})
+        if obj is not None:
+            return obj
+    if depth >= 4:
+        return None
+    head = verb.head
+    if head is verb:
+        return None
+    if verb.dep_ == "xcomp" and head.lemma_ in OBJECT_CONTROL:
+        obj = _child(head, {"dobj"}) or _prep_object(head, {"on", "upon"})
+        if obj is not None:
+            return obj
+    if verb.dep_ in ("xcomp", "conj", "advcl") and head.pos_ in ("VERB", "AUX"):
+        return _verb_agent(head, depth + 1)
+    if verb.dep_ == "pcomp" and head.dep_ == "prep" and head.head.pos_ in ("VERB", "AUX"):
+        return _verb_agent(head.head, depth + 1)
+    if verb.dep_ in ("acl", "relcl") and head.pos_ in ("NOUN", "PROPN"):
+        return head if verb.tag_ != "VBN" else None
+    return None
+
+
+def _verb_target(verb: Token, particle: str | None) -> Token | None:
+    for deps in (PASSIVE_SUBJECTS, {"dobj"}, {"dative"}):
+        found = _child(verb, deps)
+        if found is not None and found.pos_ != "ADP":
+            return _resolve_relative(found)
+    preps = set(TARGET_PREPS)
+    if particle in ("for",):
+        preps.discard("for")
+    if particle and particle not in preps and particle not in ("for", "out", "off", "up", "down", "in", "back"):
+        preps.add(particle)
+    return _prep_object(verb, preps)
+
+
+def _noun_agent(noun: Token) -> Token | None:
+    for c in noun.children:
+        if c.dep_ == "poss":
+            return c
+    for c in noun.children:
+        if c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG", "PERSON")):
+            return c
+    by = _prep_object(noun, {"by", "from"})
+    if by is not None:
+        return by
+    if noun.dep_ in ("dobj", "attr") and noun.head.pos_ in ("VERB", "AUX"):
+        return _verb_agent(noun.head)
+    return None
+
+
+def _noun_target(noun: Token) -> Token | None:
+    return _prep_object(noun, NOUN_TARGET_PREPS)
+
+
+# --- attributes ----------------------------------------------------------------------------
+
+
+def _clause_verb(tok: Token) -> Token:
+    """The verb whose clause holds ``tok``: itself for a verb, the governing verb for a noun."""
+    cur = tok
+    for _ in range(6):
+        if cur.pos_ in ("VERB", "AUX") or cur.head is cur:
+            return cur
+        cur = cur.head
+    return cur
+
+
+def _negated(tok: Token) -> bool:
+    if any(c.dep_ == "neg" or (c.lower_ in NEGATORS and c.dep_ in ("det", "advmod")) for c in tok.children):
+        return True
+    if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "nsubjpass"):
+        return any(c.dep_ == "neg" for c in tok.head.children)
+    return False
+
+
+def _modality(tok: Token) -> Modality:
+    cur = tok if tok.pos_ in ("VERB", "AUX") else _clause_verb(tok)
+    for _ in range(4):
+        for c in cur.children:
+            low = c.lower_
+            if c.dep_ == "aux" and low in PLANNED_AUX:
+                return "planned"
+            if c.dep_ == "aux" and low in HYPOTHETICAL_AUX:
+                return "hypothetical"
+            if c.dep_ == "mark" and low in ("if", "unless"):
+                return "hypothetical"
+            if c.dep_ == "aux" and low == "going":
+                return "planned"
+        head = cur.head
+        if head is cur or cur.dep_ not in ("xcomp", "ccomp", "conj"):
+            return "asserted"
+        if cur.dep_ == "xcomp" and head.lemma_ in REQUEST_VERBS:
+            return "requested"
+        if cur.dep_ == "xcomp" and head.lemma_ in PLAN_VERBS:
+            return "planned"
+        if cur.dep_ == "xcomp" and head.pos_ == "ADJ" and head.lemma_ in ("willing", "ready", "likely"):
+            return "planned"
+        cur = head
+    return "asserted"
+
+
+def _refused(tok: Token) -> bool:
+    """ "refused to meet" is a REJECT, not a CONSULT: the complement of a refusal is no event."""
+    return tok.dep_ == "xcomp" and tok.head.lemma_ in REFUSE_VERBS
+
+
+def _is_armed(tok: Token | None) -> bool:
+    if tok is None:
+        return False
+    return tok.lower_ in ARMED_WORDS or tok.ent_type_ in ("NORP",) or any(
+        c.lower_ in ARMED_WORDS for c in tok.children
+    )
+
+
+def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | None) -> str:
+    """Pick between the two readings of an ambiguous trigger ("attack", "support")."""
+    if "|" not in type_:
+        return type_
+    first, second = type_.split("|")
+    if second == "ASSAULT":
+        physical = (
+            (target is not None and target.ent_type_ in PLACE_LABELS)
+            or _is_armed(agent)
+            or _is_armed(target)
+            or trigger.i + 1 < len(trigger.doc)
+            and trigger.doc[trigger.i + 1].lower_ in ("on", "against")
+            and _prep_object(trigger, {"on", "against"}) is not None
+            and _prep_object(trigger, {"on", "against"}).ent_type_ in PLACE_LABELS  # type: ignore[union-attr]
+        )
+        return second if physical else first
+    if second == "AID":
+        material = any(c.lower_ in MATERIAL_WORDS for c in trigger.children) or (
+            target is not None and any(c.lower_ in MATERIAL_WORDS for c in target.subtree)
+        )
+        return second if material else first
+    return first
+
+
+def _particle_of(tok: Token, particle: str) -> Token | None:
+    for c in tok.children:
+        if c.dep_ in ("prt", "prep", "dobj", "advmod") and c.lower_ == particle and c.i > tok.i:
+            return c
+    return None
+
+
+# --- the component -------------------------------------------------------------------------
+
+
+@dataclass
+class Found:
+    """One event on the Doc, as spaCy spans; ``pipeline`` turns it into ``models.Event``."""
+
+    type: str
+    trigger: Span
+    agent: Span | None
+    target: Span | None
+    place: Span | None
+    negated: bool
+    modality: Modality
+
+
+class Events:
+    """The pipeline component: sets ``doc._.events`` to a list of ``models.Event``."""
+
+    def __init__(self, require_role_for_nouns: bool = True) -> None:
+        self.require_role_for_nouns = require_role_for_nouns
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            doc._.events = self.find(doc)
+        except Exception:  # noqa: BLE001 - one odd parse must not lose the article
+            doc._.events = []
+        return doc
+
+    def find(self, doc: Doc) -> list[Event]:
+        lex = lexicon()
+        if doc._.actors is None:  # used without newsgraph_actors: cluster actors now
+            actors.Actors()(doc)
+        found: list[Found] = []
+        for tok in doc:
+            pos = "V" if tok.pos_ == "VERB" else "N" if tok.pos_ == "NOUN" else None
+            if pos is None:
+                continue
+            entries = lex.get((tok.lemma_.lower(), pos)) or lex.get((tok.lower_, pos))
+            if not entries:
+                continue
+            event = self._event(tok, pos, entries)
+            if event is not None:
+                found.append(event)
+        return _to_models(doc, found)
+
+    def _event(self, tok: Token, pos: str, entries: list[Entry]) -> Found | None:
+        doc = tok.doc
+        entry = None
+        end = tok.i + 1
+        for e in entries:
+            if e.particle is None:
+                entry = e
+                break
+            words = e.particle.split()
+            part = _particle_of(tok, words[0])
+            if part is not None and len(words) == 1:
+                entry, end = e, part.i + 1 if part.i == tok.i + 1 else tok.i + 1
+                break
+        if entry is None or _refused(tok):
+            return None
+        if pos == "V":
+            agent = _verb_agent(tok)
+            target = _verb_target(tok, entry.particle)
+        else:
+            agent = _noun_agent(tok)
+            target = _noun_target(tok)
+        if agent is not None and target is not None and agent.i == target.i:
+            target = None
+        place = self._place(tok)
+        if target is not None and place is not None and place.start <= target.i < place.end:
+            target = None
+        if pos == "N" and self.require_role_for_nouns and agent is None and target is None and place is None:
+            return None
+        type_ = _choose(entry.type, tok, agent, target)
+        return Found(
+            type=type_,
+            trigger=doc[tok.i : end],
+            agent=_span_of(agent),
+            target=_span_of(target),
+            place=place,
+            negated=_negated(tok),
+            modality=_modality(tok),
+        )
+
+    @staticmethod
+    def _place(tok: Token) -> Span | None:
+        """A GPE/LOC/FAC in a locative phrase of the trigger (or of its clause's verb)."""
+        heads = [tok] if tok.pos_ == "VERB" else [tok, _clause_verb(tok)]
+        for head in heads:
+            for c in head.children:
+                if c.dep_ == "prep" and c.lower_ in LOCATIVE_PREPS:
+                    obj = _child(c, {"pobj"})
+                    if obj is not None and obj.ent_type_ in PLACE_LABELS:
+                        ent = next((e for e in obj.doc.ents if e.start <= obj.i < e.end), None)
+                        if ent is not None:
+                            return ent
+        return None
+
+
+def _span_of(tok: Token | None) -> Span | None:
+    if tok is None:
+        return None
+    start, end = _phrase(tok)
+    return tok.doc[start:end]
+
+
+def _to_models(doc: Doc, found: list[Found]) -> list[Event]:
+    """Link spans to actors, times and attributions; number the events V1, V2, ..."""
+    text = doc.text
+    contents = _attribution_contents(doc)
+    cues = {(f.cue.start_char, f.cue.end_char): f.id for f in (doc._.attributions or [])}
+    times = _time_anchors(doc)
+    out: list[Event] = []
+    for f in found:
+        trig = f.trigger
+        inside = _innermost(contents, trig.start_char, trig.end_char)
+        out.append(
+            Event(
+                id=f"V{len(out) + 1}",
+                type=f.type,
+                trigger=TextSpan(start=trig.start_char, end=trig.end_char, text=trig.text),
+                agent=_linked(doc, text, f.agent),
+                target=_linked(doc, text, f.target),
+                place=_linked(doc, text, f.place),
+                time=times.get(_clause_verb(trig.root).i) if times else None,
+                negated=f.negated,
+                modality=f.modality,
+                attribution=inside,
+                statement=_statement(cues, trig),
+            )
+        )
+    return out
+
+
+def _statement(cues: dict[tuple[int, int], str], trig: Span) -> str | None:
+    for (start, end), ident in cues.items():
+        if start < trig.end_char and trig.start_char < end:
+            return ident
+    return None
+
+
+def _linked(doc: Doc, text: str, span: Span | None) -> LinkedSpan | None:
+    if span is None or not len(span):
+        return None
+    actor = actors.resolve(doc, span)
+    return LinkedSpan(
+        start=span.start_char,
+        end=span.end_char,
+        text=text[span.start_char : span.end_char],
+        entity=actor.id if actor is not None else None,
+    )
+
+
+def _attribution_contents(doc: Doc) -> list[tuple[int, int, str]]:
+    out = []
+    for f in doc._.attributions or []:
+        for s in f.content:
+            out.append((s.start_char, s.end_char, f.id))
+    out.sort(key=lambda x: x[1] - x[0])  # innermost (shortest) first
+    return out
+
+
+def _innermost(contents: list[tuple[int, int, str]], start: int, end: int) -> str | None:
+    for s, e, ident in contents:
+        if s <= start and end <= e:
+            return ident
+    return None
+
+
+def _time_anchors(doc: Doc) -> dict[int, TimeRef]:
+    """Each time expression (``doc._.times``, from the facts component) keyed by the verb it modifies."""
+    if not Doc.has_extension("times") or not doc._.times:
+        return {}
+    out: dict[int, TimeRef] = {}
+    for t in doc._.times:
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        verb = _clause_verb(span.root.head if span.root.head is not span.root else span.root)
+        if verb.i not in out:
+            out[verb.i] = TimeRef(start=t.start, end=t.end, text=t.text, value=t.value)
+    return out
+
+
+@Language.factory("newsgraph_events", default_config={"require_role_for_nouns": True})
+def make_events(nlp: Language, name: str, require_role_for_nouns: bool) -> Events:
+    """An event noun ("the meeting") counts only with a role unless ``require_role_for_nouns`` is off."""
+    return Events(require_role_for_nouns)
