@@ -74,7 +74,7 @@ ARMED_WORDS = {
 MATERIAL_WORDS = {"military", "financial", "economic", "material", "humanitarian", "weapons", "arms", "logistical"}
 NEGATORS = {"not", "n't", "never", "no"}
 ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}
-NOT_ACTOR_PRONOUNS = {"it", "its", "that", "this", "what", "which", "something", "anything", "nothing", "these", "those"}
+NOT_ACTOR_PRONOUNS = {"it", "that", "this", "what", "which", "something", "anything", "nothing", "these", "those"}
 REFLEXIVES = {"himself", "herself", "themselves", "itself", "myself", "yourself", "ourselves", "yourselves"}
 ACTOR_NOUNS = {
     "people", "person", "government", "administration", "court", "judge", "party", "campaign", "committee",
@@ -158,6 +158,17 @@ def _actorish(tok: Token | None) -> bool:
     return tok.pos_ == "NOUN" and lemma.endswith(ACTOR_SUFFIXES) and len(lemma) > 4
 
 
+def _is_event_noun(tok: Token) -> bool:
+    return tok.pos_ == "NOUN" and (tok.lemma_.lower(), "N") in lexicon()
+
+
+def _not_a_target(tok: Token) -> bool:
+    """Objects that are never the one acted upon: times, "what"/"it", and other events ("a request")."""
+    if tok.ent_type_ in TIME_LABELS or tok.lower_ in NOT_ACTOR_PRONOUNS:
+        return True
+    return tok.pos_ == "NOUN" and (tok.lemma_.lower(), "N") in lexicon() and not _actorish(tok)
+
+
 def _resolve_relative(tok: Token) -> Token:
     """"who"/"that" as a subject stands for the noun the relative clause modifies."""
     if tok.tag_ in ("WP", "WDT") and tok.head.dep_ == "relcl":
@@ -187,6 +198,8 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
     if subject is not None and subject.ent_type_ not in TIME_LABELS:
         return _resolve_relative(subject)
     by = _child(verb, {"agent"})
+    if by is None and verb.tag_ == "VBN":  # a passive "by" the parser attached as a plain preposition
+        by = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "by"), None)
     if by is not None:
         obj = _child(by, {"pobj"})
         if obj is not None:
@@ -204,6 +217,8 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
         return _verb_agent(head, depth + 1)
     if verb.dep_ == "pcomp" and head.dep_ == "prep" and head.head.pos_ in ("VERB", "AUX"):
         return _verb_agent(head.head, depth + 1)
+    if verb.dep_ == "pcomp" and head.dep_ == "prep" and head.head.pos_ == "NOUN":
+        return _noun_agent(head.head, depth + 1)  # "Ohio's procedure for removing voters"
     if verb.dep_ in ("acl", "relcl") and head.pos_ in ("NOUN", "PROPN"):
         return head if verb.tag_ != "VBN" else None
     return None
@@ -212,7 +227,7 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
 def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token | None:
     for deps in (PASSIVE_SUBJECTS, {"dobj"}, {"dative"}):
         found = _child(verb, deps)
-        if found is not None and found is not part and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
+        if found is not None and (part is None or found.i != part.i) and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
             return _resolve_relative(found)
     preps = set(TARGET_PREPS)
     if particle in ("for",):
@@ -222,7 +237,7 @@ def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token
     return _prep_object(verb, preps)
 
 
-def _noun_agent(noun: Token) -> Token | None:
+def _noun_agent(noun: Token, depth: int = 0) -> Token | None:
     for c in noun.children:
         if c.dep_ == "poss":
             return c
@@ -231,16 +246,29 @@ def _noun_agent(noun: Token) -> Token | None:
             return c
         if c.dep_ in ("amod", "compound") and c.ent_type_ == "GPE" and c.lower_ in _countries():
             return c
-    by = _prep_object(noun, {"by", "from"})
+    by = _prep_object(noun, {"by", "from", "between", "among"} | (MUTUAL_OF if _mutual(noun) else set()))
     if by is not None:
         return by
-    if noun.dep_ in ("dobj", "attr") and noun.head.pos_ in ("VERB", "AUX"):
-        return _verb_agent(noun.head)
+    if depth < 4 and noun.head.pos_ in ("VERB", "AUX"):
+        if noun.dep_ in ("dobj", "attr"):  # "held talks", "launch an invasion"
+            return _verb_agent(noun.head, depth + 1)
+    if depth < 4 and noun.dep_ == "pobj" and noun.head.dep_ == "prep" and noun.head.head.pos_ in ("VERB", "AUX"):
+        if noun.head.lower_ in ("in", "into", "during", "at"):  # "took part in negotiations"
+            return _verb_agent(noun.head.head, depth + 1)
     return None
 
 
+MUTUAL_OF = {"of"}
+
+
+def _mutual(noun: Token) -> bool:
+    """Meetings and accords: "a meeting of the leaders" names who met, not whom."""
+    return any(e.type in ("CONSULT", "AGREE", "COOPERATE") for e in lexicon().get((noun.lemma_.lower(), "N"), []))
+
+
 def _noun_target(noun: Token) -> Token | None:
-    return _prep_object(noun, NOUN_TARGET_PREPS)
+    preps = NOUN_TARGET_PREPS - MUTUAL_OF if _mutual(noun) else NOUN_TARGET_PREPS
+    return _prep_object(noun, preps)
 
 
 # --- attributes ----------------------------------------------------------------------------
@@ -472,7 +500,9 @@ class Events:
             if "ASSAULT" in type_:
                 return None  # "shot himself": not an interaction between actors
             target = None
-        if target is not None and not _actorish(target):
+        if target is not None and _is_event_noun(target):
+            target = _noun_agent(target, 4)  # "rejected a request by Democrats": the requesters
+        if target is not None and _not_a_target(target):
             target = None
         if agent is not None and target is not None and agent.i == target.i:
             target = None
