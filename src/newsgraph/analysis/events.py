@@ -50,7 +50,7 @@ PASSIVE_SUBJECTS = {"nsubjpass", "csubjpass"}
 # Prepositions whose object is the one acted upon: "called on X", "met with X",
 # "apologise to X", "protest against X", "poked at X".
 TARGET_PREPS = {"on", "with", "to", "against", "at", "upon"}
-NOUN_TARGET_PREPS = TARGET_PREPS | {"of", "into", "over"}
+NOUN_TARGET_PREPS = (TARGET_PREPS - {"at"}) | {"of", "into", "over"}
 LOCATIVE_PREPS = {"in", "at", "near", "outside", "inside", "across", "throughout", "within", "from"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 PLANNED_AUX = {"will", "shall", "'ll", "wo"}
@@ -63,7 +63,7 @@ REQUEST_VERBS = {
     "ask", "urge", "call", "demand", "request", "press", "push", "encourage", "persuade", "implore",
     "beg", "invite", "require", "recommend", "need", "force", "pressure", "tell", "order",
 }  # fmt: skip
-VOW_LEMMAS = {"vow", "swear"}
+VOW_LEMMAS = {"vow", "swear", "promise"}
 REFUSE_VERBS = {"refuse", "decline", "reject", "fail", "balk", "resist"}
 # Verbs whose object is also the one who does what the infinitive says.
 OBJECT_CONTROL = REQUEST_VERBS | {"persuade", "help", "allow", "let", "want"}
@@ -123,7 +123,7 @@ def lexicon() -> dict[tuple[str, str], list[Entry]]:
 # --- roles ---------------------------------------------------------------------------------
 
 
-def _phrase(tok: Token) -> tuple[int, int]:
+def _phrase(tok: Token, with_conj: bool = True) -> tuple[int, int]:
     """Token range of the noun phrase headed by ``tok``: its left modifiers and its conjuncts.
 
     Right-hand modifiers (relative clauses, prepositional phrases) are left
@@ -134,7 +134,7 @@ def _phrase(tok: Token) -> tuple[int, int]:
     for child in tok.rights:
         if child.dep_ in ("compound", "flat", "nummod"):
             end = max(end, child.i + 1)
-        elif child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN", "PRON"):
+        elif with_conj and child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN", "PRON"):
             end = max(end, child.i + 1)
     while start < end - 1 and (tok.doc[start].is_punct or tok.doc[start].is_space):
         start += 1
@@ -171,8 +171,10 @@ def _not_a_target(tok: Token) -> bool:
 
 def _resolve_relative(tok: Token) -> Token:
     """"who"/"that" as a subject stands for the noun the relative clause modifies."""
-    if tok.tag_ in ("WP", "WDT") and tok.head.dep_ == "relcl":
-        return tok.head.head
+    if tok.tag_ in ("WP", "WDT"):
+        for anc in tok.ancestors:
+            if anc.dep_ == "relcl":
+                return anc.head
     return tok
 
 
@@ -225,6 +227,10 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
 
 
 def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token | None:
+    if particle in ("to", "against", "on", "upon", "at", "with"):  # "linked X to Clinton", "seized on"
+        obj = _prep_object(verb, {particle})
+        if obj is not None and (_actorish(obj) or _child(verb, {"dobj"}) is None):
+            return obj
     for deps in (PASSIVE_SUBJECTS, {"dobj"}, {"dative"}):
         found = _child(verb, deps)
         if found is not None and (part is None or found.i != part.i) and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
@@ -387,6 +393,7 @@ def _naming(tok: Token) -> bool:
     return any(c.dep_ in ("oprd", "ccomp", "xcomp") and c.pos_ in ("NOUN", "ADJ", "PROPN") for c in tok.children)
 
 
+RESPONSES = {"REJECT", "ACCUSE", "SUPPORT", "CONCEDE"}  # acts that answer someone's act: target its actor
 VIOLENT = {"ASSAULT", "COERCE", "SANCTION", "THREATEN", "MOBILIZE", "ACCUSE|ASSAULT"}
 COOPERATIVE = {"AGREE", "COOPERATE", "CONSULT", "AID"}
 
@@ -500,7 +507,9 @@ class Events:
             if "ASSAULT" in type_:
                 return None  # "shot himself": not an interaction between actors
             target = None
-        if target is not None and _is_event_noun(target):
+        if pos == "N" and target is None and agent is not None and agent.head.lower_ == "between":
+            target = next((c for c in agent.children if c.dep_ == "conj"), None)  # "between X and Y"
+        if target is not None and _is_event_noun(target) and entry.type.split("|")[0] in RESPONSES:
             target = _noun_agent(target, 4)  # "rejected a request by Democrats": the requesters
         if target is not None and _not_a_target(target):
             target = None
@@ -509,15 +518,22 @@ class Events:
         place = self._place(tok)
         if target is not None and place is not None and place.start <= target.i < place.end:
             target = None
-        if entry.needs_target and target is None:
-            return None
+        actor_target = target is not None and (
+            _actorish(target)
+            or target.ent_type_ in PLACE_LABELS
+            or any(c.dep_ == "poss" and _actorish(c) for c in target.children)  # "Obama's approach"
+        )
+        if entry.needs_target and not actor_target:
+            return None  # "released their tax returns", "discussed his commitment": no one acted upon
+        if agent is None and not actor_target and (pos == "V" or target is not None):
+            return None  # "deny climate change", "the threat of global warming": no actor in sight
         if pos == "N" and self.require_role_for_nouns and agent is None and target is None and place is None:
             return None
         end = part.i + 1 if part is not None and part.i == tok.i + 1 else tok.i + 1
         return Found(
             type=_choose(type_, tok, agent, target),
             trigger=doc[tok.i : end],
-            agent=_span_of(agent),
+            agent=_span_of(agent, with_conj=agent is None or target is None or target.head.i != agent.i),
             target=_span_of(target),
             place=place,
             negated=_negated(tok),
@@ -539,10 +555,10 @@ class Events:
         return None
 
 
-def _span_of(tok: Token | None) -> Span | None:
+def _span_of(tok: Token | None, with_conj: bool = True) -> Span | None:
     if tok is None:
         return None
-    start, end = _phrase(tok)
+    start, end = _phrase(tok, with_conj)
     return tok.doc[start:end]
 
 
