@@ -190,7 +190,7 @@ def _prep_object(tok: Token, preps: set[str]) -> Token | None:
         if c.dep_ in ("prep", "dative") and c.lower_ in preps:
             obj = _child(c, {"pobj"})
             if obj is not None and obj.ent_type_ not in TIME_LABELS:
-                return obj
+                return _resolve_relative(obj)
     return None
 
 
@@ -337,14 +337,24 @@ def _is_armed(tok: Token | None) -> bool:
     )
 
 
-def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | None) -> str:
+def _place_actor(tok: Token | None) -> bool:
+    """Is ``tok`` a place (by NER, or by the actor it belongs to: "Rafah" tagged as a person)?"""
+    if tok is None:
+        return False
+    if tok.ent_type_ in PLACE_LABELS:
+        return True
+    actor = actors.resolve(tok.doc, tok.doc[tok.i : tok.i + 1])
+    return actor is not None and actor.type in PLACE_LABELS
+
+
+def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | None, target_is_place: bool) -> str:
     """Pick between the two readings of an ambiguous trigger ("attack", "support")."""
     if "|" not in type_:
         return type_
     first, second = type_.split("|")
     if second == "ASSAULT":
         physical = (
-            (target is not None and target.ent_type_ in PLACE_LABELS)
+            target_is_place
             or _is_armed(agent)
             or _is_armed(target)
             or trigger.i + 1 < len(trigger.doc)
@@ -483,8 +493,8 @@ class Events:
 
     def _event(self, tok: Token, pos: str, entries: list[Entry]) -> Found | None:
         doc = tok.doc
-        if pos == "V" and _adjectival(tok):
-            return None
+        if pos == "V" and _adjectival(tok) or pos == "N" and tok.dep_ == "compound":
+            return None  # "a declining role", "the protest leaders": modifiers, not events
         entry, part = _entry_for(tok, entries)
         if entry is None or _refused(tok):
             return None
@@ -531,19 +541,21 @@ class Events:
             return None
         end = part.i + 1 if part is not None and part.i == tok.i + 1 else tok.i + 1
         return Found(
-            type=_choose(type_, tok, agent, target),
+            type=_choose(type_, tok, agent, target, _place_actor(target)),
             trigger=doc[tok.i : end],
             agent=_span_of(agent, with_conj=agent is None or target is None or target.head.i != agent.i),
             target=_span_of(target),
             place=place,
             negated=_negated(tok),
-            modality=_modality(tok),
+            modality="planned" if entry.type == "VOW" else _modality(tok),
         )
 
     @staticmethod
     def _place(tok: Token) -> Span | None:
         """A GPE/LOC/FAC in a locative phrase of the trigger (or of its clause's verb)."""
         heads = [tok] if tok.pos_ == "VERB" else [tok, _clause_verb(tok)]
+        # "hosted Gallant in Washington": the parser often hangs the place on the object
+        heads += [c for c in heads[-1].children if c.dep_ == "dobj"]
         for head in heads:
             for c in head.children:
                 if c.dep_ == "prep" and c.lower_ in LOCATIVE_PREPS:
@@ -579,7 +591,7 @@ def _to_models(doc: Doc, found: list[Found]) -> list[Event]:
                 trigger=TextSpan(start=trig.start_char, end=trig.end_char, text=trig.text),
                 agent=_linked(doc, text, f.agent),
                 target=_linked(doc, text, f.target),
-                place=_linked(doc, text, f.place),
+                place=_linked(doc, text, f.place, register=False),
                 time=times.get(_clause_verb(trig.root).i) if times else None,
                 negated=f.negated,
                 modality=f.modality,
@@ -597,10 +609,20 @@ def _statement(cues: dict[tuple[int, int], str], trig: Span) -> str | None:
     return None
 
 
-def _linked(doc: Doc, text: str, span: Span | None) -> LinkedSpan | None:
+def _linked(doc: Doc, text: str, span: Span | None, register: bool = True) -> LinkedSpan | None:
+    """The span with the actor it refers to; an unnamed group or unknown name becomes a new actor.
+
+    Why register: "union leaders" or a name NER missed still acts, and the
+    actor pages and the event export need an id for it (as attributions do for
+    their sources).
+    """
     if span is None or not len(span):
         return None
     actor = actors.resolve(doc, span)
+    root = span.root
+    if actor is None and register and root.pos_ in ("NOUN", "PROPN") and _actorish(root):
+        kind = root.ent_type_ if root.ent_type_ in ACTOR_LABELS else "PERSON" if root.pos_ == "PROPN" else "GROUP"
+        actor = actors.add_actor(doc, span, kind)
     return LinkedSpan(
         start=span.start_char,
         end=span.end_char,
