@@ -74,7 +74,7 @@ ARMED_WORDS = {
 MATERIAL_WORDS = {"military", "financial", "economic", "material", "humanitarian", "weapons", "arms", "logistical"}
 NEGATORS = {"not", "n't", "never", "no"}
 ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}
-NOT_ACTOR_PRONOUNS = {"it", "that", "this", "what", "which", "something", "anything", "nothing", "these", "those"}
+NOT_ACTOR_PRONOUNS = {"it", "that", "this", "what", "which", "something", "anything", "nothing"}
 REFLEXIVES = {"himself", "herself", "themselves", "itself", "myself", "yourself", "ourselves", "yourselves"}
 ACTOR_NOUNS = {
     "people", "person", "government", "administration", "court", "judge", "party", "campaign", "committee",
@@ -235,9 +235,11 @@ def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token
         found = _child(verb, deps)
         if found is not None and (part is None or found.i != part.i) and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
             return _resolve_relative(found)
+    if particle == "for":  # "called for contestants to ...": the one asked, not the thing asked for
+        obj = _prep_object(verb, {"for"})
+        if obj is not None and _actorish(obj) and any(c.dep_ in ("xcomp", "ccomp", "relcl") for c in obj.children):
+            return obj
     preps = set(TARGET_PREPS)
-    if particle in ("for",):
-        preps.discard("for")
     if particle and particle not in preps and particle not in ("for", "out", "off", "up", "down", "in", "back"):
         preps.add(particle)
     return _prep_object(verb, preps)
@@ -274,7 +276,10 @@ def _mutual(noun: Token) -> bool:
 
 def _noun_target(noun: Token) -> Token | None:
     preps = NOUN_TARGET_PREPS - MUTUAL_OF if _mutual(noun) else NOUN_TARGET_PREPS
-    return _prep_object(noun, preps)
+    found = _prep_object(noun, preps)
+    if found is None and noun.dep_ == "dobj" and noun.head.pos_ == "VERB":
+        found = _prep_object(noun.head, {"against", "with", "on"})  # "filed a complaint against X"
+    return found
 
 
 # --- attributes ----------------------------------------------------------------------------
@@ -501,7 +506,7 @@ class Events:
         if pos == "V":
             agent = _verb_agent(tok)
             target = _verb_target(tok, entry.particle, part)
-            if agent is not None and not _actorish(agent) and agent.head is tok:
+            if agent is not None and not _actorish(agent) and agent.head.i == tok.i:
                 return None  # "a problem that demands a response": not an actor's act
         else:
             agent = _noun_agent(tok)
@@ -528,13 +533,11 @@ class Events:
         place = self._place(tok)
         if target is not None and place is not None and place.start <= target.i < place.end:
             target = None
-        actor_target = target is not None and (
-            _actorish(target)
-            or target.ent_type_ in PLACE_LABELS
-            or any(c.dep_ == "poss" and _actorish(c) for c in target.children)  # "Obama's approach"
-        )
+        actor_target = target is not None and (_actorish(target) or target.ent_type_ in PLACE_LABELS)
         if entry.needs_target and not actor_target:
             return None  # "released their tax returns", "discussed his commitment": no one acted upon
+        if target is not None and any(c.dep_ == "poss" and _actorish(c) for c in target.children):
+            actor_target = True  # "criticized Obama's approach"
         if agent is None and not actor_target and (pos == "V" or target is not None):
             return None  # "deny climate change", "the threat of global warming": no actor in sight
         if pos == "N" and self.require_role_for_nouns and agent is None and target is None and place is None:
