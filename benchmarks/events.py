@@ -47,14 +47,17 @@ def main() -> None:
     print(f"{'metric':<16}{'P':>8}{'R':>8}{'F1':>8}{'pred':>8}{'gold':>8}")
     for name in scorer.CRITERIA:
         x = m[name]
-        print(f"{name:<16}{x['precision']:>8.3f}{x['recall']:>8.3f}{x['f1']:>8.3f}{x['pred']:>8}{x['gold']:>8}")
+        print(
+            f"{name:<16}{x['precision']:>8.3f}{x['recall']:>8.3f}{x['f1']:>8.3f}{x['pred']:>8}{x['gold']:>8}"
+        )
     print("agreement on typed matches:")
     for attr, x in m["attributes"].items():
         rate = "-" if x["rate"] is None else f"{x['rate']:.3f}"
         print(f"  {attr:<12}{rate:>8}  ({x['agree']} of {x['of']})")
     print("typed F1 per type:")
     for t, x in m["per_type"].items():
-        print(f"  {t:<12}{x['f1']:>8.3f}  (P {x['precision']:.3f} R {x['recall']:.3f}; pred {x['pred']}, gold {x['gold']})")
+        counts = f"P {x['precision']:.3f} R {x['recall']:.3f}; pred {x['pred']}, gold {x['gold']}"
+        print(f"  {t:<12}{x['f1']:>8.3f}  ({counts})")
     print()
     print(f"{'':<24}{'dyad F1':>9}{'typed F1':>10}")
     print(f"{'newsgraph':<24}{m['dyad']['f1']:>9.3f}{m['typed']['f1']:>10.3f}")

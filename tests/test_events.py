@@ -101,7 +101,9 @@ def test_events_time_comes_from_the_facts_times(nlp) -> None:  # type: ignore[no
         Doc.set_extension("times", default=None)
     text = "Mayor Elena Costa met union leaders on Monday."
     doc = nlp.get_pipe("newsgraph_events")(
-        _with_times(nlp, text, [Time(id="T1", start=39, end=45, text="Monday", type="DATE", value="2024-03-25")])
+        _with_times(
+            nlp, text, [Time(id="T1", start=39, end=45, text="Monday", type="DATE", value="2024-03-25")]
+        )
     )
     (meet,) = [e for e in doc._.events if e.type == "CONSULT"]
     assert meet.time is not None and meet.time.value == "2024-03-25" and meet.time.text == "Monday"
@@ -128,7 +130,7 @@ BAD_INPUTS = [
     "PRESIDENT VETOES BILL, SENATE VOWS TO FIGHT BACK\n",
     "The embassy was attacked.",
     "The two leaders met.",
-    'She said: "He told me \'they will invade the city\' and laughed."',
+    "She said: \"He told me 'they will invade the city' and laughed.\"",
     "attack attack attack meeting meeting veto",
 ]
 
@@ -225,7 +227,7 @@ def test_events_seed_vow_to_invade_is_threat_and_planned(seed: Analysis) -> None
 
 
 def test_events_dev_floor(shared: Path, tmp_path: Path) -> None:
-    """Regression floor on the 12 annotated dev articles (measured: typed 0.70, dyad 0.41)."""
+    """Regression floor on the 12 annotated dev articles (measured: typed 0.709, dyad 0.461)."""
     gold, texts = shared / "events" / "dev", shared / "polnear" / "dev" / "text"
     scorer_path = shared / "bench" / "event_score.py"
     if not gold.is_dir() or not scorer_path.exists():
@@ -237,8 +239,8 @@ def test_events_dev_floor(shared: Path, tmp_path: Path) -> None:
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     m = scorer.score(str(gold), str(texts), str(out))
-    assert m["typed"]["f1"] >= 0.66
-    assert m["dyad"]["f1"] >= 0.39
+    assert m["typed"]["f1"] >= 0.69
+    assert m["dyad"]["f1"] >= 0.45
 
 
 def test_events_component_survives_a_doc_without_actors(nlp) -> None:  # type: ignore[no-untyped-def]

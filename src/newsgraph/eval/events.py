@@ -1,4 +1,4 @@
-"""Event predictions in the form of ``../shared/bench/event_score.py``, for the dev benchmark and the floor test.
+"""Event predictions in the form of ``../shared/bench/event_score.py`` (dev benchmark, floor test).
 
 Why here: the benchmark (``benchmarks/events.py``) and the regression test
 (``tests/test_events.py``) must write exactly the same predictions; both call
