@@ -286,7 +286,7 @@ def _noun_agent(noun: Token, depth: int = 0) -> Token | None:
     head = noun.head
     if head.pos_ in ("VERB", "AUX") and noun.dep_ in ("dobj", "attr"):  # "held talks", "launch an invasion"
         return _verb_agent(head, depth + 1)
-    if noun.dep_ == "pobj" and head.lower_ in ("in", "into", "during", "at") and head.head.pos_ in ("VERB", "AUX"):
+    if noun.dep_ == "pobj" and head.lower_ in ("in", "into", "during", "at") and head.head.pos_ == "VERB":
         return _verb_agent(head.head, depth + 1)  # "took part in negotiations"
     return None
 
