@@ -250,3 +250,31 @@ def test_events_component_survives_a_doc_without_actors(nlp) -> None:  # type: i
     doc._.attributions = None
     Events()(doc)
     assert [e.type for e in doc._.events] == ["COERCE"]
+
+
+def test_events_report_lists_events_by_actor(nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.io.render import to_text
+
+    a = analyze("Council news\n\nPolice arrested twelve protesters in Minsk. The mayor did not veto the budget.\n")
+    text = to_text(a)
+    section = text[text.index("Who did what to whom") :]
+    assert "COERCE arrested" in section and "REJECT veto" in section and "negated" in section
+    assert section.index("COERCE") < section.index("REJECT")  # police first, then the mayor
+
+
+def test_events_brat_adds_events_after_attributions(nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.io.brat import parse_ann, to_ann
+
+    a = analyze('"The police arrested twelve protesters," the minister told reporters.\n')
+    ann = to_ann(a)
+    lines = ann.splitlines()
+    ids = [line.split("\t")[0] for line in lines]
+    assert len(ids) == len(set(ids))  # event ids continue the attribution numbering
+    (event,) = [line for line in lines if line.startswith("E") and "COERCE:" in line]
+    spans = {line.split("\t")[0]: line.split("\t") for line in lines if line.startswith("T")}
+    for argument in event.split("\t")[1].split():
+        role, _, ref = argument.partition(":")
+        label_offsets, covered = spans[ref][1], spans[ref][2]
+        start, end = (int(x) for x in label_offsets.split()[1:3])
+        assert a.article.text[start:end] == covered
+    assert len(parse_ann(ann)) == len([x for x in a.attributions if x.parent is None])  # events are skipped

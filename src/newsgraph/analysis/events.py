@@ -91,7 +91,7 @@ ACTOR_NOUNS = {
     "council", "congress", "senate", "house", "agency", "department", "ministry", "police", "army",
     "military",
     "group", "organization", "organisation", "union", "company", "firm", "bank", "state", "country", "nation",
-    "city", "family", "families", "man", "woman", "men", "women", "child", "children", "doctor", "physician",
+    "family", "families", "man", "woman", "men", "women", "child", "children", "doctor", "physician",
     "veteran", "voter", "official", "leader", "president", "nominee", "candidate", "critic", "supporter",
     "team", "staff", "board", "panel", "legislature", "lawmaker", "senator", "governor", "minister",
     "delegation", "colleague", "ally", "enemy", "opponent", "rival", "citizen", "resident", "worker",
