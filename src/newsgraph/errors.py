@@ -46,6 +46,7 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
+    E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
