@@ -63,6 +63,7 @@ REQUEST_VERBS = {
     "ask", "urge", "call", "demand", "request", "press", "push", "encourage", "persuade", "implore",
     "beg", "invite", "require", "recommend", "need", "force", "pressure", "tell", "order",
 }  # fmt: skip
+AGENTIVE_NOUNS = {"protester", "protestor", "demonstrator", "rioter", "striker"}
 RECEIVE_VERBS = {"receive", "win", "get", "earn", "secure", "gain", "land", "accept", "face", "draw"}
 VOW_LEMMAS = {"vow", "swear", "promise"}
 REFUSE_VERBS = {"refuse", "decline", "reject", "fail", "balk", "resist"}
@@ -559,6 +560,10 @@ class Events:
             target = _verb_target(tok, entry.particle, part)
             if agent is not None and not _actorish(agent) and agent.head.i == tok.i:
                 return None  # "a problem that demands a response": not an actor's act
+        elif tok.lemma_.lower() in AGENTIVE_NOUNS:
+            if tok.dep_ in ("dobj", "nsubjpass", "pobj"):
+                return None  # "police arrested twelve protesters": they are acted upon here
+            agent, target = tok, None  # "a demonstrator": the protester is the agent
         elif tok.dep_ == "dobj" and tok.head.lemma_.lower() in RECEIVE_VERBS:
             # "she won the endorsement of James": James endorses her
             agent = _prep_object(tok, {"of", "from"}) or _owner(tok)
