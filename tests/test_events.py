@@ -273,7 +273,7 @@ def test_events_brat_adds_events_after_attributions(nlp) -> None:  # type: ignor
     (event,) = [line for line in lines if line.startswith("E") and "COERCE:" in line]
     spans = {line.split("\t")[0]: line.split("\t") for line in lines if line.startswith("T")}
     for argument in event.split("\t")[1].split():
-        role, _, ref = argument.partition(":")
+        ref = argument.partition(":")[2]
         label_offsets, covered = spans[ref][1], spans[ref][2]
         start, end = (int(x) for x in label_offsets.split()[1:3])
         assert a.article.text[start:end] == covered
