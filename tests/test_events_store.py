@@ -145,3 +145,17 @@ def test_events_api_filters(corpus: Path) -> None:
     body = client.get("/api/events", params={"place": "Minsk"}).json()
     assert [item["type"] for item in body["items"]] == ["COERCE"]
     assert client.get("/api/events", params={"source": "somebody"}).status_code == 422
+
+
+def test_events_deleted_with_their_article(tmp_path: Path, nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.web.data import delete_article
+
+    url = str(tmp_path / "one.db")
+    _fill(url)
+    store = open_store(url)
+    try:
+        (article_id,) = {e.article_id for e in events(store)}
+        assert delete_article(store, article_id)
+        assert events(store) == []
+    finally:
+        store.close()

@@ -35,6 +35,7 @@ from newsgraph.store.schema import (
 from newsgraph.store.schema import (
     Attribution as AttributionRow,
 )
+from newsgraph.store.schema import Event as EventRow
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -46,6 +47,7 @@ _ALIAS = ActorAlias.__table__
 _TITLE = ActorTitle.__table__
 _MENTION = Mention.__table__
 _QUOTE = Quote.__table__
+_EVENT = EventRow.__table__
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -322,7 +324,7 @@ def article_exists(store: Store, article_id: int) -> bool:
 def delete_article(store: Store, article_id: int) -> bool:
     """Delete an article and every row that belongs to it, in one transaction; False if absent.
 
-    Removed with it: its attributions, mentions and actor titles; quotes that
+    Removed with it: its events, attributions, mentions and actor titles; quotes that
     no other attribution carries any more (their variants are re-pointed to
     what the quote was a variant of); actors left with no mention, title or
     attribution anywhere (and their aliases). Its near-duplicate copies stay:
@@ -354,6 +356,7 @@ def delete_article(store: Store, article_id: int) -> bool:
             actor_ids.update(a for a in r if a is not None)
 
         unindex_article(conn, article_id)
+        conn.execute(sa.delete(_EVENT).where(_EVENT.c.article_id == article_id))
         conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
         conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
         conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))
