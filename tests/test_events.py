@@ -208,6 +208,8 @@ def test_events_seed_hosted_is_consult_in_washington(seed: Analysis) -> None:
     assert name_of(seed, hosted.agent.entity if hosted.agent else None) == "Lloyd Austin"
     assert name_of(seed, hosted.target.entity if hosted.target else None) == "Yoav Gallant"
     assert hosted.place is not None and hosted.place.text == "Washington"
+    if Doc.has_extension("times") and seed.times:  # once the facts component supplies times
+        assert hosted.time is not None and hosted.time.value == "2024-03-26"
 
 
 def test_events_seed_assault_reject_and_negated_veto(seed: Analysis) -> None:
