@@ -280,3 +280,23 @@ def test_events_brat_adds_events_after_attributions(nlp) -> None:  # type: ignor
         start, end = (int(x) for x in label_offsets.split()[1:3])
         assert a.article.text[start:end] == covered
     assert len(parse_ann(ann)) == len([x for x in a.attributions if x.parent is None])  # events are skipped
+
+
+def test_events_place_from_the_facts_places(nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.models import Place
+
+    if not Doc.has_extension("places"):
+        Doc.set_extension("places", default=None)
+    text = "Council news\n\nThe rebels attacked Dunmore. Troops were deployed in Dunmore on Friday."
+    with nlp.select_pipes(disable=["newsgraph_events"]):
+        doc = nlp(text)
+    dunmore = [a for a in doc._.actors if a.name == "Dunmore"]
+    if not dunmore:
+        pytest.skip("the model did not make Dunmore an actor")
+    place = Place(geonameid=1, name="Dunmore", country="IE", lat=53.6, lon=-8.7, feature="P")
+    doc._.places = {dunmore[0].id: place}
+    doc = nlp.get_pipe("newsgraph_events")(doc)
+    (attack,) = [e for e in doc._.events if e.trigger.text == "attacked"]
+    assert attack.type == "ASSAULT"  # an attack on a place is physical
+    (deploy,) = [e for e in doc._.events if e.type == "MOBILIZE"]
+    assert deploy.place is not None and deploy.place.text == "Dunmore"

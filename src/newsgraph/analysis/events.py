@@ -375,7 +375,14 @@ def _place_actor(tok: Token | None) -> bool:
     if tok.ent_type_ in PLACE_LABELS:
         return True
     actor = actors.resolve(tok.doc, tok.doc[tok.i : tok.i + 1])
-    return actor is not None and actor.type in PLACE_LABELS
+    return actor is not None and (actor.type in PLACE_LABELS or actor.id in _place_ids(tok.doc))
+
+
+def _place_ids(doc: Doc) -> set[str]:
+    """Actor ids the facts component resolved to a gazetteer place (``doc._.places``), if it ran."""
+    if not Doc.has_extension("places"):
+        return set()
+    return set(doc._.places or {})
 
 
 def _choose(
@@ -617,7 +624,11 @@ class Events:
 
     @staticmethod
     def _place(tok: Token) -> Span | None:
-        """A GPE/LOC/FAC in a locative phrase of the trigger (or of its clause's verb)."""
+        """A GPE/LOC/FAC in a locative phrase of the trigger (or of its clause's verb or object).
+
+        A proper noun NER did not tag as a place counts when its actor is a
+        place, or one the facts component resolved (``doc._.places``).
+        """
         heads = [tok] if tok.pos_ == "VERB" else [tok, _clause_verb(tok)]
         # "hosted Gallant in Washington": the parser often hangs the place on the object
         heads += [c for c in heads[-1].children if c.dep_ == "dobj"]
@@ -629,6 +640,9 @@ class Events:
                         ent = next((e for e in obj.doc.ents if e.start <= obj.i < e.end), None)
                         if ent is not None:
                             return ent
+                    if obj is not None and obj.pos_ == "PROPN" and _place_actor(obj):
+                        start, end = _phrase(obj, with_conj=False)
+                        return obj.doc[start:end]  # a place the gazetteer knows though NER missed it
         return None
 
 
