@@ -300,3 +300,14 @@ def test_events_place_from_the_facts_places(nlp) -> None:  # type: ignore[no-unt
     assert attack.type == "ASSAULT"  # an attack on a place is physical
     (deploy,) = [e for e in doc._.events if e.type == "MOBILIZE"]
     assert deploy.place is not None and deploy.place.text == "Dunmore"
+
+
+def test_events_failure_is_a_warning_not_a_crash(nlp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(self, doc):  # type: ignore[no-untyped-def]
+        raise RuntimeError("unforeseen parse")
+
+    monkeypatch.setattr(Events, "find", broken)
+    a = analyze("Council news\n\nPolice arrested twelve protesters in Minsk.\n")
+    assert a.events == []
+    assert a.entities  # the rest of the analysis stands
+    assert [w[:4] for w in a.warnings] == ["W070"] and "unforeseen parse" in a.warnings[0]

@@ -57,6 +57,7 @@ class Warnings:
     W002 = "W002 {path}: decoded as {encoding} (not UTF-8)"
     W003 = "W003 {path}: unbalanced quotation marks; a quote may run to the end of its paragraph"
     W004 = "W004 {path}: ignored the published date {value!r} (expected YYYY-MM-DD or ISO 8601)"
+    W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
 
 
 class NewsgraphError(Exception):

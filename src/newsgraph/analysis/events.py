@@ -42,8 +42,9 @@ from newsgraph.analysis.attributions import PERSONISH
 from newsgraph.models import Event, LinkedSpan, Modality, TimeRef
 from newsgraph.models import Span as TextSpan
 
-if not Doc.has_extension("events"):
-    Doc.set_extension("events", default=None)
+for _name in ("events", "events_error"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
 
 SUBJECTS = {"nsubj", "csubj"}
 PASSIVE_SUBJECTS = {"nsubjpass", "csubjpass"}
@@ -393,17 +394,7 @@ def _choose(
         return type_
     first, second = type_.split("|")
     if second == "ASSAULT":
-        physical = (
-            target_is_place
-            or _is_armed(agent)
-            or _is_armed(target)
-            or (
-                trigger.i + 1 < len(trigger.doc)
-                and trigger.doc[trigger.i + 1].lower_ in ("on", "against")
-                and _prep_object(trigger, {"on", "against"}) is not None
-                and _prep_object(trigger, {"on", "against"}).ent_type_ in PLACE_LABELS
-            )  # type: ignore[union-attr]
-        )
+        physical = target_is_place or _is_armed(agent) or _is_armed(target)
         return second if physical else first
     if second == "AID":
         material = any(c.lower_ in MATERIAL_WORDS for c in trigger.children) or (
@@ -528,10 +519,14 @@ class Events:
         self.require_role_for_nouns = require_role_for_nouns
 
     def __call__(self, doc: Doc) -> Doc:
+        # One parse the rules did not foresee must not lose the article's other results: the
+        # events are then empty and ``doc._.events_error`` says why (the pipeline warns W070).
+        doc._.events_error = None
         try:
             doc._.events = self.find(doc)
-        except Exception:
+        except Exception as exc:
             doc._.events = []
+            doc._.events_error = f"{type(exc).__name__}: {exc}"
         return doc
 
     def find(self, doc: Doc) -> list[Event]:

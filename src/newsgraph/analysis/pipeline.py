@@ -24,6 +24,7 @@ from newsgraph.analysis import attributions as _attributions  # noqa: F401
 from newsgraph.analysis import events as _events  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
 from newsgraph.analysis.neural import DEFAULT_ENGINE
+from newsgraph.errors import Warnings
 from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span
 
@@ -112,8 +113,13 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         attributions=attributions,
         authorial=authorial,
         events=_events_kept(doc, read, {a.id for a in attributions}),
-        warnings=list(read.warnings),
+        warnings=list(read.warnings) + _event_warnings(doc, read),
     )
+
+
+def _event_warnings(doc: Doc, read: ReadArticle) -> list[str]:
+    error = doc._.events_error
+    return [] if not error else [Warnings.W070.format(path=read.name, reason=error)]
 
 
 def _events_kept(doc: Doc, read: ReadArticle, attribution_ids: set[str]) -> list[Event]:
