@@ -311,3 +311,12 @@ def test_events_failure_is_a_warning_not_a_crash(nlp, monkeypatch) -> None:  # t
     assert a.events == []
     assert a.entities  # the rest of the analysis stands
     assert [w[:4] for w in a.warnings] == ["W070"] and "unforeseen parse" in a.warnings[0]
+
+
+def test_events_call_for_someone_to_act(nlp) -> None:  # type: ignore[no-untyped-def]
+    a = analyze("Council news\n\nThe union called for the mayor to resign.\n")
+    (request,) = events_of(a, "REQUEST")
+    assert request.trigger.text == "called for"
+    assert request.target is not None and request.target.text == "the mayor"
+    (resign,) = events_of(a, "RETREAT")
+    assert resign.modality == "requested"

@@ -222,7 +222,7 @@ def _verb_agent(verb: Token, depth: int = 0) -> Token | None:
     if depth >= 4:
         return None
     head = verb.head
-    if head is verb:
+    if head.i == verb.i:
         return None
     if verb.dep_ == "xcomp" and head.lemma_ in OBJECT_CONTROL:
         obj = _child(head, {"dobj"}) or _prep_object(head, {"on", "upon"})
@@ -254,6 +254,11 @@ def _verb_target(verb: Token, particle: str | None, part: Token | None) -> Token
         ):
             return _resolve_relative(found)
     if particle == "for":  # "called for contestants to ...": the one asked, not the thing asked for
+        for clause in verb.children:
+            if clause.dep_ in ("ccomp", "advcl", "xcomp") and _for_mark(clause) is not None:
+                subject = _child(clause, SUBJECTS)
+                if subject is not None and _actorish(subject):
+                    return subject
         obj = _prep_object(verb, {"for"})
         if (
             obj is not None
@@ -318,7 +323,7 @@ def _clause_verb(tok: Token) -> Token:
     """The verb whose clause holds ``tok``: itself for a verb, the governing verb for a noun."""
     cur = tok
     for _ in range(6):
-        if cur.pos_ in ("VERB", "AUX") or cur.head is cur:
+        if cur.pos_ in ("VERB", "AUX") or cur.head.i == cur.i:
             return cur
         cur = cur.head
     return cur
@@ -333,6 +338,13 @@ def _negated(tok: Token) -> bool:
 
 
 def _modality(tok: Token) -> Modality:
+    if (
+        tok.pos_ == "NOUN"
+        and tok.dep_ == "pobj"
+        and tok.head.lower_ == "for"
+        and tok.head.head.lemma_ in REQUEST_VERBS
+    ):
+        return "requested"  # "called for a ceasefire"
     cur = tok if tok.pos_ in ("VERB", "AUX") else _clause_verb(tok)
     for _ in range(4):
         for c in cur.children:
@@ -346,10 +358,12 @@ def _modality(tok: Token) -> Modality:
             if c.dep_ == "aux" and low == "going":
                 return "planned"
         head = cur.head
-        if head is cur or cur.dep_ not in ("xcomp", "ccomp", "conj"):
+        if head.i == cur.i:
             return "asserted"
-        if cur.dep_ == "xcomp" and head.lemma_ in REQUEST_VERBS:
-            return "requested"
+        if head.lemma_ in REQUEST_VERBS and (cur.dep_ == "xcomp" or _for_mark(cur) is not None):
+            return "requested"  # "asked X to resign", "called for X to resign"
+        if cur.dep_ not in ("xcomp", "ccomp", "conj"):
+            return "asserted"
         if cur.dep_ == "xcomp" and head.lemma_ in PLAN_VERBS:
             return "planned"
         if cur.dep_ == "xcomp" and head.pos_ == "ADJ" and head.lemma_ in ("willing", "ready", "likely"):
@@ -408,7 +422,15 @@ def _particle_of(tok: Token, particle: str) -> Token | None:
     for c in tok.children:
         if c.dep_ in ("prt", "prep", "dobj", "advmod") and c.lower_ == particle and tok.i < c.i <= tok.i + 4:
             return c
+        if c.dep_ in ("ccomp", "advcl", "xcomp"):  # "called for the mayor to resign": "for" marks the clause
+            mark = _for_mark(c)
+            if mark is not None and mark.lower_ == particle and mark.i == tok.i + 1:
+                return mark
     return None
+
+
+def _for_mark(clause: Token) -> Token | None:
+    return next((g for g in clause.children if g.dep_ == "mark" and g.lower_ == "for"), None)
 
 
 def _owner(tok: Token) -> Token | None:
@@ -736,7 +758,8 @@ def _time_anchors(doc: Doc) -> dict[int, TimeRef]:
         span = doc.char_span(t.start, t.end, alignment_mode="expand")
         if span is None or not len(span):
             continue
-        verb = _clause_verb(span.root.head if span.root.head is not span.root else span.root)
+        root = span.root
+        verb = _clause_verb(root.head if root.head.i != root.i else root)
         if verb.i not in out:
             out[verb.i] = TimeRef(start=t.start, end=t.end, text=t.text, value=t.value)
     return out
