@@ -257,7 +257,9 @@ def test_events_component_survives_a_doc_without_actors(nlp) -> None:  # type: i
 def test_events_report_lists_events_by_actor(nlp) -> None:  # type: ignore[no-untyped-def]
     from newsgraph.io.render import to_text
 
-    a = analyze("Council news\n\nPolice arrested twelve protesters in Minsk. The mayor did not veto the budget.\n")
+    a = analyze(
+        "Council news\n\nPolice arrested twelve protesters in Minsk. The mayor did not veto the budget.\n"
+    )
     text = to_text(a)
     section = text[text.index("Who did what to whom") :]
     assert "COERCE arrested" in section and "REJECT veto" in section and "negated" in section

@@ -132,7 +132,9 @@ def test_events_export_csv_and_parquet(corpus: Path, tmp_path: Path) -> None:
     runner.invoke(app, ["export", "events", "-f", "csv", "-o", str(out_csv), "--db", str(corpus)])
     with open(out_csv, encoding="utf-8", newline="") as f:
         assert len(list(csv.DictReader(f))) == 3
-    wrong = runner.invoke(app, ["export", "events", "-f", "jsonl", "-o", str(tmp_path / "x"), "--db", str(corpus)])
+    wrong = runner.invoke(
+        app, ["export", "events", "-f", "jsonl", "-o", str(tmp_path / "x"), "--db", str(corpus)]
+    )
     assert wrong.exit_code == 2 and "E070" in wrong.stderr
 
 
