@@ -161,3 +161,23 @@ def test_events_deleted_with_their_article(tmp_path: Path, nlp) -> None:  # type
         assert events(store) == []
     finally:
         store.close()
+
+
+def test_events_come_back_with_the_stored_article(corpus: Path) -> None:
+    from newsgraph.web.data import get_article
+
+    store = open_store(str(corpus))
+    try:
+        (article_id,) = {e.article_id for e in events(store)}
+        stored = get_article(store, article_id)
+        assert stored is not None
+        analysis = stored.analysis
+        analysis.check_offsets()
+        assert sorted(e.type for e in analysis.events) == ["COERCE", "CONSULT", "REJECT"]
+        ids = {e.id for e in analysis.entities}
+        meeting = next(e for e in analysis.events if e.type == "CONSULT")
+        assert meeting.agent is not None and meeting.agent.entity in ids
+        veto = next(e for e in analysis.events if e.type == "REJECT")
+        assert veto.attribution in {a.id for a in analysis.attributions}
+    finally:
+        store.close()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span, TimeRef
 from newsgraph.models import Article as ArticleModel
 from newsgraph.store.schema import (
     Actor,
@@ -222,6 +222,9 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         ):
             if t.title not in titles[t.actor_id]:
                 titles[t.actor_id].append(t.title)
+        event_rows = conn.execute(
+            sa.select(_EVENT).where(_EVENT.c.article_id == article_id).order_by(_EVENT.c.id)
+        ).all()
         cluster_root = art.copy_of if art.copy_of is not None else art.id
         duplicates = [
             _summary(r)
@@ -280,6 +283,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
                 parent=r.parent_local_id,
             )
         )
+    events = _stored_events(text, event_rows, local_of, set(attribution_ids))
     analysis = Analysis(
         article=ArticleModel(
             title=art.title,
@@ -294,6 +298,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         entities=entities,
         attributions=attributions,
         authorial=[s for s in (_span(text, a, b) for a, b in (art.authorial or [])) if s is not None],
+        events=events,
     )
     return StoredArticle(
         id=art.id,
@@ -307,6 +312,35 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
     )
 
 
+def _stored_events(
+    text: str, rows: list[sa.Row[Any]], local_of: dict[int, str], attributions: set[str]
+) -> list[Event]:
+    """The stored events as ``Event`` models, their actors as this article's local entity ids."""
+    out = []
+    for r in rows:
+        trigger = _span(text, r.trigger_start, r.trigger_end)
+        if trigger is None:
+            continue
+        time = _span(text, r.time_start, r.time_end)
+        out.append(
+            Event(
+                id=r.local_id,
+                type=r.type,
+                trigger=trigger,
+                agent=_linked(text, r.agent_start, r.agent_end, local_of.get(r.agent_actor_id)),
+                target=_linked(text, r.target_start, r.target_end, local_of.get(r.target_actor_id)),
+                place=_linked(text, r.place_start, r.place_end, local_of.get(r.place_actor_id)),
+                time=TimeRef(**time.model_dump(), value=r.time_value) if time is not None else None,
+                negated=bool(r.negated),
+                modality=r.modality if r.modality in _MODALITIES else "asserted",
+                attribution=r.attribution_local_id if r.attribution_local_id in attributions else None,
+                statement=r.statement_local_id if r.statement_local_id in attributions else None,
+            )
+        )
+    return out
+
+
+_MODALITIES = frozenset({"asserted", "planned", "hypothetical", "requested"})
 _STANCES = frozenset({"neutral", "emphatic", "distancing", "assertive", "tentative", "negative"})
 
 
