@@ -733,18 +733,84 @@ def actor_(
     _run_query(db, answer)
 
 
+class ExportWhat(StrEnum):
+    attributions = "attributions"
+    events = "events"
+
+
 @app.command("export")
 def export_(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="parquet, jsonl or csv.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.", dir_okay=False)],
+    what: Annotated[
+        ExportWhat, typer.Argument(help="attributions (default) or events (event data, csv or parquet).")
+    ] = ExportWhat.attributions,
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
 ) -> None:
-    """Every attribution, one row each with its article's metadata and offsets, to a file."""
+    """Every attribution (or every event), one row each with its article's metadata and offsets, to a file."""
     from newsgraph.store import queries
+    from newsgraph.store.events import EVENT_EXPORT_FORMATS, export_events
+
+    if what is ExportWhat.events and format.value not in EVENT_EXPORT_FORMATS:
+        _error_line(NewsgraphError(Errors.E070, format=format.value))
+        raise typer.Exit(2)
 
     def answer(store: Any) -> None:
-        written = queries.export(store, format.value, out)
+        if what is ExportWhat.events:
+            written = export_events(store, format.value, out)
+        else:
+            written = queries.export(store, format.value, out)
         typer.echo(f"{PROG}: wrote {written}", err=True)
+
+    _run_query(db, answer)
+
+
+class EventSource(StrEnum):
+    author = "author"
+    attributed = "attributed"
+
+
+@app.command("events")
+def events_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who acted (the agent): a name or alias, or id:N.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Whom it was done to: a name or id:N.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="A PLOVER type: CONSULT, ASSAULT, REJECT, ... (any case).")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where: a place name or id:N.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="The event's date on or after this.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="The event's date on or before this.")] = None,
+    source: Annotated[
+        EventSource | None,
+        typer.Option("--source", help="author (the article's own voice) or attributed (in a statement)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many events.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Events in the corpus (PLOVER): who did what to whom, where and when, newest first."""
+    from newsgraph.store import queries
+    from newsgraph.store.events import events, events_csv, events_table
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = events(
+            store, actor=actor, target=target, type=type, place=place, since=since_d, until=until_d,
+            source=source.value if source else None, limit=limit, offset=offset,
+        )
+        _emit_rows(rows, format, events_csv, events_table)
 
     _run_query(db, answer)
 

@@ -48,6 +48,7 @@ class Errors:
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
     E035 = "E035 {path}: cannot read the metadata file: {reason}"
     E040 = "E040 {path}: analysis stopped after {seconds:.0f} s, over the time budget of {budget:g} s"
+    E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -64,6 +65,7 @@ class Warnings:
     W008 = "W008 {path}: line {line}: ignored the metadata date {value!r} (expected YYYY-MM-DD or ISO 8601)"
     W009 = "W009 {path}: metadata is not UTF-8; read as {encoding}"
     W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
+    W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
 
 
 class NewsgraphError(Exception):

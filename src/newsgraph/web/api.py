@@ -391,6 +391,40 @@ def quotes(
     return out
 
 
+@router.get("/events", responses=_ERRORS, summary="Events (PLOVER) with the CLI's filters, newest first")
+def events(
+    request: Request,
+    actor: TextParam = None,
+    target: TextParam = None,
+    type: TextParam = None,
+    place: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    source: Literal["author", "attributed"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """``actor`` (who acted), ``target`` (to whom), ``place``: names or aliases or ``id:N``;
+    ``type``: a PLOVER type; ``since``/``until``: the event's date; ``source``: ``author`` (the
+    article's own voice) or ``attributed`` (reported in a statement). Items are the rows of
+    ``newsgraph events --format json``."""
+    from newsgraph.store.events import events as stored_events
+
+    rows = stored_events(
+        state_of(request).store(),
+        actor=actor or None,
+        target=target or None,
+        type=type or None,
+        place=place or None,
+        since=as_date(since),
+        until=as_date(until),
+        source=source,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return page([r.to_dict() for r in rows], limit, offset)
+
+
 @router.get("/actors", responses=_ERRORS, summary="The most quoted actors")
 def actors(
     request: Request,

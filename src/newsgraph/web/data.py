@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span, TimeRef
 from newsgraph.models import Article as ArticleModel
 from newsgraph.store.schema import (
     Actor,
@@ -35,6 +35,7 @@ from newsgraph.store.schema import (
 from newsgraph.store.schema import (
     Attribution as AttributionRow,
 )
+from newsgraph.store.schema import Event as EventRow
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -46,6 +47,7 @@ _ALIAS = ActorAlias.__table__
 _TITLE = ActorTitle.__table__
 _MENTION = Mention.__table__
 _QUOTE = Quote.__table__
+_EVENT = EventRow.__table__
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -244,6 +246,9 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         ):
             if t.title not in titles[t.actor_id]:
                 titles[t.actor_id].append(t.title)
+        event_rows = conn.execute(
+            sa.select(_EVENT).where(_EVENT.c.article_id == article_id).order_by(_EVENT.c.id)
+        ).all()
         cluster_root = art.copy_of if art.copy_of is not None else art.id
         duplicates = [
             _summary(r)
@@ -302,6 +307,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
                 parent=r.parent_local_id,
             )
         )
+    events = _stored_events(text, event_rows, local_of, set(attribution_ids))
     analysis = Analysis(
         article=ArticleModel(
             title=art.title,
@@ -316,6 +322,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         entities=entities,
         attributions=attributions,
         authorial=[s for s in (_span(text, a, b) for a, b in (art.authorial or [])) if s is not None],
+        events=events,
     )
     return StoredArticle(
         id=art.id,
@@ -329,6 +336,35 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
     )
 
 
+def _stored_events(
+    text: str, rows: list[sa.Row[Any]], local_of: dict[int, str], attributions: set[str]
+) -> list[Event]:
+    """The stored events as ``Event`` models, their actors as this article's local entity ids."""
+    out = []
+    for r in rows:
+        trigger = _span(text, r.trigger_start, r.trigger_end)
+        if trigger is None:
+            continue
+        time = _span(text, r.time_start, r.time_end)
+        out.append(
+            Event(
+                id=r.local_id,
+                type=r.type,
+                trigger=trigger,
+                agent=_linked(text, r.agent_start, r.agent_end, local_of.get(r.agent_actor_id)),
+                target=_linked(text, r.target_start, r.target_end, local_of.get(r.target_actor_id)),
+                place=_linked(text, r.place_start, r.place_end, local_of.get(r.place_actor_id)),
+                time=TimeRef(**time.model_dump(), value=r.time_value) if time is not None else None,
+                negated=bool(r.negated),
+                modality=r.modality if r.modality in _MODALITIES else "asserted",
+                attribution=r.attribution_local_id if r.attribution_local_id in attributions else None,
+                statement=r.statement_local_id if r.statement_local_id in attributions else None,
+            )
+        )
+    return out
+
+
+_MODALITIES = frozenset({"asserted", "planned", "hypothetical", "requested"})
 _STANCES = frozenset({"neutral", "emphatic", "distancing", "assertive", "tentative", "negative"})
 
 
@@ -346,7 +382,7 @@ def article_exists(store: Store, article_id: int) -> bool:
 def delete_article(store: Store, article_id: int) -> bool:
     """Delete an article and every row that belongs to it, in one transaction; False if absent.
 
-    Removed with it: its attributions, mentions and actor titles; quotes that
+    Removed with it: its events, attributions, mentions and actor titles; quotes that
     no other attribution carries any more (their variants are re-pointed to
     what the quote was a variant of); actors left with no mention, title or
     attribution anywhere (and their aliases). Its near-duplicate copies stay:
@@ -378,6 +414,7 @@ def delete_article(store: Store, article_id: int) -> bool:
             actor_ids.update(a for a in r if a is not None)
 
         unindex_article(conn, article_id)
+        conn.execute(sa.delete(_EVENT).where(_EVENT.c.article_id == article_id))
         conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
         conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
         conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))
