@@ -224,7 +224,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         entities=entities,
         attributions=attributions,
         authorial=authorial,
-        events=_events_kept(doc, read, {a.id for a in attributions}),
+        events=_events_kept(doc, excluded, {a.id for a in attributions}),
         warnings=list(read.warnings) + _event_warnings(doc, read),
     )
 
@@ -234,11 +234,11 @@ def _event_warnings(doc: Doc, read: ReadArticle) -> list[str]:
     return [] if not error else [Warnings.W070.format(path=read.name, reason=error)]
 
 
-def _events_kept(doc: Doc, read: ReadArticle, attribution_ids: set[str]) -> list[Event]:
+def _events_kept(doc: Doc, excluded: Spans, attribution_ids: set[str]) -> list[Event]:
     """``doc._.events`` outside the excluded regions, renumbered, pointing only at kept attributions."""
     out: list[Event] = []
     for event in doc._.events or []:
-        if _inside(event.trigger.start, event.trigger.end, read.excluded):
+        if _inside(event.trigger.start, event.trigger.end, excluded):
             continue
         update = {"id": f"V{len(out) + 1}"}
         if event.attribution not in attribution_ids:
