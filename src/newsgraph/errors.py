@@ -46,7 +46,7 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
-    E040 = "E040 {path}: analysis stopped after {seconds:.0f} s, over the time budget of {budget:g} s"
+    E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
