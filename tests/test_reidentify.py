@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from test_queries import _pg_database
 
 import newsgraph
@@ -129,7 +130,7 @@ def test_reidentify_migration_upgrades_old_identities_in_place(analyses, url):
         old = speakers(engine)
         assert old["delane_middle"] == "person:marcus t delane" and old["delane_lone"] == "person?:delane"
         db.upgrade(engine)
-        assert db.current_revision(engine) == "0005_identity"
+        assert db.current_revision(engine) == ScriptDirectory.from_config(db.alembic_config(url)).get_current_head()
         assert speakers(engine) == fresh
         with engine.connect() as conn:
             keys = set(conn.scalars(sa.select(ACTORS.c.key).where(ACTORS.c.key.like("person%"))))

@@ -932,6 +932,12 @@ class _Index:
         self.title_owner: dict[int, Actor] = {}  # token in a title phrase -> the person it titles
         self.orgs: dict[str, Actor] = {}
         self.vocative: dict[int, tuple[int, Actor]] = {}  # quote id -> (comma after name, actor)
+        # Indexes so that lookups cost the matches, not every actor (a long article has thousands):
+        self.by_full: dict[tuple[str, str], list[Actor]] = {}  # (first, last) -> persons, in ``all`` order
+        self.by_last: dict[str, list[Actor]] = {}
+        self.by_first: dict[str, list[Actor]] = {}
+        self.by_head: dict[tuple[str, str], set[int]] = {}  # (type, mention head) -> id(actor)s
+        self._by_title_word: dict[str, list[Actor]] | None = None  # built on first use after a change
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -941,13 +947,28 @@ class _Index:
         self.starts[id(actor)] = []
         if name is not None:
             self.names[id(actor)] = name
+            self._index_name(actor, name)
             if name.gender:
                 self.gender[id(actor)] = name.gender
         return actor
 
+    def _index_name(self, actor: Actor, name: _Name) -> None:
+        self.by_full.setdefault((name.first, name.last), []).append(actor)
+        self.by_last.setdefault(name.last, []).append(actor)
+        self.by_first.setdefault(name.first, []).append(actor)
+
+    def reindex_names(self) -> None:
+        """Rebuild the name indexes in the order of ``all`` (after it was re-sorted)."""
+        self.by_full, self.by_last, self.by_first = {}, {}, {}
+        for actor in self.all:
+            name = self.names.get(id(actor))
+            if name is not None:
+                self._index_name(actor, name)
+
     def set_titles(self, actor: Actor) -> None:
         titles = [_Title.of(title) for title in actor.titles]
         self.titles[id(actor)] = titles
+        self._by_title_word = None
         if id(actor) in self.gender or actor.type != "PERSON":
             return
         words = {w for title in titles for w in title.words}
@@ -962,12 +983,16 @@ class _Index:
 
     def add_mention(self, actor: Actor, span: Span) -> None:
         starts = self.starts.setdefault(id(actor), [])
-        for m in actor.mentions:
-            if m.start == span.start and m.end == span.end:
+        k = bisect.bisect_left(starts, span.start)  # mentions are sorted by start, like ``starts``
+        while k < len(starts) and starts[k] == span.start:
+            if actor.mentions[k].end == span.end:
                 return
+            k += 1
         pos = bisect.bisect(starts, span.start)
         starts.insert(pos, span.start)
         actor.mentions.insert(pos, span)
+        if len(span):
+            self.by_head.setdefault((actor.type, span.root.lower_), set()).add(id(actor))
         for i in range(span.start, span.end):
             if self.owner[i] is None:
                 self.owner[i] = actor
@@ -984,6 +1009,8 @@ class _Index:
         self.all = actors
         self.actors[:] = actors
         self.building = False
+        self.reindex_names()
+        self._by_title_word = None
 
     def _name(self, actor: Actor) -> str:
         """The longest proper name among the mentions (fewest surprises for a reader)."""
@@ -1022,20 +1049,12 @@ class _Index:
         words = self.t.lower[start:end]
         if not words:
             return None
-        cands: list[Actor] = []
-        for attempt in ("full", "last", "first"):
-            for actor in self.all:
-                name = self.names.get(id(actor))
-                if name is None:
-                    continue
-                if attempt == "full":
-                    hit = len(words) > 1 and (name.first, name.last) == (words[0], words[-1])
-                elif attempt == "last":
-                    hit = len(words) == 1 and name.last == words[0]
-                else:
-                    hit = len(words) == 1 and name.first == words[0]
-                if hit:
-                    cands.append(actor)
+        if len(words) > 1:
+            tables = [(self.by_full, (words[0], words[-1]))]
+        else:
+            tables = [(self.by_last, words[0]), (self.by_first, words[0])]  # type: ignore[list-item]
+        for table, key in tables:
+            cands = table.get(key)  # type: ignore[attr-defined]
             if cands:
                 return self.most_recent(cands, start)
         return None
@@ -1078,7 +1097,12 @@ class _Index:
         phrase = needed | optional
         best: list[Actor] = []
         best_score = -1
-        for actor in self.all:
+        if self._by_title_word is None:  # actors by the words of their titles, in ``all`` order
+            self._by_title_word = {}
+            for actor in self.all:
+                for word in {w for title in self.titles.get(id(actor), ()) for w in title.words}:
+                    self._by_title_word.setdefault(word, []).append(actor)
+        for actor in self._by_title_word.get(t.lower[head], ()):  # a fitting title has the head word
             for title in self.titles.get(id(actor), ()):
                 if not needed <= title.words or (title.words & TITLE_MARKERS) - phrase:
                     continue
@@ -1215,15 +1239,20 @@ class _Index:
 
     def add_actor(self, span: Span, type: str) -> Actor:
         head = span.root.lower_ if len(span) else span.text.lower()
-        owner = _owner_words(span)
-        for actor in self.actors:
-            if actor.type == type and any(
-                m.root.lower_ == head and (not owner or not _owner_words(m) or _owner_words(m) == owner)
-                for m in actor.mentions
-                if len(m)
-            ):
-                self.add_mention(actor, span)
-                return actor
+        having = self.by_head.get((type, head))
+        if having:
+            # only the actors with a mention of that head (an index, not a pass over every
+            # mention of every actor), in ``actors`` order; an owner ("Clinton's campaign")
+            # must agree with the owner of the mention it joins
+            owner = _owner_words(span)
+            for actor in self.actors:
+                if id(actor) in having and any(
+                    m.root.lower_ == head and (not owner or not _owner_words(m) or _owner_words(m) == owner)
+                    for m in actor.mentions
+                    if len(m)
+                ):
+                    self.add_mention(actor, span)
+                    return actor
         number = 1 + max((int(a.id[1:]) for a in self.actors if a.id[1:].isdigit()), default=0)
         start, end = self.t.trim(span.start, span.end)
         actor = Actor(id=f"E{number}", name=self.doc[start:end].text if start < end else span.text, type=type)
@@ -1276,8 +1305,11 @@ def _index_for(doc: Doc) -> _Index:
                 index.names[id(actor)] = _Name(first=words[0] if len(words) > 1 else "", last=words[-1])
         index.set_titles(actor)
         for m in actor.mentions:
+            if len(m):
+                index.by_head.setdefault((actor.type, m.root.lower_), set()).add(id(actor))
             for i in range(m.start, min(m.end, len(doc))):
                 if index.owner[i] is None:
                     index.owner[i] = actor
+    index.reindex_names()
     doc._.actors = index.actors
     return index

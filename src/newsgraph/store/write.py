@@ -69,6 +69,7 @@ TITLES: Table = schema.ActorTitle.__table__  # type: ignore[assignment]
 MENTIONS: Table = schema.Mention.__table__  # type: ignore[assignment]
 QUOTES: Table = schema.Quote.__table__  # type: ignore[assignment]
 ATTRIBUTIONS: Table = schema.Attribution.__table__  # type: ignore[assignment]
+EVENTS: Table = schema.Event.__table__  # type: ignore[assignment]
 
 
 def content_hash(text: str) -> str:
@@ -453,6 +454,13 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                     [(s.start, s.end) for s in a.content],
                 )
             )
+    events = [
+        row
+        for p, article_id, idents in zip(todo, article_ids, identities, strict=True)
+        for row in _event_rows(p, article_id, {e: actor_ids[i.key] for e, i in idents.items()})
+    ]
+    if events:
+        conn.execute(insert(EVENTS), events)
     if mentions:
         # In key order: the table is clustered by (article_id, local_id, actor_id) on SQLite, and
         # rows appended in order leave its pages full ("E10" sorts before "E2").
@@ -484,6 +492,55 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
 
         reidentify.recompute(conn, new_surnames)
     return result
+
+
+def event_date(value: str | None, published: dt.date | None) -> dt.date | None:
+    """The day an event counts on: its time value when that names a day, month or year, else ``published``.
+
+    ``2024-03-26`` is that day, ``2024-03`` and ``2024`` their first day,
+    ``2024-W12`` that week's Monday; anything else (``PRESENT_REF``, a
+    duration, an unresolved ``XXXX-10-07``) falls back to the publication date.
+    """
+    if value:
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value)
+            if len(value) == 7 and value[4] == "-" and value[5:].isdigit():
+                return dt.date(int(value[:4]), int(value[5:]), 1)
+            if len(value) == 4 and value.isdigit():
+                return dt.date(int(value), 1, 1)
+            if len(value) == 8 and value[4:6] == "-W":
+                return dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+        except ValueError:
+            pass
+    return published
+
+
+def _event_rows(p: _Prepared, article_id: int, local: dict[str, int]) -> list[dict[str, Any]]:
+    """One ``events`` row per event of the analysis, its spans linked to the corpus actors."""
+    rows = []
+    for e in p.analysis.events:
+        row: dict[str, Any] = {
+            "article_id": article_id,
+            "local_id": e.id[:16],
+            "type": e.type[:16],
+            "date": event_date(e.time.value if e.time else None, p.published),
+            "time_value": (e.time.value or None)[:32] if e.time and e.time.value else None,
+            "trigger_start": e.trigger.start,
+            "trigger_end": e.trigger.end,
+            "time_start": e.time.start if e.time else None,
+            "time_end": e.time.end if e.time else None,
+            "negated": e.negated,
+            "modality": e.modality,
+            "attribution_local_id": e.attribution[:16] if e.attribution else None,
+            "statement_local_id": e.statement[:16] if e.statement else None,
+        }
+        for role, span in (("agent", e.agent), ("target", e.target), ("place", e.place)):
+            row[f"{role}_start"] = span.start if span else None
+            row[f"{role}_end"] = span.end if span else None
+            row[f"{role}_actor_id"] = local.get(span.entity) if span and span.entity else None
+        rows.append(row)
+    return rows
 
 
 class _Clusters:
