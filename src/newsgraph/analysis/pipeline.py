@@ -21,7 +21,10 @@ from spacy.tokens import Doc
 
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
+from newsgraph.analysis import figures as _figures  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.analysis import places as _places  # noqa: F401
+from newsgraph.analysis import times as _times  # noqa: F401
 from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
@@ -43,6 +46,10 @@ def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, thresh
         nlp.add_pipe("newsgraph_actors")
     if "newsgraph_attributions" not in nlp.pipe_names:
         nlp.add_pipe("newsgraph_attributions", config={"model": model, "threshold": threshold})
+    # The facts: figures (which read the attributions for claimed_by), times, places.
+    for name in ("newsgraph_figures", "newsgraph_times", "newsgraph_places"):
+        if name not in nlp.pipe_names:
+            nlp.add_pipe(name, after="newsgraph_attributions")
     return nlp
 
 
@@ -65,6 +72,7 @@ def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
 def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
     """Convert the components' Doc extensions into the typed, JSON-ready ``Analysis``."""
     text = read.article.text  # == doc.text, which spaCy would rebuild on every access
+    places = doc._.places or {}
     entities = [
         Entity(
             id=actor.id,
@@ -72,6 +80,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
             type=actor.type,
             titles=list(actor.titles),
             mentions=[_span(text, m.start_char, m.end_char) for m in actor.mentions],
+            place=places.get(actor.id),
         )
         for actor in doc._.actors
     ]
@@ -103,11 +112,18 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         for s in doc._.authorial
         if not _inside(s.start_char, s.end_char, read.excluded)
     ]
+    kept = {a.id for a in attributions}
+    figures = [
+        f if f.claimed_by is None or f.claimed_by in kept else f.model_copy(update={"claimed_by": None})
+        for f in (doc._.figures or ())
+    ]
     return Analysis(
         article=read.article,
         entities=entities,
         attributions=attributions,
         authorial=authorial,
+        figures=figures,
+        times=list(doc._.times or ()),
         warnings=list(read.warnings),
     )
 
@@ -122,8 +138,16 @@ def analyze(
 
 def _analyze_chunk(reads: list[ReadArticle], model: str, threshold: float) -> list[Analysis]:
     nlp = load(model, threshold)
-    docs = nlp.pipe(r.article.text for r in reads)
+    docs = nlp.pipe(_with_metadata(nlp, reads))
     return [to_analysis(doc, read) for doc, read in zip(docs, reads, strict=True)]
+
+
+def _with_metadata(nlp: Language, reads: list[ReadArticle]) -> Iterator[Doc]:
+    """Tokenised Docs carrying the article metadata the components read (``doc._.published``)."""
+    for read in reads:
+        doc = nlp.make_doc(read.article.text)
+        doc._.published = read.article.published
+        yield doc
 
 
 def _chunks(items: Iterable[ReadArticle], size: int) -> Iterator[list[ReadArticle]]:
