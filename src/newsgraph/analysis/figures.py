@@ -55,7 +55,8 @@ _BLOCKED = re.compile(
   | \b[A-Za-z]+\s?-\d+\w*                                              # F-35, MH-17, COVID-19
   | (?:\b(?:Article|Art\.|Section|Sec\.|Chapter|Clause|Paragraph|Amendment|Resolution|Rule|Title|No\.|
          Number|Nos?\.|Bill|Act|Route|Highway|Flight|Room|Page|Pages|pp?\.|Vol\.|Volume|Episode|Season|
-         Level|Grade|Class|Phase|Stage|Round|Game|Week|Model|Version|v|Series|Type|Gate|Platform)
+         Level|Grade|Class|Phase|Stage|Round|Game|Week|Model|Version|v|Series|Type|Gate|Platform|
+         [Cc]ategory|level|grade|phase|stage|number|no\.)
        |§|\#)\s?\d+[\w.()]*
   | \b\d+(?:st|nd|rd|th)\b                                             # ordinals
   | \b(?:19|20)\d0s\b | '\d0s\b                                        # decades
@@ -69,16 +70,20 @@ _SCORE_CONTEXT = re.compile(r"\b(?:won|win|wins|beat|beats|lost|lose|loses|defea
 # --- the number itself ------------------------------------------------------------------------------
 
 _CURRENCY_SYMBOL = (
-    r"(?P<cur>(?-i:(?:US|U\.S\.|A|AU|C|CA|NZ|HK|S|NT|R|Z|Mex)\s?\$|\$|€|£|¥|₹|₪|₩|"
+    r"(?P<cur>(?-i:(?:US|U\.S\.|A|AU|C|CA|NZ|HK|S|NT|R|Z|Mex)\s?\$|\$(?:US|A|NZ|C)?|€|£|¥|₹|₪|₩|PS(?=\d)|Y=|"
     r"(?:USD|EUR|GBP|JPY|INR|CHF|AUD|CAD|Rs\.?|Rp|RM|R)\s?(?=\d)))"
 )
-_SCALE = r"(?:\s?-?(?P<scale>hundred|thousand|million|billion|trillion)s?\b|(?P<abbr>mn|mln|bn|tn|[kmb])\b)"
+_SCALE = (
+    r"(?:\s?-?(?P<scale>(?:hundred\s)?(?:hundred|thousand|million|billion|trillion))s?\b"
+    r"|(?P<abbr>mn|mln|bn|tn|[kmbM])\b)"
+)
 _VAGUE = r"(?P<vague>(?:tens|hundreds|dozens)\s+of\s+(?:thousands|millions|billions)|dozens|hundreds|thousands|millions|billions)"
 
 _NUMBER = re.compile(
     rf"""
     (?<![\w.,/$€£¥])
     {_CURRENCY_SYMBOL}?
+    (?P<minus>minus[-\s]?|sub-)?
     (?:
         (?P<eu>\d{{1,3}}(?:\.\d{{3}}){{2,}}(?:,\d+)?|\d+,\d{{1,2}}(?=\s?(?:million|billion|thousand|trillion|mn|bn|m\b)))
       | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))(?:\s(?P<frac>[1-9]/[1-9]\d?)\b)?
@@ -95,16 +100,18 @@ _NUMBER = re.compile(
 
 # Units written after the number, folded to one name. Order matters: longer spellings first.
 _UNITS: list[tuple[str, str]] = [
-    (r"%|per\s?cent\b|percent\b|pct\b", "percent"),
+    (r"%|per\s?cent\b|percent\b|pct\b|pc\b", "percent"),
     (r"percentage[- ]points?\b|pct\.? points?\b", "percentage point"),
     (r"basis[- ]points?\b|bps\b", "basis point"),
-    (r"-?years?[- ]old\b|-year-old\b", "year of age"),
+    (r"-?years?[- ]old\b|-year-old\b", "year of age"), (r"months?[- ]old\b", "month-old"),
     (r"(?:australian|canadian|new zealand|hong kong|singapore|taiwan) dollars?\b", None),
     (r"(?:US|U\.S\.|American) dollars?\b|dollars?\b|bucks\b", "dollar"),
     (r"euros?\b", "euro"), (r"pounds? sterling\b|pounds?\b|quid\b", "pound"),
     (r"yen\b", "yen"), (r"yuan\b|renminbi\b", "yuan"), (r"rupees?\b", "rupee"), (r"shekels?\b", "shekel"),
     (r"ringgit\b", "ringgit"), (r"francs?\b", "franc"), (r"pesos?\b", "peso"), (r"roubles?\b|rubles?\b", "rouble"),
-    (r"cents?\b|¢", "cent"), (r"pence\b", "pence"),
+    (r"cents?\b|¢", "cent"), (r"pence\b|p\b", "pence"),
+    (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"), (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
+    (r"m2\b", "square metre"),
     (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"), (r"km/h\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b",
                                                            "kilometre per hour"),
     (r"mpg\b|miles? per gallon\b", "mile per gallon"),
@@ -132,7 +139,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"people\b|persons\b", "person"),
 ]
 _UNIT = re.compile(
-    r"\s?(?:" + "|".join(f"(?P<u{i}>{pattern})" for i, (pattern, _) in enumerate(_UNITS)) + r")",
+    r"[\s-]?(?:" + "|".join(f"(?P<u{i}>{pattern})" for i, (pattern, _) in enumerate(_UNITS)) + r")",
     re.IGNORECASE,
 )
 _PER = re.compile(r"\s?(?:per|/|a|an)\s?(?P<per>share|barrel|hour|day|week|month|year|gallon|person|capita|head|"
@@ -156,7 +163,7 @@ _CHANGE_WORDS = {
 _CHANGE = re.compile(
     r"(?:^|\b)(?:"
     + "|".join(f"(?P<c{i}>{words})" for i, words in enumerate(_CHANGE_WORDS.values()))
-    + r")(?:\s+(?:by|just|only|about|around|roughly|nearly|almost|some|a\s+further|another))?\s+$",
+    + r")(?:\s+(?:by|just|only|a\s+further|another))?\s+$",
     re.IGNORECASE,
 )
 _CHANGE_NAMES = list(_CHANGE_WORDS)
@@ -165,6 +172,9 @@ _METRES_AFTER = re.compile(
     r"breaststroke|relay|medley|above|below|under|of|in|from|to|and)\b)"
 )
 _RANGE_JOIN = re.compile(r"\s?(?:-|–|—|to|and|or)\s?$")
+_AGE_APPOSITION = re.compile(r"[A-Z][a-z]+,\s$")
+_BY = re.compile(r"\bby\s+$", re.I)
+_FROM = re.compile(r"\bfrom\s+$", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
 _NOT_COUNT_ONE = re.compile(r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single)\s+$",
                             re.I)  # fmt: skip
@@ -209,7 +219,8 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
 
 _CURRENCY_NAMES = {"€": "euro", "£": "pound", "¥": "yen", "₹": "rupee", "₪": "shekel", "₩": "won",
                    "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee", "CHF": "franc", "Rs": "rupee",
-                   "RS.": "rupee", "RS": "rupee", "RP": "rupiah", "RM": "ringgit", "R": "rand",
+                   "RS.": "rupee", "PS": "pound", "Y=": "yen", "$A": "australian dollar", "$NZ": "new zealand dollar",
+                   "$C": "canadian dollar", "RS": "rupee", "RP": "rupiah", "RM": "ringgit", "R": "rand",
                    "A$": "australian dollar", "AU$": "australian dollar", "C$": "canadian dollar",
                    "CA$": "canadian dollar", "NZ$": "new zealand dollar", "HK$": "hong kong dollar",
                    "S$": "singapore dollar", "AUD": "australian dollar", "CAD": "canadian dollar"}  # fmt: skip
@@ -224,7 +235,8 @@ def _value(m: re.Match[str]) -> float | tuple[float, float] | None:
     """The number an atom match stands for (a pair for vague plurals such as "thousands")."""
     scale = 1.0
     if m.group("scale"):
-        scale = SCALES[m.group("scale").lower()]
+        for word in m.group("scale").lower().split():
+            scale *= SCALES[word]
     elif m.group("abbr"):
         scale = SCALES[m.group("abbr").lower()]
     if m.group("eu"):
@@ -253,6 +265,8 @@ def _value(m: re.Match[str]) -> float | tuple[float, float] | None:
         base = word_value(m.group("word"))
     if base is None:
         return None
+    if (m.group("minus") or "").lower().startswith("minus"):
+        base = -base
     return base * scale
 
 
@@ -305,8 +319,10 @@ def scan(text: str) -> list[RawFigure]:
                 end = per.end()
         if bare and unit is None:
             number = m.group("num")
-            if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", number):
+            if re.fullmatch(r"1[0-9]{3}|2[01][0-9]{2}", number):
                 continue  # a year
+            if _AGE_APPOSITION.search(text[max(0, start - 30) : start]) and text[end : end + 1] == ",":
+                continue  # "Maddon, 66, has": an age in apposition, not a claim
             if len(re.sub(r"\D", "", number)) > 12 and "," not in number and "." not in number:
                 continue  # an identifier, not an amount
         if m.group("word") or m.group("num") or m.group("a"):
@@ -323,6 +339,8 @@ def scan(text: str) -> list[RawFigure]:
 
 
 def _change(text: str, start: int) -> str:
+    if start and text[start - 1] in "+~":
+        return "up" if text[start - 1] == "+" else "~"
     before = text[max(0, start - 40) : start]
     m = _CHANGE.search(before)
     if m is None or m.lastgroup is None:
@@ -348,19 +366,20 @@ def _combine(
                 gap = text[m.end() : m2.start()]
                 joined = _RANGE_JOIN.fullmatch(gap) if len(gap) <= 5 else None
             word = gap.strip().lower()
+            before = text[max(0, start - 12) : start]
             if (
                 joined is not None
                 and not isinstance(value2, tuple)
-                and (word not in ("and", "or") or _BETWEEN.search(text[max(0, start - 12) : start]))
-                and (word != "or" or True)
-                and (unit is None or unit2 is None or unit == unit2 or unit2 in (unit or ""))
+                and (word != "and" or _BETWEEN.search(before))
+                and not _BY.search(before)
+                and (unit is None or unit2 is None or unit2.startswith(unit) or unit.startswith(unit2))
             ):
                 low, high = value, value2
                 scale2 = m2.group("scale") or m2.group("abbr")
                 if scale2 and not (m.group("scale") or m.group("abbr")) and high >= 1e3:
                     scaled = low * SCALES[scale2.lower()]  # "$89 to $93 billion", "2-3 million"
                     low = scaled if scaled <= high else low
-                if low < high:
+                if low < high or (low != high and _FROM.search(before)):  # "from 4.8 to 4.7 percent"
                     change = _change(text, start)
                     out.append(RawFigure(start, end2, (low, high), unit2 or unit, change))
                 elif word == "-" or _SCORE_CONTEXT.search(text[max(0, start - 40) : end2 + 20]):
