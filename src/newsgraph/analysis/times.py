@@ -66,7 +66,12 @@ _PATTERNS: list[tuple[str, str]] = [
         _CLOCK.format("hour", "minute", "ampm")
         + rf"(?:\s(?:[ECMP][SD]T|GMT|local time))?(?:,?\s(?:on\s)?{_WEEKDAY.format('cday')})?",
     ),
-    ("noon", r"\b(?:midday|noon|midnight)\b"),
+    ("noon", r"(?<!high\s)(?<!High\s)\b(?:midday|noon|midnight)\b"),
+    (
+        "holiday",
+        r"\b(?:(?P<hwhich>last|this|next)\s)?(?P<holiday>Thanksgiving|Christmas Eve|Christmas|New Year's Eve|"
+        r"New Year's Day|Election Day|Independence Day|Halloween|Valentine's Day)(?:\sDay)?\b",
+    ),
     # full dates: "Thursday, April 6", "Aug. 7, 1998", "7 October 2023", "March 5, 1946"
     (
         "mdy",
@@ -82,11 +87,16 @@ _PATTERNS: list[tuple[str, str]] = [
         "rel",
         rf"\b(?:(?P<early>early|late|earlier|later)\s)?(?P<which>last|this|next|past|coming|previous|that)\s"
         rf"(?P<rel>year|month|week|weekend|quarter|decade|century|spring|summer|fall|autumn|winter|"
-        rf"{_MONTHS}|{_WEEKDAYS})(?!\w)",
+        rf"{_MONTHS}|{_WEEKDAYS})(?!\w)(?!\s?\d)",
     ),
     ("weekday", rf"\b{_WEEKDAY.format('wd3')}(?:'s)?(?:\s(?P<part1>{_PART}))?\b"),
     ("today", rf"\b(?P<day>today|tonight|tomorrow|yesterday)(?:'s)?(?:\s(?P<part2>{_PART}))?\b"),
-    ("ago", rf"\b(?P<n1>{_NUMBER})\s(?P<u1>{_UNIT})\s(?:ago|earlier|before)\b"),
+    (
+        "ago",
+        rf"\b(?:(?:almost|nearly|about|some|more than|less than|over|just|only)\s)?(?P<n1>{_NUMBER})\s"
+        rf"(?P<u1>{_UNIT})\s(?:ago)\b",
+    ),
+    ("for_vague", r"(?<=\bfor\s)(?P<u5>years|months|weeks|days|decades)\b"),
     ("present", r"\b(?:now|currently|the present|at present|nowadays|these days)\b"),
     ("future", r"\b(?:the\s)?future\b"),
     ("set", r"\b(?:daily|weekly|monthly|annually|yearly|hourly|nightly|every\s(?:day|week|month|year|night)|"
@@ -102,10 +112,12 @@ _PATTERNS: list[tuple[str, str]] = [
 ]
 _TIMEX = re.compile("|".join(f"(?P<k_{kind}>{pattern})" for kind, pattern in _PATTERNS), re.IGNORECASE)
 _FUTURE = re.compile(
-    r"\b(?:will|'ll|shall|going to|scheduled|plans?|planned|expected|is to|are to|next|due|would|until|"
-    r"upcoming|set to|later)\b",
+    r"(?:\b(?:will|would|shall|going to|scheduled(?: to)?|set to|plans? to|planned|planning|expected|is to|"
+    r"are to|due to|until|as soon as)|'ll)"
+    r"(?:\s+\w+){0,4}\s+(?:\w+\s+)?(?:on\s+|by\s+|until\s+|before\s+)?$",
     re.IGNORECASE,
 )
+FUTURE_WINDOW_DAYS = 90  # a month-day up to this far after publication is the coming one
 _SENTENCE_START = re.compile(r"[.!?\n][^.!?\n]*$")
 
 
@@ -159,7 +171,8 @@ class _Resolver:
         self.dct = published
 
     def future(self, start: int) -> bool:
-        before = self.text[max(0, start - 80) : start]
+        """Does the clause before ``start`` speak of the future ("will meet on", "is scheduled to ... by")?"""
+        before = self.text[max(0, start - 60) : start]
         cut = _SENTENCE_START.search(before)
         return bool(_FUTURE.search(before[cut.start() + 1 :] if cut else before))
 
@@ -169,11 +182,12 @@ class _Resolver:
             return f"XXXX-{month:02d}-{day:02d}"
         year = self.dct.year
         candidate = dt.date(year, month, day) if _valid(year, month, day) else None
-        if self.future(start):
-            if candidate is None or candidate < self.dct:
-                year += 1
-        elif candidate is None or candidate > self.dct:
-            year -= 1
+        if candidate is not None and candidate > self.dct:
+            soon = (candidate - self.dct).days <= FUTURE_WINDOW_DAYS
+            if not soon:
+                year -= 1
+        elif candidate is not None and self.future(start) and (self.dct - candidate).days > 7:
+            year += 1
         if not _valid(year, month, day):
             return f"XXXX-{month:02d}-{day:02d}"
         return f"{year:04d}-{month:02d}-{day:02d}"
@@ -186,7 +200,7 @@ class _Resolver:
             year = year if month < self.dct.month else year - 1
         elif self.future(start):
             year = year if month >= self.dct.month else year + 1
-        elif month > self.dct.month:
+        elif month > self.dct.month + FUTURE_WINDOW_DAYS // 30:
             year -= 1
         return f"{year:04d}-{month:02d}"
 
@@ -241,20 +255,23 @@ class _Resolver:
                 return "DATE", f"{g('y4')}-{month:02d}"
             return "DATE", self.anchor_month(month, m.start())
         if kind == "decade":
-            return "DATE", g("dec")[:3]
+            return "DATE", g("dec")[:3] + "X"
         if kind == "year":
             return "DATE", g("y5")
         if kind == "rel":
             return self.relative(m)
         if kind == "weekday":
-            value = self.weekday(g("wd3"), m.start())
-            part = g("part1")
-            return ("TIME", value + "T" + PARTS[part.lower()]) if part else ("DATE", value)
+            # "Friday night" stays the date: news TimeML mostly annotates the day, not the part of it
+            return "DATE", self.weekday(g("wd3"), m.start())
         if kind == "today":
             word = g("day").lower()
             value = self.shift({"today": 0, "tonight": 0, "tomorrow": 1, "yesterday": -1}[word])
             part = g("part2") or ("night" if word == "tonight" else None)
             return ("TIME", value + "T" + PARTS[part.lower()]) if part and word != "tonight" else ("DATE", value)
+        if kind == "holiday":
+            return "DATE", self.holiday(g("holiday"), (g("hwhich") or "").lower(), m.start())
+        if kind == "for_vague":
+            return "DURATION", _duration(None, g("u5"))
         if kind == "ago":
             return self.ago(_amount(g("n1")), g("u1"))
         if kind == "present":
@@ -274,6 +291,8 @@ class _Resolver:
             amount = _amount(g("n3"))
             if amount is not None and amount > 10_000:
                 return None
+            if g("u3")[0].isupper() or (g("n3").lower() in ("a", "an") and g("u3").lower() == "second"):
+                return None  # "60 Minutes" (a title), "a second betrayal"
             return "DURATION", _duration(amount, g("u3"))
         if kind == "vague":
             return "DURATION", _duration(None, g("u4"))
@@ -289,7 +308,9 @@ class _Resolver:
         step = {"last": -1, "past": -1, "previous": -1, "this": 0, "that": 0, "next": 1, "coming": 1}[which]
         if word in WEEKDAYS:
             return "DATE", self.weekday(word, m.start(), "last" if step < 0 else "next" if step > 0 else None)
-        if (word[:3] in MONTH_NUMBERS and word not in ("mar", "may")) or word in ("march", "may"):
+        if re.fullmatch(_MONTHS, m.group("rel"), re.IGNORECASE):
+            if not m.group("rel")[0].isupper():
+                return None  # "this march"
             month = _month(word)
             if dct is None:
                 return "DATE", f"XXXX-{month:02d}"
@@ -297,6 +318,8 @@ class _Resolver:
                 return "DATE", self.anchor_month(month, m.start(), strictly_past=True)
             year = dct.year + (1 if step > 0 and month <= dct.month else 0)
             return "DATE", f"{year:04d}-{month:02d}"
+        if which == "past" and word in ("year", "month", "week", "decade", "century"):
+            return "DURATION", _duration(1.0, word)  # "the past decade": a stretch of time
         if dct is None:
             return "DATE", {"year": "XXXX", "month": "XXXX-XX", "week": "XXXX-WXX"}.get(word, "XXXX")
         if word == "year":
@@ -325,6 +348,31 @@ class _Resolver:
         elif step > 0 and order.index(season) <= order.index(current):
             year += 1
         return "DATE", f"{year:04d}-{season}"
+
+    def holiday(self, name: str, which: str, start: int) -> str:
+        """A named day: the latest one on or before publication, or the coming one (see ``anchor_day``)."""
+        key = name.lower()
+
+        def on(year: int) -> dt.date:
+            if key == "thanksgiving":  # fourth Thursday of November
+                first = dt.date(year, 11, 1)
+                return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
+            if key == "election day":  # the Tuesday after the first Monday of November
+                first = dt.date(year, 11, 2)
+                return first + dt.timedelta(days=(1 - first.weekday()) % 7)
+            month, day = {"christmas eve": (12, 24), "christmas": (12, 25), "new year's eve": (12, 31),
+                          "new year's day": (1, 1), "independence day": (7, 4), "halloween": (10, 31),
+                          "valentine's day": (2, 14)}[key]  # fmt: skip
+            return dt.date(year, month, day)
+
+        if self.dct is None:
+            return "XXXX-" + on(2000).isoformat()[5:] if key not in ("thanksgiving", "election day") else "XXXX"
+        this = on(self.dct.year)
+        if which == "last":
+            return (this if this < self.dct else on(self.dct.year - 1)).isoformat()
+        if which == "next" or (this > self.dct and (this - self.dct).days <= FUTURE_WINDOW_DAYS):
+            return (this if this >= self.dct else on(self.dct.year + 1)).isoformat()
+        return (this if this <= self.dct else on(self.dct.year - 1)).isoformat()
 
     def ago(self, amount: float | None, unit: str) -> tuple[str, str] | None:
         unit = unit.lower().rstrip("s")
