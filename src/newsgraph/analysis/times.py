@@ -79,7 +79,11 @@ _PATTERNS: list[tuple[str, str]] = [
     ),
     ("dmy", rf"\b{_DAY.format('d2')}\s(?:of\s)?{_MONTH.format('m2')}(?:,?\s(?P<y2>\d{{4}})\b)?"),
     ("iso", r"\b(?P<y3>\d{4})-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b"),
-    ("my", rf"\b(?:(?P<mod1>early|mid|late)[- ])?{_MONTH.format('m4')}(?:,?\s(?:of\s)?(?P<y4>\d{{4}})\b)?"),
+    (
+        "my",
+        rf"\b(?:(?P<mod1>early|mid|late)[- ])?{_MONTH.format('m4')}"
+        rf"(?:,?\s(?:of\s)?(?P<y4>\d{{4}})\b|\s(?P<yrel>this|next|last)\syear\b)?(?!\s(?:for|of)\s)",
+    ),
     ("decade", r"\b(?:(?P<mod2>early|mid|late)[- ])?(?:the\s)?(?P<dec>1[89]\d0|20\d0)'?s\b"),
     ("year", r"\b(?:(?:post|pre)-)?(?P<y5>1[89]\d\d|20\d\d)\b(?![-/]\d|\s?%|,\d)"),
     # relative: "last year", "this week", "next month", "last fall", "last November", "last Friday"
@@ -96,7 +100,7 @@ _PATTERNS: list[tuple[str, str]] = [
         rf"\b(?:(?:almost|nearly|about|some|more than|less than|over|just|only)\s)?(?P<n1>{_NUMBER})\s"
         rf"(?P<u1>{_UNIT})\s(?:ago)\b",
     ),
-    ("for_vague", r"(?<=\bfor\s)(?P<u5>years|months|weeks|days|decades)\b"),
+    ("for_vague", r"(?<=\b[Ff]or\s)(?P<u5>years|months|weeks|days|decades)\b"),
     ("present", r"\b(?:now|currently|the present|at present|nowadays|these days)\b"),
     ("future", r"\b(?:the\s)?future\b"),
     ("set", r"\b(?:daily|weekly|monthly|annually|yearly|hourly|nightly|every\s(?:day|week|month|year|night)|"
@@ -117,6 +121,7 @@ _FUTURE = re.compile(
     r"(?:\s+\w+){0,4}\s+(?:\w+\s+)?(?:on\s+|by\s+|until\s+|before\s+)?$",
     re.IGNORECASE,
 )
+_DATELINE = re.compile(r"(?:^|\n)\s*[A-Z][A-Z .'-]+,\s(?:[A-Z][a-z]+\.?,\s)?$")
 FUTURE_WINDOW_DAYS = 90  # a month-day up to this far after publication is the coming one
 _SENTENCE_START = re.compile(r"[.!?\n][^.!?\n]*$")
 
@@ -169,6 +174,7 @@ class _Resolver:
     def __init__(self, text: str, published: dt.date | None) -> None:
         self.text = text
         self.dct = published
+        self.last_day: str | None = None  # the latest full date the text named: what a bare clock time is on
 
     def future(self, start: int) -> bool:
         """Does the clause before ``start`` speak of the future ("will meet on", "is scheduled to ... by")?"""
@@ -231,11 +237,13 @@ class _Resolver:
             if int(g("hour")) > 12 or int(g("minute") or 0) > 59:
                 return None
             clock = f"T{hour:02d}:{int(g('minute') or 0):02d}"
-            day = self.weekday(g("cday"), m.start()) if g("cday") else self.shift(0)
+            day = self.weekday(g("cday"), m.start()) if g("cday") else (self.last_day or self.shift(0))
             return "TIME", day + clock
         if kind == "noon":
             word = m.group(0).lower()
-            return "TIME", self.shift(0) + ("T24:00" if word == "midnight" else "T12:00")
+            return "TIME", (self.last_day or self.shift(0)) + ("T24:00" if word == "midnight" else "T12:00")
+        if kind in ("mdy", "dmy", "iso") and _DATELINE.search(self.text, max(0, m.start() - 40), m.start()):
+            return None  # "WASHINGTON, August 11 (Xinhua) --": the dateline is the publication date itself
         if kind in ("mdy", "dmy", "iso"):
             n = {"mdy": "1", "dmy": "2", "iso": "3"}[kind]
             month = _month(g("m" + n)) if kind != "iso" else int(g("m3"))
@@ -250,7 +258,13 @@ class _Resolver:
         if kind == "my":
             if not g("y4") and not g("m4")[0].isupper():
                 return None  # "may", "march", "dec" as words
-            month = _month(g("m4"))
+            token = g("m4")
+            if not g("y4") and len(token) <= 3 and token not in ("May", "Jun", "Jul"):
+                return None  # "Jan Kavan": a name, not January
+            month = _month(token)
+            if g("yrel") and dct is not None:
+                year = dct.year + {"this": 0, "next": 1, "last": -1}[g("yrel").lower()]
+                return "DATE", f"{year:04d}-{month:02d}"
             if g("y4"):
                 return "DATE", f"{g('y4')}-{month:02d}"
             return "DATE", self.anchor_month(month, m.start())
@@ -330,7 +344,7 @@ class _Resolver:
             return "DATE", f"{year:04d}-{(month - 1) % 12 + 1:02d}"
         if word in ("week", "weekend"):
             year, week, _ = (dct + dt.timedelta(weeks=step)).isocalendar()
-            return "DATE", f"{year:04d}-W{week:02d}" + ("-WE" if word == "weekend" else "")
+            return "DATE", f"{year:04d}-W{week}" + ("-WE" if word == "weekend" else "")
         if word == "quarter":
             quarter = (dct.month - 1) // 3 + step
             year = dct.year + quarter // 4
@@ -383,7 +397,7 @@ class _Resolver:
             return "DATE", self.shift(-n if unit == "day" else 0)
         if unit in ("week", "fortnight"):
             year, week, _ = (self.dct - dt.timedelta(weeks=n * (2 if unit == "fortnight" else 1))).isocalendar()
-            return "DATE", f"{year:04d}-W{week:02d}"
+            return "DATE", f"{year:04d}-W{week}"
         if unit == "month":
             month = self.dct.month - n
             year = self.dct.year + (month - 1) // 12
@@ -426,6 +440,8 @@ def find_times(text: str, published: str | None = None) -> list[Time]:
         if found is None:
             continue
         kind, value = found
+        if kind == "DATE" and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+            resolver.last_day = value
         out.append(
             Time(id=f"T{len(out) + 1}", start=start, end=end, text=text[start:end], type=kind, value=value)  # type: ignore[arg-type]
         )
