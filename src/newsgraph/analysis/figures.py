@@ -100,6 +100,7 @@ _NUMBER = re.compile(
 
 # Units written after the number, folded to one name. Order matters: longer spellings first.
 _UNITS: list[tuple[str, str]] = [
+    (r"pound-f(?:ee|oo)t\b|lb-ft\b", "pound-foot"),
     (r"%|per\s?cent\b|percent\b|pct\b|pc\b", "percent"),
     (r"percentage[- ]points?\b|pct\.? points?\b", "percentage point"),
     (r"basis[- ]points?\b|bps\b", "basis point"),
@@ -108,11 +109,11 @@ _UNITS: list[tuple[str, str]] = [
     (r"(?:US|U\.S\.|American) dollars?\b|dollars?\b|bucks\b", "dollar"),
     (r"euros?\b", "euro"), (r"pounds? sterling\b|pounds?\b|quid\b", "pound"),
     (r"yen\b", "yen"), (r"yuan\b|renminbi\b", "yuan"), (r"rupees?\b", "rupee"), (r"shekels?\b", "shekel"),
-    (r"ringgit\b", "ringgit"), (r"francs?\b", "franc"), (r"pesos?\b", "peso"), (r"roubles?\b|rubles?\b", "rouble"),
+    (r"ringgit\b", "malaysian ringgit"), (r"francs?\b", "franc"), (r"pesos?\b", "peso"), (r"roubles?\b|rubles?\b", "rouble"),
     (r"cents?\b|¢", "cent"), (r"pence\b|p\b", "pence"),
     (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"), (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
     (r"m2\b", "square metre"),
-    (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"), (r"km/h\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b",
+    (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"), (r"km/hr?\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b",
                                                            "kilometre per hour"),
     (r"mpg\b|miles? per gallon\b", "mile per gallon"),
     (r"square (?:feet|foot)\b|sq\.? ?ft\b", "square foot"), (r"square met(?:er|re)s?\b", "square metre"),
@@ -126,7 +127,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"litres?\b|liters?\b|l\b", "litre"), (r"gallons?\b", "gallon"), (r"barrels?\b", "barrel"),
     (r"degrees? (?:celsius|centigrade|c)\b|°\s?c\b", "celsius"), (r"degrees? (?:fahrenheit|f)\b|°\s?f\b",
                                                                   "fahrenheit"),
-    (r"degrees?\b|°", "degree"),
+    (r"degrees?\b|°", "degree"), (r"fahrenheit\b", "fahrenheit"), (r"celsius\b", "celsius"),
     (r"decades?\b", "decade"), (r"centur(?:y|ies)\b", "century"), (r"years?\b", "year"), (r"months?\b", "month"),
     (r"weeks?\b", "week"), (r"days?\b", "day"), (r"hours?\b|hrs?\b", "hour"), (r"minutes?\b|mins?\b", "minute"),
     (r"seconds?\b|secs?\b", "second"), (r"times\b", "time"),
@@ -135,27 +136,27 @@ _UNITS: list[tuple[str, str]] = [
     (r"watts?\b|w\b", "watt"), (r"kwh\b", "kilowatt hour"),
     (r"gigabytes?\b|gb\b", "gigabyte"), (r"terabytes?\b|tb\b", "terabyte"), (r"megabytes?\b|mb\b", "megabyte"),
     (r"mah\b", "milliampere-hour"), (r"ghz\b", "gigahertz"), (r"mhz\b", "megahertz"), (r"hz\b", "hertz"),
-    (r"decibels?\b|db\b", "decibel"), (r"ppm\b", "parts per million"), (r"ppb\b", "parts per billion"),
+    (r"decibels?\b|db\b", "decibel"), (r"ppm\b", "parts-per-million"), (r"ppb\b", "parts-per-billion"),
     (r"people\b|persons\b", "person"),
 ]
 _UNIT = re.compile(
     r"[\s-]?(?:" + "|".join(f"(?P<u{i}>{pattern})" for i, (pattern, _) in enumerate(_UNITS)) + r")",
     re.IGNORECASE,
 )
-_PER = re.compile(r"\s?(?:per|/|a|an)\s?(?P<per>share|barrel|hour|day|week|month|year|gallon|person|capita|head|"
+_PER = re.compile(r"[\s-]?(?:per|/|a|an)[\s-]?(?P<per>share|barrel|hour|day|week|month|year|gallon|person|capita|head|"
                   r"kilogram|kg|pound|ounce|litre|liter|square foot|mile|night|ton|tonne)\b", re.I)  # fmt: skip
 
 # Change and approximation words right before a figure ("nearly 40", "more than $1bn", "up 5%").
 _CHANGE_WORDS = {
     "~": r"about|around|approximately|approx\.|roughly|some|nearly|almost|close to|an estimated|estimated|"
-    r"circa|c\.|just about|around about|~|an average of|average of|averaged|averaging|averages",
+    r"circa|c\.|just about|around about|~|averaged|averaging|averages",
     ">": r"more than|over|above|at least|exceeding|exceeds|exceeded|upwards of|in excess of|north of|"
     r"greater than|higher than|no fewer than|no less than|more then|over than|beyond|\+|>",
     "<": r"less than|fewer than|under|below|up to|at most|no more than|lower than|as little as|as few as|"
     r"not more than|<|short of|shy of",
     "up": r"up|rose|rise|rises|rising|increased|increase|increases|increasing|gained|gain|gains|jumped|"
     r"jumps|climbed|climbs|grew|grow|grows|growing|soared|soars|surged|surges|added|adding|adds|boost|boosted|"
-    r"raised|raise|advanced|higher|hiked|rallied|spiked",
+    r"advanced|higher|hiked|rallied|spiked|upward|upwards",
     "down": r"down|fell|fall|falls|falling|dropped|drop|drops|declined|decline|declines|decreased|"
     r"decrease|decreases|lost|loses|lose|slipped|slips|slid|slides|plunged|plunges|tumbled|tumbles|shed|sheds|"
     r"cut|cuts|lower|lowered|shrank|shrink|shrinks|sank|sinks|dipped|dips|eased|retreated|slumped|contracted|off",
@@ -167,6 +168,16 @@ _CHANGE = re.compile(
     re.IGNORECASE,
 )
 _CHANGE_NAMES = list(_CHANGE_WORDS)
+_PHRASAL_UP = re.compile(
+    r"\b(?:gave|give|gives|giving|set|sets|picked|pick|picks|ended|end|ends|made|make|makes|took|take|takes|"
+    r"signed|turned|put|puts|showed|show|shows|opened|open|opens|backed|stepped|used|use|wrapped|locked|built|"
+    r"held|hold|holds|stood|broke|came|come|comes|summed|lined|racked|rack|racks|freed|brought|kept|caught|"
+    r"beefed|ramped|shored|fed|heated|warmed|cleaned|cheered|dried|filled|followed|looked|pumped|snapped|"
+    r"scooped|served|shot|wound|added|adding|adds)\s+$",
+    re.I,
+)
+_INHERITS = re.compile(r"\s*(?:\(|/|\sor\s|(?:[a-z]+\s+)?(?:to|at|to end at))\s*")
+
 _METRES_AFTER = re.compile(
     r"(?:$|[^\w\s]|\s+(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
     r"breaststroke|relay|medley|above|below|under|of|in|from|to|and)\b)"
@@ -220,7 +231,7 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
 _CURRENCY_NAMES = {"€": "euro", "£": "pound", "¥": "yen", "₹": "rupee", "₪": "shekel", "₩": "won",
                    "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee", "CHF": "franc", "Rs": "rupee",
                    "RS.": "rupee", "PS": "pound", "Y=": "yen", "$A": "australian dollar", "$NZ": "new zealand dollar",
-                   "$C": "canadian dollar", "RS": "rupee", "RP": "rupiah", "RM": "ringgit", "R": "rand",
+                   "$C": "canadian dollar", "RS": "rupee", "RP": "rupiah", "RM": "malaysian ringgit", "R": "rand",
                    "A$": "australian dollar", "AU$": "australian dollar", "C$": "canadian dollar",
                    "CA$": "canadian dollar", "NZ$": "new zealand dollar", "HK$": "hong kong dollar",
                    "S$": "singapore dollar", "AUD": "australian dollar", "CAD": "canadian dollar"}  # fmt: skip
@@ -314,7 +325,7 @@ def scan(text: str) -> list[RawFigure]:
             end = unit_end  # "$5 dollars"
         elif unit is not None and cur:
             per = _PER.match(text, end)
-            if per is not None and per.group(0).lstrip()[:1] in ("p", "/"):
+            if per is not None:
                 unit = f"{unit} per {per.group('per').lower()}"
                 end = per.end()
         if bare and unit is None:
@@ -345,7 +356,10 @@ def _change(text: str, start: int) -> str:
     m = _CHANGE.search(before)
     if m is None or m.lastgroup is None:
         return "="
-    return _CHANGE_NAMES[int(m.lastgroup[1:])]
+    change = _CHANGE_NAMES[int(m.lastgroup[1:])]
+    if change == "up" and m.group(0).lower().startswith("up") and _PHRASAL_UP.search(before[: m.start()]):
+        return "="  # "gave up 517 yards", "set up 3 centres": a phrasal verb, not a rise
+    return change
 
 
 def _combine(
@@ -391,6 +405,13 @@ def _combine(
                 continue
         out.append(RawFigure(start, end, value, unit, _change(text, start), counted=unit is None))
         i += 1
+    # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") or the level a change reached ("rose 18
+    # sen to RM23.50") carries the change marker of the figure just before it.
+    for previous, figure in zip(out, out[1:], strict=False):
+        if figure.change == "=" and previous.change != "=" and _INHERITS.fullmatch(text[previous.end : figure.start]):
+            gap = text[previous.end : figure.start]
+            if "(" in gap or "/" in gap or previous.change in ("up", "down"):
+                figure.change = previous.change
     return out
 
 
@@ -500,8 +521,13 @@ class Figures:
                 concept = _counted(doc, raw.end)
                 if concept is not None:
                     noun = doc.char_span(concept[0], concept[1], alignment_mode="expand")
-                    people = noun is not None and (_PEOPLE.match(noun.root.text) or noun.root.ent_type_ == "NORP")
-                    unit = "person" if people else text[concept[0] : concept[1]]
+                    measured, _ = _unit_at(noun.root.text, 0) if noun is not None else (None, 0)
+                    if noun is not None and _PEOPLE.match(noun.root.text):
+                        unit = "person"
+                    elif measured is not None and noun is not None and len(noun.root.text) > 2:
+                        unit = measured  # "517 rushing yards": the unit is the yard
+                    else:
+                        unit = text[concept[0] : concept[1]]
             if concept is None:
                 concept = _concept(doc, raw.start, raw.end)
             value = list(raw.value) if isinstance(raw.value, tuple) else raw.value
