@@ -52,7 +52,7 @@ _BLOCKED = re.compile(
   | \bISBN(?:-1[03])?:?\s*[\dXx][\d\sXx-]{{8,}}[\dXx]\b | \b97[89]-\d[\d-]{{9,}}\d\b
   | \+\d[\d\s().-]{{7,}}\d | \(\d{{2,4}}\)\s?\d{{3,4}}[\s.-]?\d{{3,4}}\b
   | \b\d{{3}}[-.]\d{{3}}[-.]\d{{4}}\b | \b\d{{3}}-\d{{4}}\b                 # phone numbers
-  | \b[A-Za-z]+\s?-\d+\w*                                              # F-35, MH-17, COVID-19
+  | \b(?!minus|sub\b)[A-Za-z]+\s?-\d+\w*                              # F-35, MH-17, COVID-19
   | (?:\b(?:Article|Art\.|Section|Sec\.|Chapter|Clause|Paragraph|Amendment|Resolution|Rule|Title|No\.|
          Number|Nos?\.|Bill|Act|Route|Highway|Flight|Room|Page|Pages|pp?\.|Vol\.|Volume|Episode|Season|
          Level|Grade|Class|Phase|Stage|Round|Game|Week|Model|Version|v|Series|Type|Gate|Platform|
@@ -178,16 +178,16 @@ _PHRASAL_UP = re.compile(
 )
 _INHERITS = re.compile(r"\s*(?:\(|/|\sor\s|(?:[a-z]+\s+)?(?:to|at|to end at))\s*")
 
-_METRES_AFTER = re.compile(
-    r"(?:$|[^\w\s]|\s+(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
-    r"breaststroke|relay|medley|above|below|under|of|in|from|to|and)\b)"
-)
+_MILLIONS_AFTER = re.compile(
+    r"\s+(?!(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
+    r"breaststroke|relay|medley|above|below|under|of|in|from|to|and|or|at|on|by)\b)[a-z]"
+)  # "1.5m people": millions; "100m sprint", "37m (121ft)": metres
 _RANGE_JOIN = re.compile(r"\s?(?:-|–|—|to|and|or)\s?$")
 _AGE_APPOSITION = re.compile(r"[A-Z][a-z]+,\s$")
 _BY = re.compile(r"\bby\s+$", re.I)
 _FROM = re.compile(r"\bfrom\s+$", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
-_NOT_COUNT_ONE = re.compile(r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single)\s+$",
+_NOT_COUNT_ONE = re.compile(r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$",
                             re.I)  # fmt: skip
 _CAPITALISED_NAME = re.compile(r"(?:^|[^.!?\"“\n]\s)(?P<name>[a-z]*[A-Z][\w&'’]*[A-Za-z]|[A-Z])\s$")
 _NAME_OK = re.compile(
@@ -197,6 +197,9 @@ _NAME_OK = re.compile(
     r"Estimated|Roughly|Least|Most|Another|Only|Still|Now|Then|Today|Yesterday|Monday|Tuesday|Wednesday|"
     r"Thursday|Friday|Saturday|Sunday)"
 )
+
+
+_SPAN_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "second", "decade", "century"})
 
 
 @dataclass
@@ -310,15 +313,15 @@ def scan(text: str) -> list[RawFigure]:
         unit: str | None = None
         cur = m.group("cur")
         bare = m.group("num") and not cur and not m.group("scale") and not m.group("abbr")
-        if m.group("abbr") == "m" and not cur and _METRES_AFTER.match(text, end):
+        if m.group("abbr") == "m" and not cur and not _MILLIONS_AFTER.match(text, end):
             # "100m sprint", "ran 100m.": metres; "1.5m people", "£1.5m": millions
             value = value / 1e6 if not isinstance(value, tuple) else value
             unit = "metre"
         if cur:
             unit = _currency(cur)
         word_unit, unit_end = _unit_at(text, end)
-        if word_unit is None and re.match(r"-[A-Za-z]", text[end : end + 2]):
-            continue  # "five-year", "last-32": part of a compound word
+        if re.match(r"-[A-Za-z]", text[end : end + 2]) and (word_unit is None or word_unit in _SPAN_UNITS):
+            continue  # "five-year plan", "last-32": part of a compound word, not a figure
         if word_unit is not None and (unit is None or word_unit.startswith(("cent", "pence"))):
             unit, end = word_unit, unit_end
         elif word_unit is not None and cur and word_unit.startswith(unit or "~"):
