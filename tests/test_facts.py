@@ -194,3 +194,31 @@ def test_facts_pipeline_spans_match_arbitrary_text(nlp, text: str) -> None:  # t
     analysis.check_offsets()
     for figure in analysis.figures:
         assert figure.claimed_by is None or figure.claimed_by in {a.id for a in analysis.attributions}
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def test_facts_text_report_and_brat(nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.io.brat import parse_ann, to_ann
+    from newsgraph.io.render import to_text
+
+    text = 'Officials in Washington said 40,000 people fled on Tuesday. "We need $2bn," the mayor said.'
+    analysis = analyze(text, "2024-03-26")
+    report = to_text(analysis)
+    assert "40,000 person" in report and "the article's own voice" in report
+    assert "Tuesday = 2024-03-26" in report
+    assert "Washington → Washington, US" in report
+    ann = to_ann(analysis)
+    labels = {}
+    for line in ann.splitlines():
+        if line.startswith("T"):
+            tid, middle, covered = line.split("\t")
+            label, start, end = middle.split(" ")[:3]
+            assert text[int(start) : int(end)] == covered
+            labels.setdefault(label, []).append(covered)
+    assert labels["Figure"] == ["40,000 people", "$2bn"]
+    assert labels["Time"] == ["Tuesday"]
+    assert "Washington" in labels["Place"]
+    assert len(parse_ann(ann)) == len([a for a in analysis.attributions if a.parent is None])
+    assert "value=2e+09 unit=dollar change== claimed_by=A" in ann

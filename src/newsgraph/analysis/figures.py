@@ -470,7 +470,7 @@ def _concept(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         head = head.head
         if head.pos_ in ("VERB", "AUX"):
             for child in head.children:
-                if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN"):
+                if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN") and child.i < span.start:
                     left = min(t.i for t in child.subtree if t.dep_ in ("compound", "amod") or t.i == child.i)
                     return doc[left].idx, child.idx + len(child)
             break
