@@ -112,7 +112,10 @@ _UNITS: list[tuple[str, str]] = [
     (r"ringgit\b", "malaysian ringgit"), (r"francs?\b", "franc"), (r"pesos?\b", "peso"), (r"roubles?\b|rubles?\b", "rouble"),
     (r"cents?\b|¢", "cent"), (r"pence\b|p\b", "pence"),
     (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"), (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
-    (r"m2\b", "square metre"),
+    (r"m2\b|sq\.? ?m\b", "square metre"), (r"cubic (?:feet|foot)\b|cu\.? ?ft\b", "cubic foot"),
+    (r"cubic met(?:er|re)s?\b|m3\b", "cubic metre"), (r"μm\b|micromet(?:er|re)s?\b|microns?\b", "micrometre"),
+    (r"gpa\b|gigapascals?\b", "gigapascal"), (r"(?-i:Nm)\b|newton[- ]met(?:er|re)s?\b", "newton metre"),
+    (r"″", "inch"),
     (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"), (r"km/hr?\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b",
                                                            "kilometre per hour"),
     (r"mpg\b|miles? per gallon\b", "mile per gallon"),
@@ -143,8 +146,12 @@ _UNIT = re.compile(
     r"[\s-]?(?:" + "|".join(f"(?P<u{i}>{pattern})" for i, (pattern, _) in enumerate(_UNITS)) + r")",
     re.IGNORECASE,
 )
-_PER = re.compile(r"[\s-]?(?:per|/|a|an)[\s-]?(?P<per>share|barrel|hour|day|week|month|year|gallon|person|capita|head|"
-                  r"kilogram|kg|pound|ounce|litre|liter|square foot|mile|night|ton|tonne)\b", re.I)  # fmt: skip
+_PER = re.compile(
+    r"[\s-]?(?:(?:a|an)[\s-](?P<per_a>share|barrel|hour|day|week|month|year|gallon|person|head|kilogram|pound|"
+    r"ounce|litre|liter|mile|night|ton|tonne)\b(?!\s+(?:earlier|ago|later|before|after|on|from|in|of))"
+    r"|(?:per|/)\s?(?P<per>sq\.? m|sq\.? ft|square (?:metre|meter|foot|feet|mile)|[a-z]+))\b",
+    re.I,
+)
 
 # Change and approximation words right before a figure ("nearly 40", "more than $1bn", "up 5%").
 _CHANGE_WORDS = {
@@ -214,6 +221,13 @@ class RawFigure:
     counted: bool = False  # a bare number: the noun after it is what it counts
 
 
+def _per_unit(per: re.Match[str]) -> str:
+    """The unit after "per" or "a", folded like the units themselves ("per sq m" -> "square metre")."""
+    word = (per.group("per") or per.group("per_a")).lower()
+    folded, end = _unit_at(word, 0)
+    return folded if folded is not None and end == len(word) else word.rstrip(".")
+
+
 def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
     """The unit written at ``pos`` (folded name, end offset), or (None, pos)."""
     m = _UNIT.match(text, pos)
@@ -226,7 +240,7 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
     end = m.end()
     per = _PER.match(text, end)
     if per is not None and name not in ("percent", "year of age", "time"):
-        name = f"{name} per {per.group('per').lower()}"
+        name = f"{name} per {_per_unit(per)}"
         end = per.end()
     return name, end
 
@@ -329,7 +343,7 @@ def scan(text: str) -> list[RawFigure]:
         elif unit is not None and cur:
             per = _PER.match(text, end)
             if per is not None:
-                unit = f"{unit} per {per.group('per').lower()}"
+                unit = f"{unit} per {_per_unit(per)}"
                 end = per.end()
         if bare and unit is None:
             number = m.group("num")
