@@ -63,7 +63,9 @@ def figures(out: Path) -> None:
             ]
             f.write(json.dumps({"id": sentence["id"], "quantities": quantities}) + "\n")
     print(f"$ python {SHARED / 'bench' / 'quantity_score.py'} {gold_path} {pred}")
-    subprocess.run([sys.executable, str(SHARED / "bench" / "quantity_score.py"), str(gold_path), str(pred)], check=True)
+    subprocess.run(
+        [sys.executable, str(SHARED / "bench" / "quantity_score.py"), str(gold_path), str(pred)], check=True
+    )
     for name, numbers in PEERS_FIGURES:
         print(f"  reference  {name:<30} {numbers}")
 
@@ -77,10 +79,15 @@ def times(out: Path) -> None:
         for path in sorted(gold_dir.glob("*.json")):
             doc = json.loads(path.read_text(encoding="utf-8"))
             found = find_times(doc["text"], doc.get("dct"))
-            timexes = [{"start": t.start, "end": t.end, "type": t.type, "value": t.value, "text": t.text} for t in found]
+            timexes = [
+                {"start": t.start, "end": t.end, "type": t.type, "value": t.value, "text": t.text}
+                for t in found
+            ]
             f.write(json.dumps({"doc": doc.get("doc") or path.stem, "timexes": timexes}) + "\n")
     print(f"$ python {SHARED / 'bench' / 'timex_score.py'} {gold_dir} {pred}")
-    subprocess.run([sys.executable, str(SHARED / "bench" / "timex_score.py"), str(gold_dir), str(pred)], check=True)
+    subprocess.run(
+        [sys.executable, str(SHARED / "bench" / "timex_score.py"), str(gold_dir), str(pred)], check=True
+    )
     for name, numbers in PEERS_TIMES:
         print(f"  reference  {name:<30} {numbers}")
 

@@ -114,7 +114,9 @@ def test_times_month_day_without_year_is_the_latest_before_publication() -> None
 
 
 def test_times_relative_and_durations() -> None:
-    found = dict((text, value) for text, _, value in times_of("Last year it took two weeks; now it is daily."))
+    found = dict(
+        (text, value) for text, _, value in times_of("Last year it took two weeks; now it is daily.")
+    )
     assert found == {"Last year": "2023", "two weeks": "P2W", "now": "PRESENT_REF", "daily": "P1D"}
     assert times_of("three days ago") == [("three days ago", "DATE", "2024-03-23")]
     assert times_of("in the 1990s") == [("the 1990s", "DATE", "199X")]
@@ -213,7 +215,7 @@ def test_facts_text_report_and_brat(nlp) -> None:  # type: ignore[no-untyped-def
     labels = {}
     for line in ann.splitlines():
         if line.startswith("T"):
-            tid, middle, covered = line.split("\t")
+            _tid, middle, covered = line.split("\t")
             label, start, end = middle.split(" ")[:3]
             assert text[int(start) : int(end)] == covered
             labels.setdefault(label, []).append(covered)

@@ -704,9 +704,12 @@ def figures_(
     author_only: Annotated[
         bool, typer.Option("--author-only", help="Only figures the articles state in their own voice.")
     ] = False,
-    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit (percent, dollar, person, ...).")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (percent, dollar, person, ...).")
+    ] = None,
     concept: Annotated[
-        str | None, typer.Option("--concept", help="Words that must all occur in the concept or around the figure.")
+        str | None,
+        typer.Option("--concept", help="Words that must all occur in the concept or around the figure."),
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,

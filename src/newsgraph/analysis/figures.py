@@ -20,6 +20,7 @@ Result: ``doc._.figures`` is a list of ``newsgraph.models.Figure`` with ids
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -64,8 +65,9 @@ _BLOCKED = re.compile(
     re.VERBOSE,
 )
 
-_SCORE_CONTEXT = re.compile(r"\b(?:won|win|wins|beat|beats|lost|lose|loses|defeat\w*|draw|drew|victory|score\w*)\b",
-                            re.I)  # fmt: skip
+_SCORE_CONTEXT = re.compile(
+    r"\b(?:won|win|wins|beat|beats|lost|lose|loses|defeat\w*|draw|drew|victory|score\w*)\b", re.I
+)
 
 # --- the number itself ------------------------------------------------------------------------------
 
@@ -77,7 +79,10 @@ _SCALE = (
     r"(?:\s?-?(?P<scale>(?:hundred\s)?(?:hundred|thousand|million|billion|trillion))s?\b"
     r"|(?P<abbr>mn|mln|bn|tn|[kmbM])\b)"
 )
-_VAGUE = r"(?P<vague>(?:tens|hundreds|dozens)\s+of\s+(?:thousands|millions|billions)|dozens|hundreds|thousands|millions|billions)"
+_VAGUE = (
+    r"(?P<vague>(?:tens|hundreds|dozens)\s+of\s+(?:thousands|millions|billions)"
+    r"|dozens|hundreds|thousands|millions|billions)"
+)
 
 _NUMBER = re.compile(
     rf"""
@@ -104,42 +109,89 @@ _UNITS: list[tuple[str, str]] = [
     (r"%|per\s?cent\b|percent\b|pct\b|pc\b", "percent"),
     (r"percentage[- ]points?\b|pct\.? points?\b", "percentage point"),
     (r"basis[- ]points?\b|bps\b", "basis point"),
-    (r"-?years?[- ]old\b|-year-old\b", "year of age"), (r"months?[- ]old\b", "month-old"),
+    (r"-?years?[- ]old\b|-year-old\b", "year of age"),
+    (r"months?[- ]old\b", "month-old"),
     (r"(?:australian|canadian|new zealand|hong kong|singapore|taiwan) dollars?\b", None),
     (r"(?:US|U\.S\.|American) dollars?\b|dollars?\b|bucks\b", "dollar"),
-    (r"euros?\b", "euro"), (r"pounds? sterling\b|pounds?\b|quid\b", "pound"),
-    (r"yen\b", "yen"), (r"yuan\b|renminbi\b", "yuan"), (r"rupees?\b", "rupee"), (r"shekels?\b", "shekel"),
-    (r"ringgit\b", "malaysian ringgit"), (r"francs?\b", "franc"), (r"pesos?\b", "peso"), (r"roubles?\b|rubles?\b", "rouble"),
-    (r"cents?\b|¢", "cent"), (r"pence\b|p\b", "pence"),
-    (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"), (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
-    (r"m2\b|sq\.? ?m\b", "square metre"), (r"cubic (?:feet|foot)\b|cu\.? ?ft\b", "cubic foot"),
-    (r"cubic met(?:er|re)s?\b|m3\b", "cubic metre"), (r"μm\b|micromet(?:er|re)s?\b|microns?\b", "micrometre"),
-    (r"gpa\b|gigapascals?\b", "gigapascal"), (r"(?-i:Nm)\b|newton[- ]met(?:er|re)s?\b", "newton metre"),
+    (r"euros?\b", "euro"),
+    (r"pounds? sterling\b|pounds?\b|quid\b", "pound"),
+    (r"yen\b", "yen"),
+    (r"yuan\b|renminbi\b", "yuan"),
+    (r"rupees?\b", "rupee"),
+    (r"shekels?\b", "shekel"),
+    (r"ringgit\b", "malaysian ringgit"),
+    (r"francs?\b", "franc"),
+    (r"pesos?\b", "peso"),
+    (r"roubles?\b|rubles?\b", "rouble"),
+    (r"cents?\b|¢", "cent"),
+    (r"pence\b|p\b", "pence"),
+    (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"),
+    (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
+    (r"m2\b|sq\.? ?m\b", "square metre"),
+    (r"cubic (?:feet|foot)\b|cu\.? ?ft\b", "cubic foot"),
+    (r"cubic met(?:er|re)s?\b|m3\b", "cubic metre"),
+    (r"μm\b|micromet(?:er|re)s?\b|microns?\b", "micrometre"),
+    (r"gpa\b|gigapascals?\b", "gigapascal"),
+    (r"(?-i:Nm)\b|newton[- ]met(?:er|re)s?\b", "newton metre"),
     (r"″", "inch"),
-    (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"), (r"km/hr?\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b",
-                                                           "kilometre per hour"),
+    (r"mph\b|miles? (?:per|an|a) hour\b", "mile per hour"),
+    (r"km/hr?\b|kph\b|kilomet(?:er|re)s? (?:per|an) hour\b", "kilometre per hour"),
     (r"mpg\b|miles? per gallon\b", "mile per gallon"),
-    (r"square (?:feet|foot)\b|sq\.? ?ft\b", "square foot"), (r"square met(?:er|re)s?\b", "square metre"),
-    (r"square (?:kilomet(?:er|re)s?|km)\b|km2\b|sq km\b", "square kilometre"), (r"square miles?\b", "square mile"),
-    (r"miles?\b", "mile"), (r"kilomet(?:er|re)s?\b|km\b", "kilometre"),
-    (r"centimet(?:er|re)s?\b|cm\b", "centimetre"), (r"millimet(?:er|re)s?\b|mm\b", "millimetre"),
-    (r"met(?:er|re)s?\b|m\b", "metre"), (r"feet\b|foot\b|ft\b", "foot"), (r"inch(?:es)?\b|in\.", "inch"),
-    (r"yards?\b|yds?\b", "yard"), (r"acres?\b", "acre"), (r"hectares?\b|ha\b", "hectare"),
-    (r"kilo(?:gram)?s?\b|kg\b", "kilogram"), (r"grams?\b|g\b", "gram"), (r"tonnes?\b|tons?\b", "tonne"),
-    (r"lbs?\b", "pound"), (r"ounces?\b|oz\b", "ounce"),
-    (r"litres?\b|liters?\b|l\b", "litre"), (r"gallons?\b", "gallon"), (r"barrels?\b", "barrel"),
-    (r"degrees? (?:celsius|centigrade|c)\b|°\s?c\b", "celsius"), (r"degrees? (?:fahrenheit|f)\b|°\s?f\b",
-                                                                  "fahrenheit"),
-    (r"degrees?\b|°", "degree"), (r"fahrenheit\b", "fahrenheit"), (r"celsius\b", "celsius"),
-    (r"decades?\b", "decade"), (r"centur(?:y|ies)\b", "century"), (r"years?\b", "year"), (r"months?\b", "month"),
-    (r"weeks?\b", "week"), (r"days?\b", "day"), (r"hours?\b|hrs?\b", "hour"), (r"minutes?\b|mins?\b", "minute"),
-    (r"seconds?\b|secs?\b", "second"), (r"times\b", "time"),
-    (r"rpm\b", "revolutions per minute"), (r"bhp\b", "brake horsepower"), (r"hp\b|horsepower\b", "horsepower"),
-    (r"kilowatts?\b|kw\b", "kilowatt"), (r"megawatts?\b|mw\b", "megawatt"), (r"gigawatts?\b|gw\b", "gigawatt"),
-    (r"watts?\b|w\b", "watt"), (r"kwh\b", "kilowatt hour"),
-    (r"gigabytes?\b|gb\b", "gigabyte"), (r"terabytes?\b|tb\b", "terabyte"), (r"megabytes?\b|mb\b", "megabyte"),
-    (r"mah\b", "milliampere-hour"), (r"ghz\b", "gigahertz"), (r"mhz\b", "megahertz"), (r"hz\b", "hertz"),
-    (r"decibels?\b|db\b", "decibel"), (r"ppm\b", "parts-per-million"), (r"ppb\b", "parts-per-billion"),
+    (r"square (?:feet|foot)\b|sq\.? ?ft\b", "square foot"),
+    (r"square met(?:er|re)s?\b", "square metre"),
+    (r"square (?:kilomet(?:er|re)s?|km)\b|km2\b|sq km\b", "square kilometre"),
+    (r"square miles?\b", "square mile"),
+    (r"miles?\b", "mile"),
+    (r"kilomet(?:er|re)s?\b|km\b", "kilometre"),
+    (r"centimet(?:er|re)s?\b|cm\b", "centimetre"),
+    (r"millimet(?:er|re)s?\b|mm\b", "millimetre"),
+    (r"met(?:er|re)s?\b|m\b", "metre"),
+    (r"feet\b|foot\b|ft\b", "foot"),
+    (r"inch(?:es)?\b|in\.", "inch"),
+    (r"yards?\b|yds?\b", "yard"),
+    (r"acres?\b", "acre"),
+    (r"hectares?\b|ha\b", "hectare"),
+    (r"kilo(?:gram)?s?\b|kg\b", "kilogram"),
+    (r"grams?\b|g\b", "gram"),
+    (r"tonnes?\b|tons?\b", "tonne"),
+    (r"lbs?\b", "pound"),
+    (r"ounces?\b|oz\b", "ounce"),
+    (r"litres?\b|liters?\b|l\b", "litre"),
+    (r"gallons?\b", "gallon"),
+    (r"barrels?\b", "barrel"),
+    (r"degrees? (?:celsius|centigrade|c)\b|°\s?c\b", "celsius"),
+    (r"degrees? (?:fahrenheit|f)\b|°\s?f\b", "fahrenheit"),
+    (r"degrees?\b|°", "degree"),
+    (r"fahrenheit\b", "fahrenheit"),
+    (r"celsius\b", "celsius"),
+    (r"decades?\b", "decade"),
+    (r"centur(?:y|ies)\b", "century"),
+    (r"years?\b", "year"),
+    (r"months?\b", "month"),
+    (r"weeks?\b", "week"),
+    (r"days?\b", "day"),
+    (r"hours?\b|hrs?\b", "hour"),
+    (r"minutes?\b|mins?\b", "minute"),
+    (r"seconds?\b|secs?\b", "second"),
+    (r"times\b", "time"),
+    (r"rpm\b", "revolutions per minute"),
+    (r"bhp\b", "brake horsepower"),
+    (r"hp\b|horsepower\b", "horsepower"),
+    (r"kilowatts?\b|kw\b", "kilowatt"),
+    (r"megawatts?\b|mw\b", "megawatt"),
+    (r"gigawatts?\b|gw\b", "gigawatt"),
+    (r"watts?\b|w\b", "watt"),
+    (r"kwh\b", "kilowatt hour"),
+    (r"gigabytes?\b|gb\b", "gigabyte"),
+    (r"terabytes?\b|tb\b", "terabyte"),
+    (r"megabytes?\b|mb\b", "megabyte"),
+    (r"mah\b", "milliampere-hour"),
+    (r"ghz\b", "gigahertz"),
+    (r"mhz\b", "megahertz"),
+    (r"hz\b", "hertz"),
+    (r"decibels?\b|db\b", "decibel"),
+    (r"ppm\b", "parts-per-million"),
+    (r"ppb\b", "parts-per-billion"),
     (r"people\b|persons\b", "person"),
 ]
 _UNIT = re.compile(
@@ -194,8 +246,9 @@ _AGE_APPOSITION = re.compile(r"[A-Z][a-z]+,\s$")
 _BY = re.compile(r"\bby\s+$", re.I)
 _FROM = re.compile(r"\bfrom\s+$", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
-_NOT_COUNT_ONE = re.compile(r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$",
-                            re.I)  # fmt: skip
+_NOT_COUNT_ONE = re.compile(
+    r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$", re.I
+)
 _CAPITALISED_NAME = re.compile(r"(?:^|[^.!?\"“\n]\s)(?P<name>[a-z]*[A-Z][\w&'’]*[A-Za-z]|[A-Z])\s$")
 _NAME_OK = re.compile(
     r"(?:About|Around|Some|Nearly|Almost|Over|Only|Just|Roughly|Approximately|More|Less|Fewer|Up|Down|"
@@ -245,13 +298,39 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
     return name, end
 
 
-_CURRENCY_NAMES = {"€": "euro", "£": "pound", "¥": "yen", "₹": "rupee", "₪": "shekel", "₩": "won",
-                   "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee", "CHF": "franc", "Rs": "rupee",
-                   "RS.": "rupee", "PS": "pound", "Y=": "yen", "$A": "australian dollar", "$NZ": "new zealand dollar",
-                   "$C": "canadian dollar", "RS": "rupee", "RP": "rupiah", "RM": "malaysian ringgit", "R": "rand",
-                   "A$": "australian dollar", "AU$": "australian dollar", "C$": "canadian dollar",
-                   "CA$": "canadian dollar", "NZ$": "new zealand dollar", "HK$": "hong kong dollar",
-                   "S$": "singapore dollar", "AUD": "australian dollar", "CAD": "canadian dollar"}  # fmt: skip
+_CURRENCY_NAMES = {
+    "€": "euro",
+    "£": "pound",
+    "¥": "yen",
+    "₹": "rupee",
+    "₪": "shekel",
+    "₩": "won",
+    "EUR": "euro",
+    "GBP": "pound",
+    "JPY": "yen",
+    "INR": "rupee",
+    "CHF": "franc",
+    "Rs": "rupee",
+    "RS.": "rupee",
+    "PS": "pound",
+    "Y=": "yen",
+    "$A": "australian dollar",
+    "$NZ": "new zealand dollar",
+    "$C": "canadian dollar",
+    "RS": "rupee",
+    "RP": "rupiah",
+    "RM": "malaysian ringgit",
+    "R": "rand",
+    "A$": "australian dollar",
+    "AU$": "australian dollar",
+    "C$": "canadian dollar",
+    "CA$": "canadian dollar",
+    "NZ$": "new zealand dollar",
+    "HK$": "hong kong dollar",
+    "S$": "singapore dollar",
+    "AUD": "australian dollar",
+    "CAD": "canadian dollar",
+}
 
 
 def _currency(symbol: str) -> str:
@@ -424,8 +503,12 @@ def _combine(
         i += 1
     # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") or the level a change reached ("rose 18
     # sen to RM23.50") carries the change marker of the figure just before it.
-    for previous, figure in zip(out, out[1:], strict=False):
-        if figure.change == "=" and previous.change != "=" and _INHERITS.fullmatch(text[previous.end : figure.start]):
+    for previous, figure in itertools.pairwise(out):
+        if (
+            figure.change == "="
+            and previous.change != "="
+            and _INHERITS.fullmatch(text[previous.end : figure.start])
+        ):
             gap = text[previous.end : figure.start]
             if "(" in gap or "/" in gap or previous.change in ("up", "down"):
                 figure.change = previous.change
@@ -438,7 +521,7 @@ _PEOPLE = re.compile(r"^(?:people|persons|residents|civilians|citizens|inhabitan
 
 
 def _counted(doc: Doc, char_end: int) -> tuple[int, int] | None:
-    """Character span of the noun phrase a bare number counts: "14 first-team players", "seven European countries"."""
+    """Character span of the noun phrase a bare number counts: "14 first-team players", "seven countries"."""
     before = doc.char_span(0, char_end, alignment_mode="expand") if char_end else None
     index = len(before) if before is not None else 0
     if index >= len(doc):
@@ -457,7 +540,9 @@ def _counted(doc: Doc, char_end: int) -> tuple[int, int] | None:
             last = k
             if tok.dep_ not in ("compound", "amod", "nmod") or tok.head.i <= k or tok.head.i - k > 3:
                 break
-        elif (tok.pos_ in ("ADJ", "VERB") and tok.tag_ in ("JJ", "JJS", "JJR", "VBN", "VBG")) or tok.text == "-":
+        elif (
+            tok.pos_ in ("ADJ", "VERB") and tok.tag_ in ("JJ", "JJS", "JJR", "VBN", "VBG")
+        ) or tok.text == "-":
             pass
         else:
             break
@@ -484,7 +569,11 @@ def _concept(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
         head = head.head
         if head.pos_ in ("VERB", "AUX"):
             for child in head.children:
-                if child.dep_ in ("nsubj", "nsubjpass") and child.pos_ in ("NOUN", "PROPN") and child.i < span.start:
+                if (
+                    child.dep_ in ("nsubj", "nsubjpass")
+                    and child.pos_ in ("NOUN", "PROPN")
+                    and child.i < span.start
+                ):
                     left = min(t.i for t in child.subtree if t.dep_ in ("compound", "amod") or t.i == child.i)
                     return doc[left].idx, child.idx + len(child)
             break
@@ -503,7 +592,11 @@ def _aside(doc: Doc, start: int, end: int) -> bool:
     for token in span.root.ancestors:
         if token.dep_ == "relcl":
             first = token.left_edge
-            return first.lower_ in ("which", "who", "where", "whose") and first.i > 0 and doc[first.i - 1].text == ","
+            return (
+                first.lower_ in ("which", "who", "where", "whose")
+                and first.i > 0
+                and doc[first.i - 1].text == ","
+            )
     return False
 
 

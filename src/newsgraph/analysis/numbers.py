@@ -11,23 +11,62 @@ from __future__ import annotations
 import re
 
 ONES = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
 TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
-}  # fmt: skip
+}
 SCALES = {
-    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
-    "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "tr": 1e12,
-}  # fmt: skip
+    "hundred": 1e2,
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "k": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "bn": 1e9,
+    "b": 1e9,
+    "tn": 1e12,
+    "tr": 1e12,
+}
 FRACTIONS = {"half": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25, "quarters": 0.25}
 
-_WORD_NUMBER = r"(?:" + "|".join(sorted([*TENS], key=len, reverse=True)) + r")(?:[- ](?:" + "|".join(
-    k for k in ONES if ONES[k] and ONES[k] < 10
-) + r"))?|" + "|".join(sorted(ONES, key=len, reverse=True))
+_WORD_NUMBER = (
+    r"(?:"
+    + "|".join(sorted([*TENS], key=len, reverse=True))
+    + r")(?:[- ](?:"
+    + "|".join(k for k in ONES if ONES[k] and ONES[k] < 10)
+    + r"))?|"
+    + "|".join(sorted(ONES, key=len, reverse=True))
+)
 
 WORD_NUMBER = re.compile(rf"(?i:{_WORD_NUMBER})")
 """A spelled-out number under a hundred: "forty", "forty-five", "seven"."""

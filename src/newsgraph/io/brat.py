@@ -246,8 +246,10 @@ def facts_to_ann(analysis: Analysis, first: int = 1) -> str:
         lines.append(f"#{number}\tAnnotatorNotes T{number}\t{note}")
 
     for figure in analysis.figures:
-        value = "-".join(f"{v:g}" for v in figure.value) if isinstance(figure.value, list) else f"{figure.value:g}"
-        note = f"value={value} unit={figure.unit or '-'} change={figure.change} claimed_by={figure.claimed_by or '-'}"
+        value = figure.value
+        shown = "-".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
+        note = f"value={shown} unit={figure.unit or '-'} change={figure.change}"
+        note += f" claimed_by={figure.claimed_by or '-'}"
         add("Figure", figure.start, figure.end, " ".join(note.split()))
     for time in analysis.times:
         add("Time", time.start, time.end, f"type={time.type} value={time.value}")
@@ -255,7 +257,8 @@ def facts_to_ann(analysis: Analysis, first: int = 1) -> str:
         if entity.place is None:
             continue
         place = entity.place
-        note = " ".join(f"geonameid={place.geonameid} name={place.name} country={place.country or '-'}".split())
+        note = f"geonameid={place.geonameid} name={place.name} country={place.country or '-'}"
+        note = " ".join(note.split())
         for mention in entity.mentions:
             add("Place", mention.start, mention.end, note)
     return "".join(line + "\n" for line in lines)

@@ -146,7 +146,8 @@ def _figure_value(figure: Figure) -> str:
 
     value = figure.value
     shown = f"{number(value[0])}–{number(value[1])}" if isinstance(value, list) else number(value)
-    marker = {"=": "", "~": "~", ">": ">", "<": "<", ">=": "≥", "<=": "≤", "up": "+", "down": "−"}[figure.change]
+    markers = {"=": "", "~": "~", ">": ">", "<": "<", ">=": "≥", "<=": "≤", "up": "+", "down": "−"}
+    marker = markers[figure.change]
     return marker + shown + (f" {figure.unit}" if figure.unit else "")
 
 

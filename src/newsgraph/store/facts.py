@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from newsgraph.models import Analysis
 from newsgraph.store import schema
@@ -50,7 +50,9 @@ def add_article(
 ) -> None:
     """Gather one article's figures, times and places (``actors``: entity id -> stored actor id)."""
     for figure in analysis.figures:
-        low, high = (figure.value[0], figure.value[1]) if isinstance(figure.value, list) else (figure.value, None)
+        low, high = (
+            (figure.value[0], figure.value[1]) if isinstance(figure.value, list) else (figure.value, None)
+        )
         rows.figures.append(
             {
                 "article_id": article_id,
@@ -97,7 +99,9 @@ def add_article(
         )
 
 
-def insert(conn: Connection, rows: FactRows, attributions: dict[tuple[int, str], tuple[int, int | None]]) -> None:
+def insert(
+    conn: Connection, rows: FactRows, attributions: dict[tuple[int, str], tuple[int, int | None]]
+) -> None:
     """Store a batch's facts; ``attributions``: (article id, "A3") -> (attribution id, source actor id)."""
     figures = []
     for row in rows.figures:
@@ -151,9 +155,19 @@ class ClaimRow:
 
 
 CLAIM_CSV_COLUMNS = (
-    "figure_id", "article_id", "published", "outlet", "title", "speaker", "text", "value", "unit", "change",
-    "concept", "context",
-)  # fmt: skip
+    "figure_id",
+    "article_id",
+    "published",
+    "outlet",
+    "title",
+    "speaker",
+    "text",
+    "value",
+    "unit",
+    "change",
+    "concept",
+    "context",
+)
 
 
 def claims(
@@ -274,7 +288,9 @@ def claims_table(rows: list[ClaimRow]) -> Any:
         table.add_column(name, overflow="fold", ratio=4 if name == "context" else None)
     for row in rows:
         value = row.value if not isinstance(row.value, list) else f"{row.value[0]:g}–{row.value[1]:g}"
-        shown = f"{row.change if row.change != '=' else ''}{value if isinstance(value, str) else f'{value:g}'}"
+        shown = (
+            f"{row.change if row.change != '=' else ''}{value if isinstance(value, str) else f'{value:g}'}"
+        )
         table.add_row(
             row.published.isoformat() if row.published else "",
             row.speaker or ("(unnamed source)" if row.attribution_id else "author"),
