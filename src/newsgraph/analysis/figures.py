@@ -235,7 +235,7 @@ _PHRASAL_UP = re.compile(
     r"scooped|served|shot|wound|added|adding|adds)\s+$",
     re.I,
 )
-_INHERITS = re.compile(r"\s*(?:\(|/|\sor\s|(?:[a-z]+\s+)?(?:to|at|to end at))\s*")
+_INHERITS = re.compile(r"\s*(?:\(|/|\sor\s)\s*")
 
 _MILLIONS_AFTER = re.compile(
     r"\s+(?!(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
@@ -501,17 +501,15 @@ def _combine(
                 continue
         out.append(RawFigure(start, end, value, unit, _change(text, start), counted=unit is None))
         i += 1
-    # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") or the level a change reached ("rose 18
-    # sen to RM23.50") carries the change marker of the figure just before it.
+    # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") carries the change marker of the
+    # figure just before it.
     for previous, figure in itertools.pairwise(out):
         if (
             figure.change == "="
             and previous.change != "="
             and _INHERITS.fullmatch(text[previous.end : figure.start])
         ):
-            gap = text[previous.end : figure.start]
-            if "(" in gap or "/" in gap or previous.change in ("up", "down"):
-                figure.change = previous.change
+            figure.change = previous.change
     return out
 
 
