@@ -224,3 +224,10 @@ def test_facts_text_report_and_brat(nlp) -> None:  # type: ignore[no-untyped-def
     assert "Washington" in labels["Place"]
     assert len(parse_ann(ann)) == len([a for a in analysis.attributions if a.parent is None])
     assert "value=2e+09 unit=dollar change== claimed_by=A" in ann
+
+
+def test_facts_absurd_numbers_give_nothing_or_a_figure() -> None:
+    huge = "1," + ",".join(["000"] * 120)
+    assert scan(f"It cost ${huge}.") == []
+    assert times_of("It happened 99999999 days ago.") == []
+    assert [t.value for t in find_times("In the year 2099 and on February 29, 2023.", "2024-03-26")] == ["2099"]

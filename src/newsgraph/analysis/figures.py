@@ -21,6 +21,7 @@ Result: ``doc._.figures`` is a list of ``newsgraph.models.Figure`` with ids
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass
 
@@ -401,8 +402,8 @@ def scan(text: str) -> list[RawFigure]:
         if end < len(text) and (text[end].isalnum() and not _UNIT.match(text, end)):
             continue  # "5G", "10th", "3s": part of a word
         value = _value(m)
-        if value is None:
-            continue
+        if value is None or not all(math.isfinite(v) for v in (value if isinstance(value, tuple) else (value,))):
+            continue  # no number, or one too large for a float
         unit: str | None = None
         cur = m.group("cur")
         bare = m.group("num") and not cur and not m.group("scale") and not m.group("abbr")

@@ -484,7 +484,10 @@ def find_times(text: str, published: str | None = None) -> list[Time]:
             end -= 1
         if start == end:
             continue
-        found = resolver.resolve(m)
+        try:
+            found = resolver.resolve(m)
+        except (OverflowError, ValueError):  # "999999 days ago": before year 1, no date to give
+            found = None
         if found is None:
             continue
         kind, value = found
