@@ -402,7 +402,8 @@ def scan(text: str) -> list[RawFigure]:
         if end < len(text) and (text[end].isalnum() and not _UNIT.match(text, end)):
             continue  # "5G", "10th", "3s": part of a word
         value = _value(m)
-        if value is None or not all(math.isfinite(v) for v in (value if isinstance(value, tuple) else (value,))):
+        ends = value if isinstance(value, tuple) else (value,)
+        if value is None or not all(math.isfinite(v) for v in ends):
             continue  # no number, or one too large for a float
         unit: str | None = None
         cur = m.group("cur")
