@@ -230,4 +230,6 @@ def test_facts_absurd_numbers_give_nothing_or_a_figure() -> None:
     huge = "1," + ",".join(["000"] * 120)
     assert scan(f"It cost ${huge}.") == []
     assert times_of("It happened 99999999 days ago.") == []
-    assert [t.value for t in find_times("In the year 2099 and on February 29, 2023.", "2024-03-26")] == ["2099"]
+    assert [t.value for t in find_times("In the year 2099 and on February 29, 2023.", "2024-03-26")] == [
+        "2099"
+    ]
