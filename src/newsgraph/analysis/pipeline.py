@@ -49,7 +49,7 @@ def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, thresh
     # The facts: figures (which read the attributions for claimed_by), times, places.
     for name in ("newsgraph_figures", "newsgraph_times", "newsgraph_places"):
         if name not in nlp.pipe_names:
-            nlp.add_pipe(name, after="newsgraph_attributions")
+            nlp.add_pipe(name)
     return nlp
 
 
