@@ -49,7 +49,7 @@ class Errors:
     E040 = "E040 {what} {value}: out of range (expected {low} to {high:,})"
     E041 = "E041 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"
     E042 = "E042 {path}: database error: {reason}"
-    E043 = "E043 {path}: JSON nested deeper than {limit} levels"
+    E043 = "E043 {path}: JSON nested too deeply (no article record nests like that)"
     E044 = "E044 interrupted by {signal} after {done}: {resume}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 

@@ -240,11 +240,11 @@ def json_body(body: bytes) -> Any:
     try:
         payload = json.loads(body)
     except RecursionError:
-        raise NewsgraphError(Errors.E043, path="request body", limit=MAX_DEPTH) from None
+        raise NewsgraphError(Errors.E043, path="request body") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "invalid", "the body is not valid JSON") from None
     if _depth_exceeds(payload, MAX_DEPTH):
-        raise NewsgraphError(Errors.E043, path="request body", limit=MAX_DEPTH)
+        raise NewsgraphError(Errors.E043, path="request body")
     return payload
 
 
