@@ -64,6 +64,7 @@ class IngestResult(BaseModel):
     duplicates: int
     failed: int
     errors: list[str]
+    warnings: list[str] = []
 
 
 NO_CONTROLS = r"^[^\x00-\x08\x0e-\x1f\x7f]*$"
@@ -591,6 +592,7 @@ async def ingest(request: Request, published: DateParam = None) -> Any:
         duplicates=summary.duplicates,
         failed=summary.failed,
         errors=summary.errors,
+        warnings=summary.warnings,
     )
 
 
@@ -606,4 +608,5 @@ def _ingest_bytes(web: WebState, name: str, data: bytes, published: str | None) 
             summary = run_ingest([str(path)], db=store, n_process=1, published=published, progress=False)
         # Messages name the upload, not the temporary directory it passed through.
         summary.errors = [e.replace(str(path), name).replace(tmp + "/", "") for e in summary.errors]
+        summary.warnings = [w.replace(str(path), name).replace(tmp + "/", "") for w in summary.warnings]
         return summary
