@@ -567,3 +567,13 @@ def test_cli_analyze_terminated_stops_workers_quietly(tmp_path):
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("newsgraph: error: E044 interrupted by SIGTERM after analysing ")
     assert "Traceback" not in err
+
+
+def test_outcomes_internal_error_never_shows_sql():
+    from sqlalchemy.exc import OperationalError
+
+    from newsgraph.outcomes import internal_error
+
+    error = OperationalError("SELECT secret FROM notes WHERE id = ?", {"id": 1}, Exception("disk I/O error"))
+    message = str(internal_error("corpus.db", error))
+    assert message == "E999 corpus.db: internal error: Exception: disk I/O error (please report this with the input)"
