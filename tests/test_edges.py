@@ -241,7 +241,7 @@ def test_ingest_overlong_url_is_stored_without_it_and_warned(tmp_path, monkeypat
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0] == (
-        f"newsgraph: warning: W005 {path}: URL is {len(long_url):,} characters, above the limit of 2,048; "
+        f"newsgraph: warning: W011 {path}: URL is {len(long_url):,} characters, above the limit of 2,048; "
         "stored without it"
     )
     assert lines[1].startswith("newsgraph: ingested 1: stored 1,")
@@ -277,13 +277,13 @@ def test_cli_numbers_out_of_range_are_one_coded_usage_error(corpus_db, args, nam
     result = runner.invoke(app, [*args, "--db", corpus_db])
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [result.stderr.strip()]
-    assert result.stderr.startswith(f"newsgraph: error: E040 {named}: out of range (expected ")
+    assert result.stderr.startswith(f"newsgraph: error: E050 {named}: out of range (expected ")
 
 
 def test_cli_an_id_of_thousands_of_digits_is_e040_too(corpus_db):
     result = runner.invoke(app, ["actor", "id:" + "9" * 5000, "--db", corpus_db])
     assert result.exit_code == 2
-    assert result.stderr.startswith("newsgraph: error: E040 id 99999999999999999999...(5000 digits): ")
+    assert result.stderr.startswith("newsgraph: error: E050 id 99999999999999999999...(5000 digits): ")
 
 
 def test_cli_ids_and_pages_in_range_still_answer(corpus_db):
@@ -305,7 +305,7 @@ def test_cli_argument_not_utf8_is_e041_not_e999(corpus_db, args, named):
     """Python hands undecodable argv bytes over as lone surrogates (``\\udcff`` for byte 0xff)."""
     result = runner.invoke(app, [*args, "--db", corpus_db])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"newsgraph: error: E041 {named} ")
+    assert result.stderr.startswith(f"newsgraph: error: E051 {named} ")
     assert "not valid UTF-8" in result.stderr and "E999" not in result.stderr
 
 
@@ -318,7 +318,7 @@ def test_cli_argument_not_utf8_from_a_real_shell(tmp_path, corpus_db):
                               capture_output=True, timeout=120)
         stderr = proc.stderr.decode("utf-8", "replace")
         assert proc.returncode == 2, stderr
-        assert stderr.startswith("newsgraph: error: E041 ") and "Traceback" not in stderr
+        assert stderr.startswith("newsgraph: error: E051 ") and "Traceback" not in stderr
 
 
 def test_cli_database_error_is_one_line_without_sql(tmp_path):
@@ -330,7 +330,7 @@ def test_cli_database_error_is_one_line_without_sql(tmp_path):
     result = runner.invoke(app, ["quotes", "--db", str(db)])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [result.stderr.strip()]
-    assert result.stderr.startswith(f"newsgraph: error: E042 sqlite:///{db}: database error: OperationalError")
+    assert result.stderr.startswith(f"newsgraph: error: E052 sqlite:///{db}: database error: OperationalError")
     assert "SELECT" not in result.stderr and "[SQL" not in result.stderr
 
 
@@ -352,7 +352,7 @@ def test_reading_json_nested_a_million_deep_is_e043(tmp_path, suffix):
     path = tmp_path / f"deep{suffix}"
     path.write_text('{"text": "Harbour news.", "x": ' + "[" * 1_000_000 + "]" * 1_000_000 + "}\n")
     (error,) = list(read_path(path))
-    assert str(error).startswith(f"E043 {path}")
+    assert str(error).startswith(f"E053 {path}")
 
 
 # ---------------------------------------------------------------- the API's inputs
@@ -386,7 +386,7 @@ def test_web_out_of_range_numbers_are_422(client, path, params):
 
 def test_web_speaker_id_out_of_range_says_e040(client):
     response = client.get("/api/quotes", params={"speaker": f"id:{HUGE}"})
-    assert response.json()["error"]["code"] == "E040"
+    assert response.json()["error"]["code"] == "E050"
     assert HUGE in response.json()["error"]["message"]
 
 
@@ -424,7 +424,7 @@ def test_web_deeply_nested_json_body_is_422_not_500(client, endpoint):
         response = client.post(endpoint, content=body, headers={
             "content-type": "application/json", "authorization": f"Bearer {TOKEN}"})
         assert response.status_code == 422, response.text
-        assert response.json()["error"]["code"] == "E043"
+        assert response.json()["error"]["code"] == "E053"
 
 
 @pytest.mark.parametrize("text", ["Mayor Ada Quill said \x00 the pier was ready.", "\x01\x02\x03\x04 said"])
@@ -537,7 +537,7 @@ def test_cli_ingest_interrupted_stops_workers_quietly_with_one_line(tmp_path, si
     stored = _stored(db)
     assert len(lines) == 2, err
     assert lines[0] == (
-        f"newsgraph: error: E044 interrupted by {signal.Signals(sig).name} after storing {stored} articles: "
+        f"newsgraph: error: E054 interrupted by {signal.Signals(sig).name} after storing {stored} articles: "
         "run the same command again to go on (stored articles are skipped)"
     )
     assert lines[1].startswith(f"newsgraph: ingested {stored}: stored {stored}, ")
@@ -565,7 +565,7 @@ def test_cli_analyze_terminated_stops_workers_quietly(tmp_path):
     err = _stderr_after(proc)
     assert proc.returncode == 143, err
     lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("newsgraph: error: E044 interrupted by SIGTERM after analysing ")
+    assert len(lines) == 1 and lines[0].startswith("newsgraph: error: E054 interrupted by SIGTERM after analysing ")
     assert "Traceback" not in err
 
 

@@ -785,7 +785,7 @@ def serve_(
 
 
 def _check_text(option: str, value: str | None) -> None:
-    """E041 for an argument that is not valid UTF-8 (the shell passed bytes Python could only
+    """E051 for an argument that is not valid UTF-8 (the shell passed bytes Python could only
     smuggle in as lone surrogates): no name, search or database URL can be made of it."""
     if value is None:
         return
@@ -793,7 +793,7 @@ def _check_text(option: str, value: str | None) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         shown = value.encode("utf-8", "backslashreplace").decode("utf-8")
-        raise NewsgraphError(Errors.E041, what=option, value=shown) from None
+        raise NewsgraphError(Errors.E051, what=option, value=shown) from None
 
 
 def _check_args(
@@ -807,8 +807,8 @@ def _check_args(
     offset: int | None = None,
     top: int | None = None,
 ) -> None:
-    """The query commands' arguments checked before any database is opened: E040 (a number out
-    of range, ``id:N`` beyond any row id) or E041 (not UTF-8)."""
+    """The query commands' arguments checked before any database is opened: E050 (a number out
+    of range, ``id:N`` beyond any row id) or E051 (not UTF-8)."""
     from newsgraph.store import queries
 
     for option, text in (("--db", db), ("--speaker", speaker), ("--outlet", outlet),
@@ -833,7 +833,7 @@ def _usage_check(check: Callable[[], None]) -> None:
 
 
 def _store_failure(db: str | None, exc: Exception) -> NewsgraphError:
-    """A database error as E042 (the driver's one-line reason, never the SQL statement); anything
+    """A database error as E052 (the driver's one-line reason, never the SQL statement); anything
     else as E999."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -845,16 +845,16 @@ def _store_failure(db: str | None, exc: Exception) -> NewsgraphError:
             where = shown_url(normalize_url(db))
         except Exception:
             where = db or "newsgraph.db"
-        return NewsgraphError(Errors.E042, path=where, reason=db_reason(exc))
+        return NewsgraphError(Errors.E052, path=where, reason=db_reason(exc))
     return _internal(db or "newsgraph.db", exc)
 
 
 def _interrupted(stop: BaseException, done: str, resume: str, summary: str | None = None) -> None:
-    """Ctrl-C or SIGTERM: one line (E044) saying what was done and how to go on, the summary, and
+    """Ctrl-C or SIGTERM: one line (E054) saying what was done and how to go on, the summary, and
     the shell's exit status for the signal (130, 143). The workers are stopped by then."""
     from newsgraph.shutdown import exit_status, signal_name
 
-    _error_line(NewsgraphError(Errors.E044, signal=signal_name(stop), done=done, resume=resume))
+    _error_line(NewsgraphError(Errors.E054, signal=signal_name(stop), done=done, resume=resume))
     if summary is not None:
         typer.echo(summary, err=True)
     raise typer.Exit(exit_status(stop)) from None

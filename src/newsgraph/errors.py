@@ -46,11 +46,11 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
-    E040 = "E040 {what} {value}: out of range (expected {low} to {high:,})"
-    E041 = "E041 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"
-    E042 = "E042 {path}: database error: {reason}"
-    E043 = "E043 {path}: JSON nested too deeply (no article record nests like that)"
-    E044 = "E044 interrupted by {signal} after {done}: {resume}"
+    E050 = "E050 {what} {value}: out of range (expected {low} to {high:,})"
+    E051 = "E051 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"
+    E052 = "E052 {path}: database error: {reason}"
+    E053 = "E053 {path}: JSON nested too deeply (no article record nests like that)"
+    E054 = "E054 interrupted by {signal} after {done}: {resume}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -61,7 +61,7 @@ class Warnings:
     W002 = "W002 {path}: decoded as {encoding} (not UTF-8)"
     W003 = "W003 {path}: unbalanced quotation marks; a quote may run to the end of its paragraph"
     W004 = "W004 {path}: ignored the published date {value!r} (expected YYYY-MM-DD or ISO 8601)"
-    W005 = "W005 {path}: URL is {length:,} characters, above the limit of {limit:,}; stored without it"
+    W011 = "W011 {path}: URL is {length:,} characters, above the limit of {limit:,}; stored without it"
 
 
 class NewsgraphError(Exception):

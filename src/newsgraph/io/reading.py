@@ -877,7 +877,7 @@ def _sniff(text: str) -> str:
         try:
             json.loads(text)
             return "json"
-        except RecursionError:  # JSON, nested too deeply: the json branch says so (E043)
+        except RecursionError:  # JSON, nested too deeply: the json branch says so (E053)
             return "json"
         except ValueError:
             lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -927,7 +927,7 @@ def _items_from_text(
             yield NewsgraphError(Errors.E007, path=label, line=err.lineno, reason=err.msg)
             return
         except RecursionError:  # Python's parser recurses: [[[[... a million deep exhausts it
-            yield NewsgraphError(Errors.E043, path=label)
+            yield NewsgraphError(Errors.E053, path=label)
             return
         records = data if isinstance(data, list) else [data]
         for n, obj in enumerate(records, start=1):
@@ -950,7 +950,7 @@ def _items_from_text(
                 yield NewsgraphError(Errors.E007, path=label, line=n, reason=err.msg)
                 continue
             except RecursionError:
-                yield NewsgraphError(Errors.E043, path=f"{label}: line {n}")
+                yield NewsgraphError(Errors.E053, path=f"{label}: line {n}")
                 continue
             if not isinstance(obj, dict):
                 yield NewsgraphError(Errors.E007, path=label, line=n, reason="expected a JSON object")

@@ -211,7 +211,7 @@ def ingest(
     appears only when ``progress`` is true and stderr is a terminal.
     ``model`` and ``threshold`` choose the attribution engine (default: the
     pipeline's) and the lowest confidence kept. Warnings about stored
-    articles (W005, a URL too long to keep) go to ``on_warning`` and
+    articles (W011, a URL too long to keep) go to ``on_warning`` and
     ``summary.warnings``. Pass your own ``summary`` to see the counts even
     when the run stops early (E031, Ctrl-C): it is filled in as articles are
     stored.

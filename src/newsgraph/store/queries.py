@@ -85,27 +85,27 @@ _ADR = _ACT.alias("adr")
 _ID_NAME = re.compile(r"\s*id:\s*(\d+)\s*", re.I)
 
 MAX_ID = 2**63 - 1
-"""The largest row id (the databases' 64-bit integers): ``id:N`` above it is E040, not an overflow."""
+"""The largest row id (the databases' 64-bit integers): ``id:N`` above it is E050, not an overflow."""
 MAX_COUNT = 2**31 - 1
-"""The largest ``limit``, ``offset`` or ``top`` accepted (E040 above): far beyond any page."""
+"""The largest ``limit``, ``offset`` or ``top`` accepted (E050 above): far beyond any page."""
 
 
 def check_count(what: str, value: int, low: int = 0, high: int = MAX_COUNT) -> int:
-    """``value`` when ``low <= value <= high``; else E040 naming it (``what`` is the option's name)."""
+    """``value`` when ``low <= value <= high``; else E050 naming it (``what`` is the option's name)."""
     if not low <= value <= high:
-        raise NewsgraphError(Errors.E040, what=what, value=value, low=low, high=high)
+        raise NewsgraphError(Errors.E050, what=what, value=value, low=low, high=high)
     return value
 
 
 def check_actor_name(name: str, what: str = "id") -> None:
-    """E040 for ``id:N`` with N beyond any row id; other names are looked up as given."""
+    """E050 for ``id:N`` with N beyond any row id; other names are looked up as given."""
     by_id = _ID_NAME.fullmatch(name)
     if by_id:
         digits = by_id.group(1)
         # Compare by length first: int() of thousands of digits is itself refused by Python.
         if len(digits.lstrip("0")) > len(str(MAX_ID)) or int(digits) > MAX_ID:
             shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
-            raise NewsgraphError(Errors.E040, what=what, value=shown, low=1, high=MAX_ID)
+            raise NewsgraphError(Errors.E050, what=what, value=shown, low=1, high=MAX_ID)
 
 
 # ---------------------------------------------------------------- result rows

@@ -82,11 +82,11 @@ def content_hash(text: str) -> str:
 
 
 def url_warning(url: str | None, path: str) -> str | None:
-    """W005 when ``url`` is too long for the store's column (the article is stored without it)."""
+    """W011 when ``url`` is too long for the store's column (the article is stored without it)."""
     if url and len(url) > URL_LENGTH:
         from newsgraph.errors import Warnings
 
-        return Warnings.W005.format(path=path, length=len(url), limit=URL_LENGTH)
+        return Warnings.W011.format(path=path, length=len(url), limit=URL_LENGTH)
     return None
 
 

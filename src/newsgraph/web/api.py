@@ -68,7 +68,7 @@ class IngestResult(BaseModel):
 
 
 MAX_DEPTH = 32
-"""How deeply a JSON request body may nest (E043, 422 beyond): article records are two levels deep."""
+"""How deeply a JSON request body may nest (E053, 422 beyond): article records are two levels deep."""
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
@@ -239,11 +239,11 @@ def json_body(body: bytes) -> Any:
     try:
         payload = json.loads(body)
     except RecursionError:
-        raise NewsgraphError(Errors.E043, path="request body") from None
+        raise NewsgraphError(Errors.E053, path="request body") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "invalid", "the body is not valid JSON") from None
     if _depth_exceeds(payload, MAX_DEPTH):
-        raise NewsgraphError(Errors.E043, path="request body")
+        raise NewsgraphError(Errors.E053, path="request body")
     return payload
 
 
