@@ -384,7 +384,7 @@ def test_web_out_of_range_numbers_are_422(client, path, params):
     assert set(response.json()["error"]) == {"code", "message"}
 
 
-def test_web_speaker_id_out_of_range_says_e040(client):
+def test_web_speaker_id_out_of_range_says_e050(client):
     response = client.get("/api/quotes", params={"speaker": f"id:{HUGE}"})
     assert response.json()["error"]["code"] == "E050"
     assert HUGE in response.json()["error"]["message"]

@@ -18,12 +18,20 @@ __version__ = "0.1.0"
 __all__ = ["Analysis", "Article", "Attribution", "Entity", "LinkedSpan", "Span", "__version__", "analyze"]
 
 def analyze(
-    text: str, published: str | None = None, *, model: str | None = None, threshold: float = 0.0
+    text: str,
+    published: str | None = None,
+    *,
+    model: str | None = None,
+    threshold: float = 0.0,
+    time_budget: float | None = 60.0,
 ) -> Analysis:
     """Analyse one article given as plain text; the first line may be its headline.
 
     ``model`` is the attribution engine, ``"trained"`` or ``"rules"`` (None:
-    the default, see README); ``threshold`` the lowest confidence kept.
+    the default, see README); ``threshold`` the lowest confidence kept;
+    ``time_budget`` the seconds the analysis may take (more for a text over
+    200,000 characters; None or 0: no limit) before it raises
+    ``NewsgraphError`` E040.
 
     Why a wrapper: importing spaCy and loading the model takes seconds, so the
     pipeline is loaded on first use rather than on ``import newsgraph``.
@@ -31,4 +39,10 @@ def analyze(
     from newsgraph.analysis.pipeline import DEFAULT_ATTRIBUTION_MODEL
     from newsgraph.analysis.pipeline import analyze as _analyze
 
-    return _analyze(text, published=published, model=model or DEFAULT_ATTRIBUTION_MODEL, threshold=threshold)
+    return _analyze(
+        text,
+        published=published,
+        model=model or DEFAULT_ATTRIBUTION_MODEL,
+        threshold=threshold,
+        time_budget=time_budget,
+    )

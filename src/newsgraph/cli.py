@@ -26,6 +26,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
@@ -67,6 +68,14 @@ ThresholdOption = Annotated[
     typer.Option(
         "--threshold", min=0.0, max=1.0,
         help="Drop attributions less confident than this (0-1): higher trades recall for precision.",
+    ),
+]
+TimeBudgetOption = Annotated[
+    float,
+    typer.Option(
+        "--time-budget", min=0.0, metavar="SECONDS",
+        help="Give up on an article (E040) after this many seconds, more for one over 200,000 "
+        "characters; 0: no limit.",
     ),
 ]
 
@@ -309,6 +318,7 @@ def analyze(
     ] = MAX_BYTES,
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
 ) -> None:
     """Find attributions, actors and authorial sentences in news articles."""
     if published is not None:
@@ -323,7 +333,10 @@ def analyze(
     tally = _Tally()
     try:
         with interruptible():
-            _run_analyze(inputs, format, out, published, processes, max_bytes, model.value, threshold, tally)
+            _run_analyze(
+                inputs, format, out, published, processes, max_bytes, model.value, threshold, time_budget,
+                tally,
+            )
     except (typer.Exit, BrokenPipeError):
         raise
     except KeyboardInterrupt as stop:
@@ -349,6 +362,7 @@ def _run_analyze(
     max_bytes: int,
     model: str,
     threshold: float,
+    time_budget: float = DEFAULT_TIME_BUDGET,
     tally: _Tally | None = None,
 ) -> _Tally:
     if out is not None:
@@ -364,7 +378,9 @@ def _run_analyze(
     reads = _within(
         _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin), pipeline.MAX_CHARS
     )
-    analyze_articles = partial(pipeline.analyze_articles, model=model, threshold=threshold)
+    analyze_articles = partial(
+        pipeline.analyze_articles, model=model, threshold=threshold, time_budget=time_budget
+    )
     for outcome in _analysed(reads, analyze_articles, processes):
         if isinstance(outcome, NewsgraphError):
             tally.error(outcome)
@@ -462,6 +478,16 @@ def ingest_(
     ] = False,
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            help="TSV or CSV with a header: an id/filename column and any of title, published, "
+            "outlet (publisher), author, url; fills those fields of the matching articles.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.store.ingest import IngestSummary, ingest
@@ -478,8 +504,8 @@ def ingest_(
         # prints the message above it, where click would write it onto the progress line.
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr, flush=True)
 
-    def warning_above_progress(warning: str) -> None:
-        print(f"{PROG}: warning: {_one_line(warning)}", file=sys.stderr, flush=True)
+    def warning_above_progress(message: str) -> None:
+        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
 
     # Filled in as articles are stored: the summary line is printed however the run ends.
     summary = IngestSummary()
@@ -488,8 +514,8 @@ def ingest_(
             ingest(
                 inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
                 max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
-                model=model.value, threshold=threshold, on_warning=warning_above_progress,
-                summary=summary,
+                model=model.value, threshold=threshold, time_budget=time_budget,
+                metadata=metadata, on_warning=warning_above_progress, summary=summary,
             )
     except (typer.Exit, BrokenPipeError):
         raise
@@ -609,6 +635,9 @@ def _print_table(table: Any) -> None:
     console.print(table)
 
 
+_MIN_CONFIDENCE_HELP = "Only statements the analysis is at least this sure of (0 to 1)."
+
+
 @app.command("quotes")
 def quotes_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
@@ -630,6 +659,9 @@ def quotes_(
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """Statements in the corpus: who said what, where and when, newest first."""
     from newsgraph.store import queries
@@ -646,7 +678,7 @@ def quotes_(
     def answer(store: Any) -> None:
         rows = queries.quotes(
             store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
-            include_copies=not no_copies, limit=limit, offset=offset,
+            include_copies=not no_copies, limit=limit, offset=offset, min_confidence=min_confidence,
         )
         _emit_rows(rows, format, queries.quotes_csv, queries.quotes_table)
 
@@ -696,6 +728,9 @@ def actor_(
     format: Annotated[
         DetailFormat, typer.Option("--format", "-f", help="table or json.")
     ] = DetailFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
     from newsgraph.store import queries
@@ -704,7 +739,7 @@ def actor_(
 
     def answer(store: Any) -> None:
         try:
-            detail = queries.actor(store, name, limit=limit)
+            detail = queries.actor(store, name, limit=limit, min_confidence=min_confidence)
         except queries.AmbiguousActor as error:
             _error_line(error)
             for row in error.candidates:
@@ -723,20 +758,86 @@ def actor_(
     _run_query(db, answer)
 
 
+class ExportWhat(StrEnum):
+    attributions = "attributions"
+    events = "events"
+
+
 @app.command("export")
 def export_(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="parquet, jsonl or csv.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.", dir_okay=False)],
+    what: Annotated[
+        ExportWhat, typer.Argument(help="attributions (default) or events (event data, csv or parquet).")
+    ] = ExportWhat.attributions,
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
 ) -> None:
-    """Every attribution, one row each with its article's metadata and offsets, to a file."""
+    """Every attribution (or every event), one row each with its article's metadata and offsets, to a file."""
     from newsgraph.store import queries
+    from newsgraph.store.events import EVENT_EXPORT_FORMATS, export_events
+
+    if what is ExportWhat.events and format.value not in EVENT_EXPORT_FORMATS:
+        _error_line(NewsgraphError(Errors.E070, format=format.value))
+        raise typer.Exit(2)
 
     _usage_check(lambda: _check_args(db=db))
 
     def answer(store: Any) -> None:
-        written = queries.export(store, format.value, out)
+        if what is ExportWhat.events:
+            written = export_events(store, format.value, out)
+        else:
+            written = queries.export(store, format.value, out)
         typer.echo(f"{PROG}: wrote {written}", err=True)
+
+    _run_query(db, answer)
+
+
+class EventSource(StrEnum):
+    author = "author"
+    attributed = "attributed"
+
+
+@app.command("events")
+def events_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who acted (the agent): a name or alias, or id:N.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Whom it was done to: a name or id:N.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="A PLOVER type: CONSULT, ASSAULT, REJECT, ... (any case).")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where: a place name or id:N.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="The event's date on or after this.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="The event's date on or before this.")] = None,
+    source: Annotated[
+        EventSource | None,
+        typer.Option("--source", help="author (the article's own voice) or attributed (in a statement)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many events.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Events in the corpus (PLOVER): who did what to whom, where and when, newest first."""
+    from newsgraph.store import queries
+    from newsgraph.store.events import events, events_csv, events_table
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = events(
+            store, actor=actor, target=target, type=type, place=place, since=since_d, until=until_d,
+            source=source.value if source else None, limit=limit, offset=offset,
+        )
+        _emit_rows(rows, format, events_csv, events_table)
 
     _run_query(db, answer)
 
@@ -759,6 +860,10 @@ def serve_(
     max_bytes: Annotated[
         int | None, typer.Option("--max-bytes", min=1, help="Largest request body accepted (413 above).")
     ] = None,
+    time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
+    max_analyses: Annotated[
+        int, typer.Option("--max-analyses", min=1, help="Analyze requests in progress at once (503 beyond).")
+    ] = 4,
 ) -> None:
     """Serve the web app and the HTTP API on the corpus database."""
     if private and not token:
@@ -770,7 +875,10 @@ def serve_(
         from newsgraph.web import create_app
         from newsgraph.web import server as web_server
 
-        web_app = create_app(db, token=token, private=private, max_bytes=max_bytes or WEB_MAX_BYTES)
+        web_app = create_app(
+            db, token=token, private=private, max_bytes=max_bytes or WEB_MAX_BYTES,
+            time_budget=time_budget, max_analyses=max_analyses,
+        )
         web_app.state.web.store()  # open (and migrate) now: a bad --db fails here, not on the first request
     except NewsgraphError as error:
         _error_line(error)

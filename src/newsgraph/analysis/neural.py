@@ -30,6 +30,7 @@ import json
 import os
 import re
 import warnings
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -189,8 +190,18 @@ def pair_features(
     """Candidate (cue, span) pairs within ``MAX_LINK``, with distance bucket and cues in between."""
     pairs, dists, between = [], [], []
     cue_starts = sorted(s for s, _ in cues)
+    # Spans come from ``bio_spans``: in order and disjoint, so their starts and ends are both
+    # sorted and the spans within MAX_LINK of a cue are one run, found by bisection.
+    span_starts = [s for s, _ in spans]
+    span_ends = [e for _, e in spans]
+    ordered = span_starts == sorted(span_starts) and span_ends == sorted(span_ends)
     for i, (cs, ce) in enumerate(cues):
-        for j, (ss, se) in enumerate(spans):
+        if ordered:
+            window = range(bisect_left(span_ends, cs - MAX_LINK), bisect_right(span_starts, ce + MAX_LINK))
+        else:
+            window = range(len(spans))
+        for j in window:
+            ss, se = spans[j]
             if ss >= ce:
                 d = ss - ce
             elif se <= cs:
@@ -200,7 +211,7 @@ def pair_features(
             if abs(d) > MAX_LINK:
                 continue
             lo, hi = (ce, ss) if d >= 0 else (se, cs)
-            n = sum(1 for s in cue_starts if lo <= s < hi)
+            n = bisect_left(cue_starts, hi) - bisect_left(cue_starts, lo) if hi > lo else 0
             pairs.append((i, j))
             dists.append(_bucket(d))
             between.append(min(n, MAX_BETWEEN))
@@ -317,11 +328,51 @@ class AttributionModel:
         )
 
     def predict(self, text: str) -> list[Predicted]:
-        """Attributions in ``text``, in cue order."""
-        scores = self.scores(text)
-        if scores is None:
-            return []
-        return decode(scores, self.config.get("link_threshold", LINK_THRESHOLD))
+        """Attributions in ``text``, in cue order.
+
+        A text over ``PREDICT_CHARS`` is predicted in paragraph-bounded pieces
+        (offsets shifted back): the encoder's windows are local anyway, and one
+        pass over a huge text would hold every window's activations at once.
+        """
+        out: list[Predicted] = []
+        for start, end in _pieces(text, PREDICT_CHARS):
+            scores = self.scores(text[start:end])
+            if scores is None:
+                continue
+            for p in decode(scores, self.config.get("link_threshold", LINK_THRESHOLD)):
+                out.append(_shifted(p, start) if start else p)
+        return out
+
+
+PREDICT_CHARS = 50_000
+"""Longest text the network reads in one pass (longer ones: in pieces cut at line breaks)."""
+
+
+def _pieces(text: str, size: int) -> list[tuple[int, int]]:
+    """``(start, end)`` pieces of at most ``size`` characters, cut after a line break where possible."""
+    bounds, start = [], 0
+    while len(text) - start > size:
+        cut = text.rfind("\n", start + size // 2, start + size) + 1
+        if cut <= 0:
+            cut = text.rfind(" ", start + size // 2, start + size) + 1
+        if cut <= 0:
+            cut = start + size
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def _shifted(p: Predicted, by: int) -> Predicted:
+    def move(span: tuple[int, int]) -> tuple[int, int]:
+        return span[0] + by, span[1] + by
+
+    return Predicted(
+        cue=move(p.cue),
+        source=move(p.source) if p.source else None,
+        content=[move(c) for c in p.content],
+        confidence=p.confidence,
+    )
 
 
 @dataclass

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsgraph.analysis.intervals import Spans
+
 OPEN_DOUBLE = "“«„"
 CLOSE_DOUBLE = "”»"
 STRAIGHT = '"'
@@ -132,11 +134,11 @@ def find_quotes(text: str) -> list[Quote]:
             pending = Quote(open_at, p_end, [(open_at, p_end)], closed=False)
     if pending is not None:
         quotes.append(pending)
-    doubles = [(q.start, q.end) for q in quotes]
+    # a single-quoted span inside or across a double quote is an apostrophe's doing
+    doubles = Spans([(q.start, q.end) for q in quotes])
     for m in _SINGLE.finditer(text):
         s, e = m.start(), m.end()
-        inside = any(qs < s and e <= qe for qs, qe in doubles)
-        if not inside and not any(qs < e and s < qe for qs, qe in doubles):
+        if not doubles.overlaps(s, e):
             quotes.append(Quote(s, e, [(s, e)], single=True))
     quotes.sort(key=lambda q: q.start)
     return quotes

@@ -44,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.models import Analysis, Attribution
+from newsgraph.models import Analysis, Attribution, Event
 
 ROLES = ("cue", "source", "content")
 
@@ -207,12 +207,56 @@ def attributions_to_ann(text: str, attributions: Iterable[Mapping[str, Sequence[
     return "".join(line + "\n" for line in lines)
 
 
-def to_ann(analysis: Analysis, *, nested: bool = False) -> str:
+def to_ann(analysis: Analysis, *, nested: bool = False, events: bool = True) -> str:
     """Write an analysis' attributions as PolNeAR-form BRAT standoff (the ``.ann`` file content).
 
     The matching ``.txt`` file is ``analysis.article.text``, unchanged. PolNeAR
     annotates only the outermost attribution where one is nested in another's
     content, so nested ones (``parent`` set) are left out unless ``nested``.
+    With ``events`` the PLOVER events follow (see ``events_to_ann``).
     """
     chosen = (a for a in analysis.attributions if nested or a.parent is None)
-    return attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))
+    ann = attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))
+    if events and analysis.events:
+        ann += events_to_ann(analysis.article.text, analysis.events, ann)
+    return ann
+
+
+def events_to_ann(text: str, events: Iterable[Event], preceding: str = "") -> str:
+    """PLOVER events as BRAT events: a trigger labelled with its type; Agent, Target, Place, Time.
+
+    ``E7\tASSAULT:T30 Agent:T31 Target:T32``, plus attribute lines for
+    negation (``Negated``) and modality other than asserted (``Modality E7
+    planned``). Numbering continues after the ids used in ``preceding`` (the
+    attribution lines), so both fit in one file; readers of attributions skip
+    these events, which have no cue or content.
+    """
+    used = [line.split("\t", 1)[0] for line in preceding.splitlines() if line[:1] in "TEA"]
+    counts = {k: max((int(u[1:]) for u in used if u[:1] == k and u[1:].isdigit()), default=0) for k in "TEA"}
+    lines: list[str] = []
+
+    def add(kind: str) -> str:
+        counts[kind] += 1
+        return f"{kind}{counts[kind]}"
+
+    def span_line(label: str, start: int, end: int) -> str:
+        ident = add("T")
+        pieces = fragments(text, start, end)
+        offsets = ";".join(f"{s} {e}" for s, e in pieces)
+        lines.append(f"{ident}\t{label} {offsets}\t" + " ".join(text[s:e] for s, e in pieces))
+        return ident
+
+    for event in events:
+        trigger = span_line(event.type, event.trigger.start, event.trigger.end)
+        arguments = [f"{event.type}:{trigger}"]
+        roles = {"Agent": event.agent, "Target": event.target, "Place": event.place, "Time": event.time}
+        for role, span in roles.items():
+            if span is not None:
+                arguments.append(f"{role}:{span_line(role, span.start, span.end)}")
+        ident = add("E")
+        lines.append(f"{ident}\t" + " ".join(arguments))
+        if event.negated:
+            lines.append(f"{add('A')}\tNegated {ident}")
+        if event.modality != "asserted":
+            lines.append(f"{add('A')}\tModality {ident} {event.modality}")
+    return "".join(line + "\n" for line in lines)

@@ -500,6 +500,20 @@ def _assemble(
     label: str | None = None,
 ) -> ReadArticle:
     """The ``ReadArticle`` for ``text``; ``label`` names the input in warnings (default ``name``)."""
+    text, replaced = _encodable(text, 0)
+    cleaned_authors = []
+    for author in authors:
+        author, replaced = _encodable(author, replaced)
+        cleaned_authors.append(author)
+    authors = cleaned_authors
+    if dek is not None:
+        dek, replaced = _encodable(dek, replaced)
+    if outlet is not None:
+        outlet, replaced = _encodable(outlet, replaced)
+    if url is not None:
+        url, replaced = _encodable(url, replaced)
+    if replaced:
+        warnings = [*warnings, Warnings.W010.format(path=label or name, count=replaced)]
     structure = _structure(text, title_given=title_given, known_authors=authors, known_dek=dek)
     language, lang_warnings = _language_fields(text, label or name)
     title = structure.title
@@ -523,6 +537,25 @@ def _assemble(
         excluded=structure.excluded,
         warnings=[*warnings, *lang_warnings],
     )
+
+
+_UNENCODABLE = re.compile("[\ud800-\udfff]")
+"""Lone surrogates: the only code points a Python string can hold that UTF-8 cannot encode."""
+
+
+def _encodable(text: str, count: int) -> tuple[str, int]:
+    """``text`` with every code point UTF-8 cannot encode replaced by U+FFFD, and ``count`` plus
+    how many were replaced.
+
+    Why: a JSON record may carry ``"\\ud800"`` (a lone surrogate) and so may
+    text decoded with ``surrogateescape``; such a string cannot be written to
+    stdout, a file or the database, and one of them used to lose the whole
+    batch it came in. Replaced one for one, so every offset still holds.
+    """
+    if text.isascii():
+        return text, count
+    cleaned, n = _UNENCODABLE.subn("\ufffd", text)
+    return cleaned, count + n
 
 
 def _dateline(line: str | None) -> str | None:

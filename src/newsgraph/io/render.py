@@ -18,7 +18,7 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from newsgraph.models import Analysis, Attribution, Entity
+from newsgraph.models import Analysis, Attribution, Entity, Event
 
 CONTENT_CHARS = 240
 """Longest content shown per attribution in the text report (JSON is never truncated)."""
@@ -117,6 +117,54 @@ def _group_by_actor(
     return list(groups.values()), unattributed
 
 
+def _event_line(event: Event, entities: dict[str, Entity]) -> Text:
+    """``• ASSAULT attacked → Rafah · in Gaza · 2024-03-26 · planned, negated · in A3``."""
+
+    def named(span) -> str:  # type: ignore[no-untyped-def]
+        entity = entities.get(span.entity or "")
+        return one_line(entity.name if entity else span.text, 80)
+
+    line = Text("  • ")
+    line.append(event.type, style="bold magenta")
+    line.append(" " + one_line(event.trigger.text, 40))
+    if event.target is not None:
+        line.append(" → ")
+        line.append(named(event.target), style="bold")
+    if event.place is not None:
+        line.append(" · in " + named(event.place))
+    if event.time is not None:
+        line.append(" · " + (event.time.value or one_line(event.time.text, 40)))
+    flags = [event.modality] if event.modality != "asserted" else []
+    if event.negated:
+        flags.append("negated")
+    if flags:
+        line.append(" · " + ", ".join(flags), style="yellow")
+    if event.attribution is not None:
+        line.append(f"  reported in {event.attribution}", style="dim")
+    return line
+
+
+def _events_by_actor(analysis: Analysis) -> list[RenderableType]:
+    """Events grouped by their agent (named actor, else the agent's text, else "no agent")."""
+    entities = {entity.id: entity for entity in analysis.entities}
+    groups: dict[str, tuple[Entity | None, str, list[Event]]] = {}
+    for event in sorted(analysis.events, key=lambda e: e.trigger.start):
+        agent = event.agent
+        entity = entities.get(agent.entity or "") if agent is not None else None
+        if entity is not None:
+            key, fallback = f"entity:{entity.id}", entity.name
+        elif agent is not None:
+            key, fallback = "text:" + one_line(agent.text).casefold(), agent.text
+        else:
+            key, fallback = "none", "(no agent named)"
+        groups.setdefault(key, (entity, fallback, []))[2].append(event)
+    parts: list[RenderableType] = [Rule("Who did what to whom (PLOVER events)", align="left", style="dim")]
+    for entity, fallback, events in groups.values():
+        parts.append(_actor_label(entity, fallback))
+        parts.extend(_event_line(e, entities) for e in events)
+    return parts
+
+
 def _header(analysis: Analysis, name: str | None) -> Iterable[RenderableType]:
     article = analysis.article
     title = article.title or name or "(untitled article)"
@@ -157,6 +205,8 @@ def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
         parts.extend(_indented(a, entities) for a in unattributed)
     if not analysis.attributions:
         parts.append(Text("No attributions found.", style="dim"))
+    if analysis.events:
+        parts.extend(_events_by_actor(analysis))
     parts.append(Rule(style="dim"))
     parts.append(Text(f"Authorial voice: {len(analysis.authorial)} sentences state things in the "
                       "article's own voice, attributed to no one."))

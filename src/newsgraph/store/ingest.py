@@ -24,13 +24,16 @@ can be killed at any moment, so
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.metadata import read_metadata
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
@@ -56,7 +59,7 @@ class IngestSummary:
     duplicates: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # metadata (W005-W009) and URL (W011) warnings
 
     @property
     def ingested(self) -> int:
@@ -196,6 +199,8 @@ def ingest(
     on_error: Callable[[NewsgraphError], None] | None = None,
     model: str | None = None,
     threshold: float = 0.0,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+    metadata: str | os.PathLike[str] | None = None,
     on_warning: Callable[[str], None] | None = None,
     summary: IngestSummary | None = None,
 ) -> IngestSummary:
@@ -210,25 +215,40 @@ def ingest(
     ``NewsgraphError`` and counted; the run goes on. The progress line
     appears only when ``progress`` is true and stderr is a terminal.
     ``model`` and ``threshold`` choose the attribution engine (default: the
-    pipeline's) and the lowest confidence kept. Warnings about stored
-    articles (W011, a URL too long to keep) go to ``on_warning`` and
-    ``summary.warnings``. Pass your own ``summary`` to see the counts even
-    when the run stops early (E031, Ctrl-C): it is filled in as articles are
-    stored.
+    pipeline's) and the lowest confidence kept. An article whose analysis
+    takes more than ``time_budget`` seconds (more for a long one; None or 0:
+    no limit) fails with E040. ``metadata`` is a TSV/CSV file
+    whose rows fill the articles' title, date, outlet, authors and URL
+    (``io.metadata``; E005/E035 if it cannot be read); its warnings go to
+    ``on_warning`` and ``IngestSummary.warnings``.
+    Warnings about stored articles (W011, a URL too long to keep) go there
+    too. Pass your own ``summary`` to see the counts even when the run stops
+    early (E031, Ctrl-C): it is filled in as articles are stored.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
     published = parse_published(published)
+    meta = read_metadata(metadata) if metadata is not None else None
     from newsgraph.analysis import pipeline  # spaCy: only now
     from newsgraph.io.sources import iter_sources
     from newsgraph.store import content_hash
 
     store, owned = _open(db)
     summary = summary if summary is not None else IngestSummary()
+
+    def warn(message: str) -> None:
+        summary.warnings.append(one_line(message))
+        if on_warning is not None:
+            on_warning(message)
+
+    for message in meta.warnings if meta is not None else []:
+        warn(message)
     try:
         engine = model or pipeline.DEFAULT_ATTRIBUTION_MODEL
         pipeline.load(engine, threshold)  # fail once, clearly, if a model is missing; workers inherit it
-        analyze_articles = partial(pipeline.analyze_articles, model=engine, threshold=threshold)
+        analyze_articles = partial(
+            pipeline.analyze_articles, model=engine, threshold=threshold, time_budget=time_budget
+        )
         with _Progress(progress) as bar:
 
             def fail(error: NewsgraphError) -> None:
@@ -238,17 +258,13 @@ def ingest(
                     on_error(error)
                 bar.show(summary)
 
-            def warn(message: str) -> None:
-                summary.warnings.append(one_line(message))
-                if on_warning is not None:
-                    on_warning(message)
-
             def skip() -> None:
                 summary.skipped += 1
                 bar.show(summary)
 
+            sources = _guarded(iter_sources(specs, published=published, max_bytes=max_bytes))
             items = _unseen(
-                _guarded(iter_sources(specs, published=published, max_bytes=max_bytes)),
+                meta.apply(sources) if meta is not None else sources,
                 store,
                 content_hash,
                 pipeline.MAX_CHARS,
@@ -272,6 +288,9 @@ def ingest(
             if batch:
                 _write(store, batch, summary, fail, warn)
                 bar.show(summary)
+        unmatched = meta.unmatched_warning() if meta is not None else None
+        if unmatched:
+            warn(unmatched)
     finally:
         if owned:
             store.close()

@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.errors import NewsgraphError
 
 if TYPE_CHECKING:
@@ -65,6 +66,14 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
+
+MAX_ANALYSES = 4
+"""Default limit on POST /api/analyze requests in progress (one runs, the others wait their turn).
+
+Why: analyses run one at a time, each within the time budget; beyond this
+many waiting, a new request gets 503 at once (with Retry-After) rather than
+queueing behind minutes of work, and reading requests are never held up.
+"""
 
 COOKIE = "newsgraph_session"
 """The cookie the ``/login`` form sets in private mode: an HMAC of the token, never the token itself."""
@@ -117,14 +126,25 @@ class WebState:
     time costs little and keeps the pipeline's state consistent.
     """
 
-    def __init__(self, db: str | None, token: str | None, private: bool, max_bytes: int) -> None:
+    def __init__(
+        self,
+        db: str | None,
+        token: str | None,
+        private: bool,
+        max_bytes: int,
+        time_budget: float | None = DEFAULT_TIME_BUDGET,
+        max_analyses: int = MAX_ANALYSES,
+    ) -> None:
         self.db = db
         self.token = token or None
         self.private = private
         self.max_bytes = max_bytes
+        self.time_budget = time_budget
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self.analysis_lock = threading.Lock()
+        # Requests admitted to POST /api/analyze (running or waiting for the lock); others get 503.
+        self.analyze_slots = threading.BoundedSemaphore(max_analyses)
 
     # -------------------------------------------------------------- store
 
@@ -161,7 +181,10 @@ class WebState:
                 Errors.E015, path=read.name, size=len(read.article.text), limit=pipeline.MAX_CHARS
             )
         with self.analysis_lock:
-            return next(pipeline.analyze_articles([read]))
+            result = next(pipeline.analyze_articles([read], time_budget=self.time_budget))
+        if isinstance(result, NewsgraphError):
+            raise result  # E040: over the time budget
+        return result
 
     # -------------------------------------------------------------- tokens
 
@@ -414,6 +437,8 @@ def create_app(
     token: str | None = None,
     private: bool = False,
     max_bytes: int = MAX_BYTES,
+    time_budget: float | None = DEFAULT_TIME_BUDGET,
+    max_analyses: int = MAX_ANALYSES,
 ) -> FastAPI:
     """The web app over the corpus database ``db`` (None: ``newsgraph.db`` here, see ``open_store``).
 
@@ -421,11 +446,16 @@ def create_app(
     ``private`` requires it for reading too (``ValueError`` without a token).
     ``max_bytes`` limits request bodies (413 above). The store is opened on
     the first request that needs it, so analysing text works without one.
+    ``time_budget`` is the seconds one analysis may take (E040, 422, after
+    it; None or 0: no limit) and ``max_analyses`` the analyze requests in
+    progress at once (503 beyond it).
     """
     if private and not token:
         raise ValueError("private mode needs a token")
     if max_bytes < 1:
         raise ValueError("max_bytes must be at least 1")
+    if max_analyses < 1:
+        raise ValueError("max_analyses must be at least 1")
     from newsgraph import __version__
     from newsgraph.web import api, pages
 
@@ -438,7 +468,7 @@ def create_app(
         redoc_url=None,
         default_response_class=SafeJSONResponse,
     )
-    web = WebState(db, token, private, max_bytes)
+    web = WebState(db, token, private, max_bytes, time_budget, max_analyses)
     app.state.web = web
     _install_error_handlers(app)
     app.include_router(api.router)

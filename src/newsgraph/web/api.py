@@ -77,6 +77,13 @@ DateParam = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (
 # (``queries.clean_text``): PostgreSQL refuses NUL, SQLite's LIKE stops at it.
 TextParam = Annotated[str | None, Query(max_length=500)]
 RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A row id.")]
+MinConfidence = Annotated[
+    float | None,
+    Query(ge=0.0, le=1.0, description="Only statements with at least this confidence (0 to 1)."),
+]
+ListFormat = Annotated[
+    Literal["json", "csv"], Query(description="json (a page object) or csv (the page's rows, with a header).")
+]
 
 
 # ------------------------------------------------------------------ helpers
@@ -310,20 +317,29 @@ _ANALYZE_BODY = {
 @router.post(
     "/analyze",
     response_model=Analysis,
-    responses={**_ERRORS, 415: _ERROR},
+    responses={**_ERRORS, 415: _ERROR, 503: _ERROR},
     openapi_extra=_ANALYZE_BODY,
     summary="Analyse an article without storing it",
 )
 async def analyze(request: Request) -> Any:
     """Find the attributions, actors and authorial sentences in posted text, HTML or an uploaded file.
 
-    Nothing is stored. Bodies over the server's limit (default 1 MB) get 413.
+    Nothing is stored. Bodies over the server's limit (default 1 MB) get 413;
+    an analysis over the time budget (default 60 s) gets 422 with E040; with
+    too many analyses in progress (default 4) a request gets 503 at once.
     """
     from starlette.concurrency import run_in_threadpool
 
-    read, _ = await analyze_request(request)
     web = state_of(request)
-    analysis = await run_in_threadpool(web.analyze, read)
+    if not web.analyze_slots.acquire(blocking=False):
+        raise ApiError(
+            503, "busy", "too many analyses in progress; try again shortly", headers={"Retry-After": "5"}
+        )
+    try:
+        read, _ = await analyze_request(request)
+        analysis = await run_in_threadpool(web.analyze, read)
+    finally:
+        web.analyze_slots.release()
     return analysis.model_dump(mode="json")
 
 
@@ -398,24 +414,67 @@ def quotes(
     copies: bool = True,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+    min_confidence: MinConfidence = None,
+    format: ListFormat = "json",
+) -> Any:
     """``speaker``: a name or alias (case-insensitive) or ``id:N``; ``outlet``; ``since``/``until``
     dates; ``search``: words and "phrases" that must all occur; ``copies=false`` leaves out
-    near-duplicate articles."""
+    near-duplicate articles; ``min_confidence`` leaves out less certain statements. ``total``
+    counts every match (up to 10,000); ``format=csv`` answers the page as CSV."""
     from newsgraph.store import queries
 
-    rows = queries.quotes(
+    if speaker:
+        queries.check_actor_name(speaker, "speaker id")  # E050 (422): beyond any row id
+    store = state_of(request).store()
+    filters: dict[str, Any] = {
+        "speaker": speaker or None,
+        "outlet": outlet or None,
+        "since": as_date(since),
+        "until": as_date(until),
+        "search": search if search and search.strip() else None,
+        "include_copies": copies,
+        "min_confidence": min_confidence,
+    }
+    rows = queries.quotes(store, **filters, limit=limit + 1, offset=offset)
+    if format == "csv":
+        return Response(queries.quotes_csv(rows[:limit]), media_type="text/csv; charset=utf-8")
+    out = page([quote_dict(r) for r in rows], limit, offset)
+    out["total"] = queries.count_quotes(store, **filters)
+    return out
+
+
+@router.get("/events", responses=_ERRORS, summary="Events (PLOVER) with the CLI's filters, newest first")
+def events(
+    request: Request,
+    actor: TextParam = None,
+    target: TextParam = None,
+    type: TextParam = None,
+    place: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    source: Literal["author", "attributed"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """``actor`` (who acted), ``target`` (to whom), ``place``: names or aliases or ``id:N``;
+    ``type``: a PLOVER type; ``since``/``until``: the event's date; ``source``: ``author`` (the
+    article's own voice) or ``attributed`` (reported in a statement). Items are the rows of
+    ``newsgraph events --format json``."""
+    from newsgraph.store.events import events as stored_events
+
+    rows = stored_events(
         state_of(request).store(),
-        speaker=speaker or None,
-        outlet=outlet or None,
+        actor=actor or None,
+        target=target or None,
+        type=type or None,
+        place=place or None,
         since=as_date(since),
         until=as_date(until),
-        search=search if search and search.strip() else None,
-        include_copies=copies,
+        source=source,
         limit=limit + 1,
         offset=offset,
     )
-    return page([quote_dict(r) for r in rows], limit, offset)
+    return page([r.to_dict() for r in rows], limit, offset)
 
 
 @router.get("/actors", responses=_ERRORS, summary="The most quoted actors")
@@ -423,11 +482,17 @@ def actors(
     request: Request,
     top: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     copies: bool = True,
-) -> dict[str, Any]:
+    offset: Offset = 0,
+    format: ListFormat = "json",
+) -> Any:
+    """``top`` actors from ``offset`` on, most quoted first; ``total``: how many actors have statements."""
     from newsgraph.store import queries
 
-    rows = queries.actors(state_of(request).store(), top=top, include_copies=copies)
-    return {"items": [r.to_dict() for r in rows], "top": top}
+    store = state_of(request).store()
+    rows, total = queries.actors_page(store, top=top, include_copies=copies, offset=offset)
+    if format == "csv":
+        return Response(queries.actors_csv(rows), media_type="text/csv; charset=utf-8")
+    return {"items": [r.to_dict() for r in rows], "top": top, "offset": offset, "total": total}
 
 
 def actor_dict(detail: Any) -> dict[str, Any]:
@@ -438,11 +503,18 @@ def actor_dict(detail: Any) -> dict[str, Any]:
 
 @router.get("/actors/{actor_id}", responses=_ERRORS, summary="One actor: titles, statements, relations")
 def actor_by_id(
-    request: Request, actor_id: RowId, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
+    request: Request,
+    actor_id: RowId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Offset = 0,
+    min_confidence: MinConfidence = None,
 ) -> dict[str, Any]:
+    """The actor with their statements, ``limit`` from ``offset`` on, at least ``min_confidence``."""
     from newsgraph.store import queries
 
-    detail = queries.actor(state_of(request).store(), f"id:{actor_id}", limit=limit)
+    detail = queries.actor(
+        state_of(request).store(), f"id:{actor_id}", limit=limit, offset=offset, min_confidence=min_confidence
+    )
     if detail is None:
         raise ApiError(404, "not_found", f"no actor with id {actor_id}")
     return actor_dict(detail)
@@ -453,13 +525,15 @@ def actor_by_name(
     request: Request,
     name: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    min_confidence: MinConfidence = None,
 ) -> Any:
     """The actor called ``name`` (an alias, case-insensitive). When several actors have that name the
     answer is 300 with ``error.candidates``, one of which can be asked for by id."""
     from newsgraph.store import queries
 
+    queries.check_actor_name(name, "name id")  # E050 (422): beyond any row id
     try:
-        detail = queries.actor(state_of(request).store(), name, limit=limit)
+        detail = queries.actor(state_of(request).store(), name, limit=limit, min_confidence=min_confidence)
     except queries.AmbiguousActor as exc:
         return SafeJSONResponse(
             {
