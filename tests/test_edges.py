@@ -271,6 +271,11 @@ def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         (["actors", "--top", HUGE], f"--top {HUGE}"),
         (["actors", "--top", "-5"], "--top -5"),
         (["actor", "Ada Quill1", "--limit", HUGE], f"--limit {HUGE}"),
+        (["figures", "--speaker", f"id:{HUGE}"], f"--speaker id {HUGE}"),
+        (["figures", "--offset", HUGE], f"--offset {HUGE}"),
+        (["events", "--actor", f"id:{HUGE}"], f"--actor id {HUGE}"),
+        (["events", "--place", f"id:{HUGE}"], f"--place id {HUGE}"),
+        (["events", "--limit", "-5"], "--limit -5"),
     ],
 )
 def test_cli_numbers_out_of_range_are_one_coded_usage_error(corpus_db, args, named):
@@ -280,7 +285,7 @@ def test_cli_numbers_out_of_range_are_one_coded_usage_error(corpus_db, args, nam
     assert result.stderr.startswith(f"newsgraph: error: E050 {named}: out of range (expected ")
 
 
-def test_cli_an_id_of_thousands_of_digits_is_e040_too(corpus_db):
+def test_cli_an_id_of_thousands_of_digits_is_e050_too(corpus_db):
     result = runner.invoke(app, ["actor", "id:" + "9" * 5000, "--db", corpus_db])
     assert result.exit_code == 2
     assert result.stderr.startswith("newsgraph: error: E050 id 99999999999999999999...(5000 digits): ")

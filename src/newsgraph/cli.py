@@ -779,8 +779,8 @@ def figures_(
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many figures.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many figures.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
@@ -788,6 +788,8 @@ def figures_(
     """Figures in the corpus and who claims each (the claims ledger), newest first."""
     from newsgraph.store import facts, queries
 
+    _usage_check(lambda: _check_args(db=db, speaker=speaker, limit=limit, offset=offset))
+    _usage_check(lambda: [_check_text(o, v) for o, v in (("--unit", unit), ("--concept", concept))])
     try:
         since_d, until_d = queries.as_date(since), queries.as_date(until)
     except NewsgraphError as error:
@@ -857,8 +859,8 @@ def events_(
         EventSource | None,
         typer.Option("--source", help="author (the article's own voice) or attributed (in a statement)."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many events.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many events.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
@@ -867,6 +869,14 @@ def events_(
     from newsgraph.store import queries
     from newsgraph.store.events import events, events_csv, events_table
 
+    def check() -> None:
+        _check_args(db=db, limit=limit, offset=offset)
+        for option, value in (("--actor", actor), ("--target", target), ("--place", place), ("--type", type)):
+            _check_text(option, value)
+            if value is not None and option != "--type":
+                queries.check_actor_name(value, f"{option} id")
+
+    _usage_check(check)
     try:
         since_d, until_d = queries.as_date(since), queries.as_date(until)
     except NewsgraphError as error:

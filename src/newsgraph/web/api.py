@@ -696,15 +696,17 @@ def figures(
     concept: TextParam = None,
     since: DateParam = None,
     until: DateParam = None,
-    article: int | None = None,
+    article: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="One article's id.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """``newsgraph figures`` as JSON: ``speaker`` (a name, alias or ``id:N``), ``author_only``
     (only the articles' own figures), ``unit``, ``concept`` (words that must all occur in the
     concept or around the figure), ``since``/``until`` dates, ``article`` (one article's id)."""
-    from newsgraph.store import facts
+    from newsgraph.store import facts, queries
 
+    if speaker:
+        queries.check_actor_name(speaker, "speaker id")  # E050 (422): beyond any row id
     rows = facts.claims(
         state_of(request).store(),
         speaker=speaker or None,
