@@ -46,6 +46,13 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
+    E060 = "E060 {path}: the analysis crashed its worker process ({reason}); Spark retried the task without it"
+    E061 = "E061 no Java runtime for Spark ({reason}): install Java 17 (Debian: openjdk-17-jre-headless) or set JAVA_HOME"
+    E062 = "E062 {master!r} is not a Spark master URL (expected local, local[N], local[*], spark://HOST:PORT, yarn or k8s://...)"
+    E063 = "E063 {master}: cannot reach the Spark master: {reason}"
+    E064 = "E064 the Spark job failed: {reason} (Spark's own log: {log})"
+    E065 = "E065 {path}: not a newsgraph Spark dataset: {reason}"
+    E066 = "E066 Spark is not installed: pip install 'newsgraph[spark]' ({reason})"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
