@@ -211,6 +211,12 @@ def spark_session(master: str, log_dir: Path, app_name: str = "newsgraph") -> It
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
+    if SparkContext._active_spark_context is not None:  # type: ignore[attr-defined]
+        # A session this process made already (a notebook, the tests): use it, leave it running.
+        session = SparkSession.builder.getOrCreate()
+        session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        yield session
+        return
     if "PYSPARK_GATEWAY_PORT" in os.environ:  # run by spark-submit
         session = SparkSession.builder.appName(app_name).getOrCreate()
         session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -313,7 +319,9 @@ def run(
     """
     started = time.perf_counter()
     check_pyspark()
-    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+    from pyspark import SparkContext
+
+    if "PYSPARK_GATEWAY_PORT" not in os.environ and SparkContext._active_spark_context is None:  # type: ignore[attr-defined]
         check_master(master)
         check_java()
     out_path = Path(out[len("file://") :] if out.startswith("file://") else out)
@@ -322,6 +330,10 @@ def run(
     except OSError as exc:
         raise NewsgraphError(Errors.E018, path=out, reason=one_line(exc.strerror or str(exc))) from None
     files, errors = list_inputs(inputs)
+    if not files:  # nothing to analyse: say why, without starting Spark
+        summary = RunSummary(failed=len(errors), messages=[str(e) for e in errors])
+        summary.seconds = time.perf_counter() - started
+        return summary
     settings = Settings(model=model, threshold=threshold, published=published, max_bytes=max_bytes)
     summary = RunSummary()
     logs = Path(log_dir) if log_dir else out_path / "_logs"
