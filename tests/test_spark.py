@@ -223,11 +223,12 @@ def test_spark_load_answers_like_ingest(spark, tmp_path):
     _corpus(tmp_path / "in", 10)
     summary = run_job([tmp_path / "in"], tmp_path / "out", partitions=3)
     assert (summary.analysed, summary.failed) == (11, 0)
+    # The same batch size as ingest: actor ids are given out per batch (in key order).
     loaded = CliRunner().invoke(app, ["load", str(tmp_path / "out"), "--db", str(tmp_path / "loaded.db"),
                                       "--batch-size", "4"])
     assert loaded.exit_code == 0, loaded.stderr
     assert "stored 11" in loaded.stderr and "duplicates 1" in loaded.stderr
-    ingest([str(tmp_path / "in")], db=str(tmp_path / "ingested.db"), n_process=1, progress=False)
+    ingest([str(tmp_path / "in")], db=str(tmp_path / "ingested.db"), n_process=1, batch_size=4, progress=False)
 
     actors = _answers(str(tmp_path / "ingested.db"), [])["actors"]
     speakers = [row["name"] for row in actors[:6]] + ["Varga", "id:1"]
@@ -254,8 +255,9 @@ def test_spark_load_answers_like_ingest(spark, tmp_path):
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         try:
             loaded_url, ingested_url = (base.set(database=n).render_as_string(hide_password=False) for n in names)
-            assert CliRunner().invoke(app, ["load", str(tmp_path / "out"), "--db", loaded_url]).exit_code == 0
-            ingest([str(tmp_path / "in")], db=ingested_url, n_process=1, progress=False)
+            loaded = CliRunner().invoke(app, ["load", str(tmp_path / "out"), "--db", loaded_url, "--batch-size", "4"])
+            assert loaded.exit_code == 0, loaded.stderr
+            ingest([str(tmp_path / "in")], db=ingested_url, n_process=1, batch_size=4, progress=False)
             assert _answers(loaded_url, speakers) == _answers(ingested_url, speakers)
         finally:
             with admin.connect() as conn:
