@@ -140,7 +140,7 @@ def test_spark_cli_missing_java_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         "newsgraph: error: E061 no Java runtime for Spark (no java on PATH and JAVA_HOME is not set): "
-        "install Java 17 (Debian: openjdk-17-jre-headless) or set JAVA_HOME"
+        "install Java 17 or set JAVA_HOME"
     ]
 
 
@@ -234,6 +234,9 @@ def test_spark_load_answers_like_ingest(spark, tmp_path):
     speakers = [row["name"] for row in actors[:6]] + ["Varga", "id:1"]
     assert _answers(str(tmp_path / "loaded.db"), speakers) == _answers(str(tmp_path / "ingested.db"), speakers)
 
+    # The corpus-wide Spark tables agree with what the store decided on the same articles.
+    assert _store_corpus(str(tmp_path / "ingested.db")) == _spark_corpus(tmp_path / "out")
+
     # Loading again stores nothing twice.
     again = CliRunner().invoke(app, ["load", str(tmp_path / "out"), "--db", str(tmp_path / "loaded.db")])
     assert again.exit_code == 0 and "stored 0, skipped 11" in again.stderr
@@ -264,6 +267,51 @@ def test_spark_load_answers_like_ingest(spark, tmp_path):
                 for name in names:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.dispose()
+
+
+def _store_corpus(db: str) -> dict:
+    from sqlalchemy import create_engine, text
+
+    from newsgraph.store import normalize_url
+
+    engine = create_engine(normalize_url(db))
+    with engine.connect() as conn:
+        hashes = dict(conn.execute(text("SELECT id, content_hash FROM articles")).all())
+        keys = dict(conn.execute(text("SELECT id, key FROM actors")).all())
+        quote_keys = dict(conn.execute(text("SELECT id, key FROM quotes")).all())
+        out = {
+            "actors": {(hashes[a], local, keys[actor]) for a, local, actor in
+                       conn.execute(text("SELECT article_id, local_id, actor_id FROM mentions"))},
+            "copies": {(hashes[a], hashes[c]) for a, c in
+                       conn.execute(text("SELECT id, copy_of FROM articles WHERE copy_of IS NOT NULL"))},
+            "quotes": {(hashes[a], local, quote_keys[q]) for a, local, q in conn.execute(text(
+                "SELECT article_id, local_id, quote_id FROM attributions WHERE quote_id IS NOT NULL"))},
+            "variants": {(k, quote_keys[v]) for k, v in
+                         conn.execute(text("SELECT key, variant_of FROM quotes WHERE variant_of IS NOT NULL"))},
+        }
+    engine.dispose()
+    return out
+
+
+def _spark_corpus(out: Path) -> dict:
+    hashes = {r["article_id"]: r["content_hash"] for r in table(out, "articles")}
+    attribution_ids = {(r["article_id"], r["position"]): r["id"] for r in table(out, "attributions")}
+
+    def rows(name: str) -> list[dict]:
+        return [r for f in sorted((out / name).glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+
+    # The store keeps one mentions row per (entity, actor) that has mentions.
+    mentioned = {(r["article_id"], r["id"]) for r in table(out, "entities") if r["mentions"]}
+    quotes = rows("corpus_quotes")
+    assert rows("corpus_actors") and quotes
+    return {
+        "actors": {(hashes[r["article_id"]], r["entity"], r["actor_key"]) for r in rows("corpus_actor_keys")
+                   if (r["article_id"], r["entity"]) in mentioned},
+        "copies": {(hashes[r["article_id"]], hashes[r["copy_of"]]) for r in rows("corpus_copies")},
+        "quotes": {(hashes[r["article_id"]], attribution_ids[(r["article_id"], r["position"])], r["quote_key"])
+                   for r in quotes},
+        "variants": {(r["quote_key"], r["variant_of"]) for r in quotes if r["variant_of"]},
+    }
 
 
 # ---------------------------------------------------------------- faults

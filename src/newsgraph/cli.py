@@ -763,12 +763,16 @@ def spark_(
             show_default=False,
         ),
     ],
-    out: Annotated[str, typer.Option("--out", "-o", help="The Parquet dataset's directory (one folder per table).")],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="The Parquet dataset's directory (one folder per table).")
+    ],
     master: Annotated[
-        str, typer.Option("--master", help="Spark master URL: local[*] (every core here), local[N], spark://HOST:PORT, yarn.")
+        str,
+        typer.Option("--master", help="Spark master URL: local[*] (every core here), local[N], spark://HOST:PORT."),
     ] = "local[*]",
     partitions: Annotated[
-        int | None, typer.Option("--partitions", min=1, help="Tasks to spread the input files over (default: 4 per core).")
+        int | None,
+        typer.Option("--partitions", min=1, help="Tasks to spread the input files over (default 4 per core)"),
     ] = None,
     published: Annotated[
         str | None,
@@ -807,7 +811,8 @@ def spark_(
     for message in summary.messages:
         _error_line(message)
     if summary.failed > len(summary.messages):
-        typer.echo(f"{PROG}: ... and {summary.failed - len(summary.messages)} more in {out}/failures", err=True)
+        more = summary.failed - len(summary.messages)
+        typer.echo(f"{PROG}: ... and {more} more in {out}/failures", err=True)
     typer.echo(
         f"{PROG}: spark: {summary} (start-up {summary.startup_seconds:.1f} s, total {summary.seconds:.1f} s)",
         err=True,
@@ -839,8 +844,7 @@ def load_(
     except Exception as exc:
         _error_line(_internal(str(dataset), exc))
         raise typer.Exit(1) from None
-    typer.echo(f"{PROG}: loaded {summary.ingested}: stored {summary.stored}, skipped {summary.skipped} "
-               f"(already stored), duplicates {summary.duplicates} (near-copies), failed {summary.failed}", err=True)
+    typer.echo(f"{PROG}: {str(summary).replace('ingested', 'loaded', 1)}", err=True)
     if summary.failed:
         raise typer.Exit(1)
 

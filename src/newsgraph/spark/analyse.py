@@ -114,7 +114,8 @@ def _analyzer(settings: Settings) -> Callable[..., Iterator[Any]]:
 
     def analyze_articles(reads: Iterable[ReadArticle], n_process: int = 1, batch_size: int = BATCH_SIZE):
         return pipeline.analyze_articles(
-            _crash_if_poisoned(reads), n_process, batch_size, model=settings.model, threshold=settings.threshold
+            _crash_if_poisoned(reads), n_process, batch_size,
+            model=settings.model, threshold=settings.threshold,
         )
 
     return analyze_articles

@@ -134,7 +134,8 @@ def list_inputs(specs: list[str]) -> tuple[list[InputFile], list[NewsgraphError]
     for spec in specs:
         local = spec[len("file://") :] if spec.startswith("file://") else spec
         if _REMOTE.match(local):
-            errors.append(NewsgraphError(Errors.E010, path=spec, reason="only local paths are read in this version"))
+            reason = "only local paths are read in this version"
+            errors.append(NewsgraphError(Errors.E010, path=spec, reason=reason))
             continue
         matches = sorted(glob.glob(local)) if glob.has_magic(local) else [local]
         if not matches:
@@ -388,7 +389,7 @@ def _analyse(
                 rows.filter(lambda r, t=table: r[0] == t).map(_values(table)), _spark_schema(table)
             )
             frame.write.mode("overwrite").partitionBy(tables.PARTITION).parquet(f"{out}/{table}")
-        counts = rows.filter(lambda r: r[0] in (tables.ARTICLES, tables.FAILURES)).map(lambda r: r[0]).countByValue()
+        counts = rows.map(lambda r: r[0]).countByValue()
         summary.analysed = counts.get(tables.ARTICLES, 0)
         summary.failed = counts.get(tables.FAILURES, 0)
         summary.messages = [

@@ -45,7 +45,9 @@ def _partitions(root: Path, table: str) -> dict[str, Path]:
 def _rows(folder: Path | None, columns: list[str] | None = None) -> list[dict[str, Any]]:
     if folder is None:
         return []
-    files = sorted(f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_")))
+    files = sorted(
+        f for f in folder.iterdir() if f.suffix == ".parquet" and not f.name.startswith((".", "_"))
+    )
     rows: list[dict[str, Any]] = []
     for f in files:
         rows.extend(pq.read_table(f, columns=columns).to_pylist())
@@ -84,8 +86,8 @@ def load(
 ) -> IngestSummary:
     """Store every article of the dataset at ``root`` in ``db``, ``batch_size`` per transaction."""
     from newsgraph.models import Article
-    from newsgraph.store.ingest import IngestSummary, _open, _write
     from newsgraph.outcomes import one_line
+    from newsgraph.store.ingest import IngestSummary, _open, _write
 
     store, owned = _open(db)
     summary = IngestSummary()

@@ -158,7 +158,9 @@ def schemas() -> dict[str, pa.Schema]:
     out: dict[str, pa.Schema] = {}
     article_fields = [pa.field("article_id", pa.string()), *(pa.field(n, t) for n, t in ARTICLE_COLUMNS)]
     article_fields += _fields(Article)
-    article_fields += [pa.field(n, arrow_type(Analysis.model_fields[n].annotation)) for n in _article_extras()]
+    article_fields += [
+        pa.field(n, arrow_type(Analysis.model_fields[n].annotation)) for n in _article_extras()
+    ]
     out[ARTICLES] = pa.schema(article_fields)
     for table, model in row_tables().items():
         out[table] = pa.schema([pa.field(n, t) for n, t in KEY_COLUMNS] + _fields(model))
