@@ -10,6 +10,7 @@ its worker with ``os._exit``, as a segfault would.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from newsgraph.cli import app
@@ -114,6 +117,24 @@ def test_spark_tables_rows_round_trip_to_the_same_analysis():
     back = {t: pa.Table.from_pylist(r, schema=tables.schemas()[t]).to_pylist() for t, r in rows.items()}
     assert tables.analysis_from(back["articles"][0], back) == analysis
     assert tables.article_id("a.txt", 1) == tables.article_id("a.txt", 1) != tables.article_id("a.txt", 2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(min_size=1, max_size=60), cuts=st.lists(st.integers(0, 60), min_size=2, max_size=6))
+def test_spark_tables_round_trip_keeps_offsets_of_any_text(text, cuts):
+    import pyarrow as pa
+
+    points = sorted(min(c, len(text)) for c in cuts)
+    spans = [Span(start=a, end=b, text=text[a:b]) for a, b in itertools.pairwise(points)]
+    analysis = Analysis(article=Article(text=text), authorial=spans,
+                        attributions=[Attribution(id="A1", kind="direct", source=None, cue=spans[0],
+                                                  content=spans[1:])] if spans else [])
+    rows = tables.rows_of(analysis, aid="x", name="n", path=None, content_hash="h", input="i",
+                          input_index=0, record=0)
+    back = {t: pa.Table.from_pylist(r, schema=tables.schemas()[t]).to_pylist() for t, r in rows.items()}
+    again = tables.analysis_from(back["articles"][0], back)
+    assert again == analysis
+    again.check_offsets()
 
 
 # ---------------------------------------------------------------- bad set-ups: one coded line, no Java
@@ -318,20 +339,26 @@ def _spark_corpus(out: Path) -> dict:
 
 
 def test_spark_poison_input_fails_one_task_and_the_job_finishes(spark, tmp_path):
-    from test_ingest import write_corpus
+    from test_ingest import _warc, invented, write_corpus
 
     write_corpus(tmp_path / "in", 3)
     (tmp_path / "in" / "poison.txt").write_text(f"Officials said the {POISON} was safe.\n", encoding="utf-8")
     (tmp_path / "in" / "binary.txt").write_bytes(b"\x00\x01\x02\x03 not text")
+    pages = [(f"https://news.example/story-{i}", invented(i + 20)) for i in range(3)]
+    (tmp_path / "in" / "crawl.warc.gz").write_bytes(_warc(pages[:2]) + b"\x00 not a WARC record \x00\n" * 40
+                                                    + _warc(pages[2:]))
     summary = run_job([tmp_path / "in"], tmp_path / "out", partitions=2, corpus=False)
-    assert (summary.analysed, summary.failed) == (3, 2)
+    assert (summary.analysed, summary.failed) == (6, 3)
     failures = {Path(r["input"]).name: r for r in table(tmp_path / "out", "failures")}
     assert failures["binary.txt"]["code"] == "E002"
+    assert failures["crawl.warc.gz"]["code"] == "E029"  # the corrupt record; the archive's 3 pages are read
     # E060 exists only on a retried task that isolated the crash: the worker died, Spark retried.
     assert failures["poison.txt"]["code"] == "E060"
     assert "crashed its worker process" in failures["poison.txt"]["message"]
-    assert sorted(Path(r["path"]).name for r in table(tmp_path / "out", "articles")) == [
-        "report-000.txt", "report-001.txt", "report-002.txt"]
+    articles = table(tmp_path / "out", "articles")
+    assert sorted(Path(r["input"]).name for r in articles) == [
+        "crawl.warc.gz", "crawl.warc.gz", "crawl.warc.gz", "report-000.txt", "report-001.txt", "report-002.txt"]
+    assert sorted(r["url"] for r in articles if r["url"]) == [uri for uri, _ in pages]
 
 
 def _spark_command(inputs: Path, out: Path) -> list[str]:
@@ -354,9 +381,11 @@ def test_spark_killed_midway_then_rerun_has_each_article_once(spark, tmp_path):
             if list((out / "articles").glob(f"{tables.PARTITION}=*")):
                 break
             time.sleep(0.2)
+        running = proc.poll() is None
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
+    assert running, "the job finished before it could be killed"
     # Run again (twice: the second run must change nothing).
     for _ in range(2):
         summary = run_job([tmp_path / "in"], out, partitions=3, corpus=False)
