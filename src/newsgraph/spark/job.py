@@ -240,6 +240,9 @@ def spark_session(master: str, log_dir: Path, app_name: str = "newsgraph") -> It
     conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     conf.set("spark.python.worker.reuse", "true")
     if master.startswith("local"):
+        # Spark's default of 200 shuffle partitions is for clusters: on one machine each
+        # group-by of the corpus steps would run 200 tiny tasks.
+        conf.set("spark.sql.shuffle.partitions", "8")
         conf.set("spark.driver.host", "127.0.0.1")
         conf.set("spark.driver.bindAddress", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -326,6 +329,8 @@ def run(
         check_master(master)
         check_java()
     out_path = Path(out[len("file://") :] if out.startswith("file://") else out)
+    if _REMOTE.match(str(out_path)):
+        raise NewsgraphError(Errors.E018, path=out, reason="only local paths are written in this version")
     try:
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
