@@ -328,6 +328,14 @@ def run(
     if "PYSPARK_GATEWAY_PORT" not in os.environ and SparkContext._active_spark_context is None:  # type: ignore[attr-defined]
         check_master(master)
         check_java()
+    if model == "trained":  # fail here, once, rather than on every article of every task
+        from newsgraph.analysis import neural
+
+        if not neural.available():
+            where = neural.model_dir()
+            reason = f"no {neural.WEIGHTS_FILE} and {neural.CONFIG_FILE}"
+            raise NewsgraphError(Errors.E032, path=where, reason=reason)
+        neural.require()
     out_path = Path(out[len("file://") :] if out.startswith("file://") else out)
     if _REMOTE.match(str(out_path)):
         raise NewsgraphError(Errors.E018, path=out, reason="only local paths are written in this version")
