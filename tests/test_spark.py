@@ -358,7 +358,7 @@ def test_spark_poison_input_fails_one_task_and_the_job_finishes(spark, tmp_path)
     (tmp_path / "in" / "crawl.warc.gz").write_bytes(_warc(pages[:2]) + b"\x00 not a WARC record \x00\n" * 40
                                                     + _warc(pages[2:]))
     summary = run_job([tmp_path / "in"], tmp_path / "out", partitions=2, corpus=False)
-    assert (summary.analysed, summary.failed) == (6, 3)
+    assert (summary.analysed, summary.failed) == (6, 3), summary.messages
     failures = {Path(r["input"]).name: r for r in table(tmp_path / "out", "failures")}
     assert failures["binary.txt"]["code"] == "E002"
     assert failures["crawl.warc.gz"]["code"] == "E029"  # the corrupt record; the archive's 3 pages are read

@@ -127,6 +127,13 @@ def near_duplicate_roots(spark: Any, signed: Any, threshold: float) -> dict[Any,
     return {ident: r[1] for ident, r in root.items()}
 
 
+def _read(spark: Any, out: str, table: str) -> Any:
+    """A table of the dataset, with its schema given: a table with no rows yet is an empty frame."""
+    from newsgraph.spark.job import _spark_schema
+
+    return spark.read.schema(_spark_schema(table)).parquet(f"{out}/{table}")
+
+
 def corpus_tables(spark: Any, out: str) -> None:
     """Compute and write the ``corpus_*`` tables over the whole dataset in ``out``."""
     from pyspark.sql import Window
@@ -142,7 +149,7 @@ def corpus_tables(spark: Any, out: str) -> None:
 
     from newsgraph.store.dedupe import ARTICLE_THRESHOLD, QUOTE_THRESHOLD
 
-    articles = spark.read.parquet(f"{out}/articles").select(
+    articles = _read(spark, out, "articles").select(
         "article_id", "content_hash", "input_index", "input", "record", "text"
     )
     # One insertion order for the whole dataset, as newsgraph load stores it.
@@ -150,7 +157,7 @@ def corpus_tables(spark: Any, out: str) -> None:
     articles = articles.withColumn("order", F.row_number().over(order)).cache()
 
     # -- actors
-    entities = spark.read.parquet(f"{out}/entities").join(
+    entities = _read(spark, out, "entities").join(
         articles.select("article_id", "content_hash", "order"), "article_id"
     )
     ident_schema = StructType([
@@ -202,7 +209,7 @@ def corpus_tables(spark: Any, out: str) -> None:
     )
 
     # -- quotes
-    attributions = spark.read.parquet(f"{out}/attributions").join(
+    attributions = _read(spark, out, "attributions").join(
         articles.select("article_id", "text", "order"), "article_id"
     )
     quote_schema = StructType([
