@@ -1017,6 +1017,103 @@ def _interrupted(stop: BaseException, done: str, resume: str, summary: str | Non
     if summary is not None:
         typer.echo(summary, err=True)
     raise typer.Exit(exit_status(stop)) from None
+# ---------------------------------------------------------------- Spark
+
+
+@app.command("spark")
+def spark_(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT",
+            help="Article files, directories, globs, .warc / .warc.gz archives.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="The Parquet dataset's directory (one folder per table).")
+    ],
+    master: Annotated[
+        str,
+        typer.Option("--master", help="Spark master URL: local[*] (every core here), local[N], spark://HOST:PORT."),
+    ] = "local[*]",
+    partitions: Annotated[
+        int | None,
+        typer.Option("--partitions", min=1, help="Tasks to spread the input files over (default 4 per core)"),
+    ] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(help="Publication date (YYYY-MM-DD) for articles that do not carry one."),
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option(min=1, help="Skip files and WARC records larger than this many bytes.")
+    ] = MAX_BYTES,
+    model: ModelOption = DEFAULT_ENGINE_OPTION,
+    threshold: ThresholdOption = 0.0,
+) -> None:
+    """Analyse articles as an Apache Spark job into a Parquet dataset (one table per kind of row)."""
+    try:
+        published = parse_published(published)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+    try:
+        from newsgraph.spark.job import run
+
+        summary = run(
+            inputs, out, master=master, partitions=partitions, model=model.value, threshold=threshold,
+            published=published, max_bytes=max_bytes,
+        )
+    except (typer.Exit, BrokenPipeError):
+        raise
+    except KeyboardInterrupt:
+        _error_line("interrupted: run the same command again to finish (nothing is duplicated)")
+        raise typer.Exit(130) from None
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(out, exc))
+        raise typer.Exit(1) from None
+    for message in summary.messages:
+        _error_line(message)
+    if summary.failed > len(summary.messages):
+        more = summary.failed - len(summary.messages)
+        typer.echo(f"{PROG}: ... and {more} more in {out}/failures", err=True)
+    typer.echo(
+        f"{PROG}: spark: {summary} (start-up {summary.startup_seconds:.1f} s, total {summary.seconds:.1f} s)",
+        err=True,
+    )
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command("load")
+def load_(
+    dataset: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A dataset written by newsgraph spark.", show_default=False)
+    ],
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Articles stored per transaction.")
+    ] = 32,
+) -> None:
+    """Store a newsgraph spark dataset in the corpus database (idempotent, like ingest)."""
+    try:
+        from newsgraph.spark.load import load
+
+        summary = load(dataset, db=db, batch_size=batch_size, on_error=_error_line)
+    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        _error_line(_internal(str(dataset), exc))
+        raise typer.Exit(1) from None
+    typer.echo(f"{PROG}: {str(summary).replace('ingested', 'loaded', 1)}", err=True)
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -48,12 +48,19 @@ class Errors:
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
     E035 = "E035 {path}: cannot read the metadata file: {reason}"
     E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
-    E070 = "E070 the event export writes csv or parquet, not {format}"
     E050 = "E050 {what} {value}: out of range (expected {low} to {high:,})"
     E051 = "E051 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"
     E052 = "E052 {path}: database error: {reason}"
     E053 = "E053 {path}: JSON nested too deeply (no article record nests like that)"
     E054 = "E054 interrupted by {signal} after {done}: {resume}"
+    E060 = "E060 {path}: the analysis crashed its worker process ({reason}); skipped on Spark's retry"
+    E061 = "E061 no Java runtime for Spark ({reason}): install Java 17 or set JAVA_HOME"
+    E062 = "E062 {master!r} is not a Spark master URL (local[N], local[*], spark://HOST:PORT, yarn, k8s://...)"
+    E063 = "E063 {master}: cannot reach the Spark master: {reason}"
+    E064 = "E064 the Spark job failed: {reason} (Spark's own log: {log})"
+    E065 = "E065 {path}: not a newsgraph Spark dataset: {reason}"
+    E066 = "E066 Spark is not installed: pip install 'newsgraph[spark]' ({reason})"
+    E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -70,8 +77,8 @@ class Warnings:
     W008 = "W008 {path}: line {line}: ignored the metadata date {value!r} (expected YYYY-MM-DD or ISO 8601)"
     W009 = "W009 {path}: metadata is not UTF-8; read as {encoding}"
     W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
-    W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
     W011 = "W011 {path}: URL is {length:,} characters, above the limit of {limit:,}; stored without it"
+    W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
 
 
 class NewsgraphError(Exception):

@@ -1,0 +1,417 @@
+"""The Spark job: inputs in, one Parquet table per kind of row out (``newsgraph spark``).
+
+Why Spark and not a home-made scheduler: the people with archives of
+millions of articles already have a Spark cluster (Common Crawl's
+cc-pyspark, Databricks, EMR, Dataproc, a university Hadoop cluster); the job
+must be an ordinary Spark application they can ``spark-submit``.
+
+How it runs:
+
+1. The driver lists the input files (directories are walked as by ``newsgraph
+   ingest``: article files and ``.warc``/``.warc.gz`` archives, in sorted
+   order; globs are expanded) and spreads them over ``--partitions`` tasks,
+   largest first onto the least loaded task, so the tasks finish together.
+2. Each task (``analyse.analyse_partition``, one ``mapPartitions``) reads its
+   files and analyses their articles in batches, exactly as ``newsgraph
+   analyze`` does, yielding rows for every table; the result is persisted so
+   that writing the tables analyses each article once.
+3. Each table is written as Parquet to ``OUT/<table>/``, partitioned by input
+   file (``input_key=...``) with Spark's *dynamic* partition overwrite: a
+   re-run over the same inputs replaces exactly the folders of those inputs,
+   so no row is ever duplicated, and a run over other inputs adds folders
+   beside them. A killed run commits nothing half-written (Spark writes into a
+   staging folder and moves whole partitions at the end of each table's job);
+   running it again leaves every article exactly once.
+4. The corpus-wide steps (``spark.corpus``) run over the whole dataset.
+
+The user sees no Java: the JVM's own output and Spark's log go to a log file
+(``OUT/_logs/spark.log`` when ``OUT`` is local), and every failure is one
+coded line (``E061``-``E066``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.reading import MAX_BYTES, iter_inputs
+from newsgraph.outcomes import one_line
+from newsgraph.spark import tables
+from newsgraph.spark.analyse import InputFile, Settings
+
+DEFAULT_MASTER = "local[*]"
+TASK_RETRIES = 4
+"""Attempts per task in local mode (``local[N,4]``): the first, and a retry that isolates a crash."""
+SHOWN_FAILURES = 20
+"""Failure lines printed on stderr; the rest are in ``OUT/failures``."""
+
+_MASTER = re.compile(
+    r"^(local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|spark://[^/\s:]+(:\d+)?(,[^/\s:]+(:\d+)?)*"
+    r"|yarn|k8s://\S+|mesos://\S+)$"
+)
+_REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+@dataclass
+class RunSummary:
+    """What a run did: articles analysed, failures (with the first messages), times in seconds."""
+
+    analysed: int = 0
+    failed: int = 0
+    messages: list[str] = field(default_factory=list)
+    startup_seconds: float = 0.0
+    seconds: float = 0.0
+    log: str | None = None
+
+    def __str__(self) -> str:
+        return f"analysed {self.analysed}, failed {self.failed}"
+
+
+# ---------------------------------------------------------------- checks before Spark starts
+
+
+def check_master(master: str) -> None:
+    """``E062`` for a URL Spark would not parse; ``E063`` for a standalone master nobody answers at."""
+    if not _MASTER.match(master):
+        raise NewsgraphError(Errors.E062, master=master)
+    if master.startswith("spark://"):
+        for hostport in master[len("spark://") :].split(","):
+            host, _, port = hostport.partition(":")
+            try:
+                with socket.create_connection((host, int(port or 7077)), timeout=5):
+                    return
+            except OSError as exc:
+                reason = one_line(exc.strerror or str(exc) or type(exc).__name__)
+        raise NewsgraphError(Errors.E063, master=master, reason=reason)
+
+
+def check_java() -> None:
+    """``E061`` unless a Java runtime answers ``java -version`` (``JAVA_HOME`` first, then ``PATH``)."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not java:
+        raise NewsgraphError(Errors.E061, reason="no java on PATH and JAVA_HOME is not set")
+    try:
+        subprocess.run([java, "-version"], capture_output=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise NewsgraphError(Errors.E061, reason=one_line(f"{java}: {exc}")) from None
+
+
+def check_pyspark() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise NewsgraphError(Errors.E066, reason=str(exc)) from None
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def list_inputs(specs: list[str]) -> tuple[list[InputFile], list[NewsgraphError]]:
+    """The input files in run order, and an error per input that gave none (``E005``, ``E014``...).
+
+    A directory gives its article files and WARC archives in sorted path
+    order (as ``newsgraph ingest`` reads it); a glob its matches, sorted; a
+    file itself.
+    """
+    from newsgraph.io.sources import _walk_warcs, is_warc
+
+    paths: list[str] = []
+    errors: list[NewsgraphError] = []
+    for spec in specs:
+        local = spec[len("file://") :] if spec.startswith("file://") else spec
+        if _REMOTE.match(local):
+            reason = "only local paths are read in this version"
+            errors.append(NewsgraphError(Errors.E010, path=spec, reason=reason))
+            continue
+        matches = sorted(glob.glob(local)) if glob.has_magic(local) else [local]
+        if not matches:
+            errors.append(NewsgraphError(Errors.E005, path=spec))
+        for match in matches:
+            root = Path(match)
+            if root.is_dir():
+                warcs = _walk_warcs(root)
+                found: list[Path] = list(warcs)
+                for item in iter_inputs([root]):
+                    if isinstance(item, NewsgraphError):
+                        if not (warcs and item.code == "E014"):
+                            errors.append(item)
+                    else:
+                        found.append(item)
+                found.sort(key=lambda f: f.relative_to(root).parts)
+                paths.extend(str(f) for f in found)
+            elif root.exists() or is_warc(match):
+                paths.append(match)
+            else:
+                errors.append(NewsgraphError(Errors.E005, path=match))
+    files = []
+    for path in dict.fromkeys(paths):  # a file named twice is read once
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        files.append(InputFile(str(Path(path).absolute()), len(files), size))
+    return files, errors
+
+
+def assign(files: list[InputFile], partitions: int) -> list[list[InputFile]]:
+    """Files spread over ``partitions`` tasks: largest first, each onto the least loaded task."""
+    buckets: list[list[InputFile]] = [[] for _ in range(max(1, partitions))]
+    loads = [0] * len(buckets)
+    for file in sorted(files, key=lambda f: (-f.size, f.index)):
+        i = loads.index(min(loads))
+        buckets[i].append(file)
+        loads[i] += max(file.size, 1)
+    for bucket in buckets:
+        bucket.sort(key=lambda f: f.index)
+    return buckets
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def _local_master(master: str) -> str:
+    """``local[N]`` becomes ``local[N,TASK_RETRIES]``: local mode retries nothing by default."""
+    m = re.fullmatch(r"local(\[(\*|\d+)\])?", master)
+    if m:
+        return f"local[{m.group(2) or 1},{TASK_RETRIES}]"
+    return master
+
+
+LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{HH:mm:ss}} %p %c: %m%n
+"""
+
+
+@contextlib.contextmanager
+def spark_session(master: str, log_dir: Path, app_name: str = "newsgraph") -> Iterator[Any]:
+    """A SparkSession, quiet: the JVM's stdout/stderr and Spark's log4j go to ``log_dir/spark.log``.
+
+    Under ``spark-submit`` (the JVM exists already) the session the submit
+    made is used as it is, with its own logging.
+    """
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+
+    if SparkContext._active_spark_context is not None:  # type: ignore[attr-defined]
+        # A session this process made already (a notebook, the tests): use it, leave it running.
+        session = SparkSession.builder.getOrCreate()
+        session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        yield session
+        return
+    if "PYSPARK_GATEWAY_PORT" in os.environ:  # run by spark-submit
+        session = SparkSession.builder.appName(app_name).getOrCreate()
+        session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        try:
+            yield session
+        finally:
+            session.stop()
+        return
+    from pyspark.java_gateway import launch_gateway
+
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / "spark.log"
+    config = log_dir / "log4j2.properties"
+    config.write_text(LOG4J.format(log=log), encoding="utf-8")
+    conf = SparkConf().setAppName(app_name).setMaster(_local_master(master))
+    conf.set("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{config}")
+    conf.set("spark.executor.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{config}")
+    conf.set("spark.ui.enabled", "false")
+    conf.set("spark.ui.showConsoleProgress", "false")
+    conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    conf.set("spark.python.worker.reuse", "true")
+    if master.startswith("local"):
+        # Spark's default of 200 shuffle partitions is for clusters: on one machine each
+        # group-by of the corpus steps would run 200 tiny tasks.
+        conf.set("spark.sql.shuffle.partitions", "8")
+        conf.set("spark.driver.host", "127.0.0.1")
+        conf.set("spark.driver.bindAddress", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    with open(log, "ab") as sink:
+        try:
+            gateway = launch_gateway(conf, popen_kwargs={"stdout": sink, "stderr": sink})
+            context = SparkContext(conf=conf, gateway=gateway)
+        except Exception as exc:
+            raise NewsgraphError(Errors.E064, reason=_reason(exc), log=str(log)) from None
+    session = SparkSession(context)
+    try:
+        yield session
+    finally:
+        session.stop()
+        with contextlib.suppress(Exception):
+            gateway.shutdown()
+            SparkContext._gateway = None  # type: ignore[attr-defined]
+            SparkContext._jvm = None  # type: ignore[attr-defined]
+            proc = getattr(gateway, "proc", None)
+            if proc is not None:
+                proc.stdin.close()
+                proc.wait(timeout=30)
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason from a Spark or Py4J error: the last 'Caused by' or first line, no stack."""
+    text = str(exc)
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        with contextlib.suppress(Exception):
+            cause = java
+            while cause.getCause() is not None:
+                cause = cause.getCause()
+            text = str(cause.toString())
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    first = re.sub(r"^(\S+\.)+(\w+(Exception|Error)): ", r"\2: ", first)
+    return one_line(first)[:300]
+
+
+def _spark_schema(table: str) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import StringType, StructField
+
+    schema = from_arrow_schema(tables.schemas()[table])
+    schema.add(StructField(tables.PARTITION, StringType(), False))
+    return schema
+
+
+def _values(table: str) -> Callable[[tuple[str, str, dict[str, Any]]], tuple[Any, ...]]:
+    names = tables.schemas()[table].names
+
+    def values(item: tuple[str, str, dict[str, Any]]) -> tuple[Any, ...]:
+        _, key, row = item
+        return (*(row.get(n) for n in names), key)
+
+    return values
+
+
+def run(
+    inputs: list[str],
+    out: str,
+    *,
+    master: str = DEFAULT_MASTER,
+    partitions: int | None = None,
+    model: str = "rules",
+    threshold: float = 0.0,
+    published: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    corpus: bool = True,
+    log_dir: str | None = None,
+) -> RunSummary:
+    """Analyse ``inputs`` with Spark into the Parquet dataset ``out``; see the module docstring.
+
+    Raises ``NewsgraphError`` (``E061``-``E066``, ``E018``) when the job
+    cannot run; failed articles are rows of ``out/failures`` and counted in
+    the summary.
+    """
+    started = time.perf_counter()
+    check_pyspark()
+    from pyspark import SparkContext
+
+    if "PYSPARK_GATEWAY_PORT" not in os.environ and SparkContext._active_spark_context is None:  # type: ignore[attr-defined]
+        check_master(master)
+        check_java()
+    if model == "trained":  # fail here, once, rather than on every article of every task
+        from newsgraph.analysis import neural
+
+        if not neural.available():
+            where = neural.model_dir()
+            reason = f"no {neural.WEIGHTS_FILE} and {neural.CONFIG_FILE}"
+            raise NewsgraphError(Errors.E032, path=where, reason=reason)
+        neural.require()
+    out_path = Path(out[len("file://") :] if out.startswith("file://") else out)
+    if _REMOTE.match(str(out_path)):
+        raise NewsgraphError(Errors.E018, path=out, reason="only local paths are written in this version")
+    try:
+        out_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NewsgraphError(Errors.E018, path=out, reason=one_line(exc.strerror or str(exc))) from None
+    files, errors = list_inputs(inputs)
+    if not files:  # nothing to analyse: say why, without starting Spark
+        summary = RunSummary(failed=len(errors), messages=[str(e) for e in errors])
+        summary.seconds = time.perf_counter() - started
+        return summary
+    settings = Settings(model=model, threshold=threshold, published=published, max_bytes=max_bytes)
+    summary = RunSummary()
+    logs = Path(log_dir) if log_dir else out_path / "_logs"
+    summary.log = str(logs / "spark.log")
+    with spark_session(master, logs) as spark:
+        summary.startup_seconds = time.perf_counter() - started
+        try:
+            _analyse(spark, files, errors, settings, str(out_path.absolute()), partitions, summary)
+            if corpus:
+                from newsgraph.spark.corpus import corpus_tables
+
+                corpus_tables(spark, str(out_path.absolute()))
+        except NewsgraphError:
+            raise
+        except Exception as exc:
+            raise NewsgraphError(Errors.E064, reason=_reason(exc), log=summary.log) from None
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _analyse(
+    spark: Any, files: list[InputFile], errors: list[NewsgraphError], settings: Settings, out: str,
+    partitions: int | None, summary: RunSummary,
+) -> None:
+    from pyspark import StorageLevel
+
+    from newsgraph.spark.analyse import analyse_partition
+
+    context = spark.sparkContext
+    n = partitions or max(1, min(len(files), 4 * context.defaultParallelism))
+    buckets = assign(files, n)
+    pairs = [(i, file) for i, bucket in enumerate(buckets) for file in bucket]
+    rows = (
+        context.parallelize(pairs, len(buckets))
+        .partitionBy(len(buckets), lambda i: i)
+        .mapPartitions(lambda part: analyse_partition((file for _, file in part), settings))
+    )
+    # Inputs the driver could not list are failures too (one row per named input).
+    listing = [
+        ("failures", tables.input_key(str(e.fields.get("path", ""))), {
+            "input": str(e.fields.get("path", "")), "record": 0, "code": e.code, "message": one_line(str(e)),
+            "input_index": -1,
+        })
+        for e in errors
+    ]
+    if listing:
+        rows = rows.union(context.parallelize(listing, 1))
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        for table in tables.table_names():
+            frame = spark.createDataFrame(
+                rows.filter(lambda r, t=table: r[0] == t).map(_values(table)), _spark_schema(table)
+            )
+            frame.write.mode("overwrite").partitionBy(tables.PARTITION).parquet(f"{out}/{table}")
+        counts = rows.map(lambda r: r[0]).countByValue()
+        summary.analysed = counts.get(tables.ARTICLES, 0)
+        summary.failed = counts.get(tables.FAILURES, 0)
+        summary.messages = [
+            r[2]["message"]
+            for r in rows.filter(lambda r: r[0] == tables.FAILURES).take(SHOWN_FAILURES)
+        ]
+    finally:
+        rows.unpersist()
+
+
+def temporary_log_dir() -> str:
+    return tempfile.mkdtemp(prefix="newsgraph-spark-")
