@@ -200,12 +200,13 @@ def key_words(name_words: Sequence[str]) -> list[str]:
 
 
 # Nicknames keyed as the full first name ("Joe Biden" = "Joseph Biden"); only unambiguous ones
-# ("Chris" may be Christine, "Pat" Patricia: they stay as written).
+# ("Chris" may be Christine, "Pat" Patricia, "Ted" Edward, Theodore or, for Senator Cruz, Rafael
+# Edward: they stay as written).
 NICKNAMES = {
     "joe": "joseph", "bill": "william", "will": "william", "mike": "michael", "bob": "robert",
     "jim": "james", "tom": "thomas", "dick": "richard", "rick": "richard", "chuck": "charles",
     "dan": "daniel", "ben": "benjamin", "tim": "timothy", "nick": "nicholas", "tony": "anthony",
-    "bernie": "bernard", "ted": "edward", "ron": "ronald", "don": "donald", "liz": "elizabeth",
+    "bernie": "bernard", "ron": "ronald", "don": "donald", "liz": "elizabeth",
     "matt": "matthew", "andy": "andrew", "dave": "david", "jeff": "jeffrey", "greg": "gregory",
 }  # fmt: skip
 
