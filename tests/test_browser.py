@@ -728,6 +728,292 @@ def test_browser_network_labels_lie_inside_the_drawing(browsing):
     assert clipped == []
 
 
+# ---------------------------------------------------------------------------- lists, downloads, network
+
+# For each element: the words whose characters do not all sit on one line (a word broken inside).
+BROKEN_WORDS_JS = """(selector) => {
+  const broken = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.textContent.includes('<')) continue;  // markup posing as a name (hostile input) is no name
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent;
+      const re = /[\\p{L}\\p{N}]+/gu;  // a word: letters and digits (punctuation may break a line)
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const tops = new Set();
+        for (let i = m.index; i < m.index + m[0].length; i++) {
+          const range = document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rect = range.getBoundingClientRect();
+          if (rect.width) tops.add(Math.round(rect.top));
+        }
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def column(page: Any, table: str, index: int) -> list[str]:
+    return page.eval_on_selector_all(
+        f"{table} tbody tr:not(.group-head)",
+        f"rows => rows.map(r => r.cells[{index}].dataset.sort ?? r.cells[{index}].textContent.trim())",
+    )
+
+
+def test_browser_names_never_break_inside_a_word_even_in_a_narrow_window(browsing, shots):
+    b = browsing
+    b.page.set_viewport_size({"width": 400, "height": 900})
+    for path in ("/quotes", "/actors", f"/actors/{b.site.actors['Dana Whitlock']}", "/network", "/search?q=said"):
+        b.go(path)
+        assert b.page.evaluate(BROKEN_WORDS_JS, "td.name-cell") == [], path
+        b.watch.assert_clean(path)
+    b.go("/quotes")
+    shoot(b, shots, "quotes-narrow")
+
+
+def test_browser_long_titles_are_cut_with_the_full_title_on_hover(browsing):
+    b = browsing
+    b.page.set_viewport_size({"width": 900, "height": 900})
+    b.go("/quotes?search=" + quote("read this"))
+    b.go("/articles")
+    links = b.page.eval_on_selector_all(
+        "a.title-link", "els => els.map(a => [a.scrollWidth > a.clientWidth + 1, a.title, a.textContent])")
+    assert links and any(cut for cut, _, _ in links), links  # the payload title is long enough to be cut
+    assert all(title == text for _, title, text in links)
+    height = b.page.eval_on_selector("a.title-link", "a => a.getBoundingClientRect().height")
+    assert height < 30  # one line
+    b.watch.assert_clean("titles")
+
+
+def test_browser_quotes_list_counts_sorts_filters_by_confidence_and_downloads(browsing, shots):
+    b = browsing
+    page = b.page
+    everything = b.site.api("/api/quotes", limit=500)
+    b.go("/quotes?limit=3")
+    assert int(page.get_attribute("#quotes-count .list-count", "data-total")) == everything["total"]
+    assert "of " + str(everything["total"]) in page.inner_text("#quotes-count")
+    assert "page 1 of" in page.inner_text("#pagination")
+    # Confidence on every row, and sorting by it (then back the other way).
+    page.click("#quotes-results th:nth-child(5) button")
+    values = [float(v) for v in column(page, "#quotes-results", 4)]
+    assert values == sorted(values)
+    assert page.get_attribute("#quotes-results th:nth-child(5)", "aria-sort") == "ascending"
+    page.click("#quotes-results th:nth-child(5) button")
+    assert [float(v) for v in column(page, "#quotes-results", 4)] == sorted(values, reverse=True)
+    page.click("#quotes-results th:nth-child(1) button")
+    speakers = column(page, "#quotes-results", 0)
+    assert speakers == sorted(speakers, key=str.casefold)
+    # The minimum-confidence filter: a threshold between the lowest and highest confidence.
+    confidences = sorted({q["confidence"] for q in everything["items"]})
+    assert len(confidences) >= 2, "the corpus needs statements of different confidence"
+    threshold = round((confidences[0] + confidences[-1]) / 2, 3)
+    b.go("/quotes")
+    page.fill("#quotes-min-confidence", str(threshold))
+    with page.expect_navigation():
+        page.click("#quotes-submit")
+    kept = [float(v) for v in column(page, "#quotes-results", 4)]
+    expected = [q for q in everything["items"] if q["confidence"] >= threshold]
+    assert kept and all(v >= threshold for v in kept) and len(kept) == len(expected)
+    assert int(page.get_attribute("#quotes-count .list-count", "data-total")) == len(expected)
+    shoot(b, shots, "quotes-min-confidence")
+    # Downloads carry the same filters: every matching row, not just the page.
+    csv_href = page.get_attribute("#quotes-count a.download-csv", "href")
+    json_href = page.get_attribute("#quotes-count a.download-json", "href")
+    assert "min_confidence=" in csv_href and "format=csv" in csv_href
+    got = httpx.get(b.site.base + json_href, timeout=30)
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert sorted(r["attribution_id"] for r in got.json()) == sorted(q["attribution_id"] for q in expected)
+    text = httpx.get(b.site.base + csv_href, timeout=30).text
+    assert text.splitlines()[0].startswith("attribution_id,") and len(text.splitlines()) >= len(expected) + 1
+    b.watch.assert_clean("quotes lists")
+
+
+def test_browser_actors_list_counts_pages_sorts_and_downloads(browsing, shots):
+    b = browsing
+    page = b.page
+    everything = b.site.api("/api/actors", top=500)
+    b.go("/actors?top=2")
+    assert int(page.get_attribute("#actors-count .list-count", "data-total")) == everything["total"]
+    seen = []
+    for _ in range(everything["total"]):
+        seen += page.eval_on_selector_all("tr.actor-row", "rows => rows.map(r => +r.dataset.actorId)")
+        if page.locator("#next-page").count() == 0:
+            break
+        with page.expect_navigation():
+            page.click("#next-page")
+    assert seen == [a["actor_id"] for a in everything["items"]]
+    b.go("/actors")
+    page.click("#actors-results th:nth-child(3) button")
+    counts = [int(v) for v in column(page, "#actors-results", 2)]
+    assert counts == sorted(counts)
+    shoot(b, shots, "actors-sorted")
+    rows = httpx.get(b.site.base + page.get_attribute("a.download-json", "href"), timeout=30).json()
+    assert [r["actor_id"] for r in rows] == [a["actor_id"] for a in everything["items"]]
+    page.fill("#actors-q", "smith")
+    with page.expect_navigation():
+        page.click("#actors-submit")
+    names = column(page, "#actors-results", 0)
+    assert names and all("smith" in n.lower() for n in names)
+    b.watch.assert_clean("actors list")
+
+
+def test_browser_search_shows_section_totals_and_links_to_full_lists(browsing, shots):
+    b = browsing
+    page = b.page
+    b.go("/search?q=said")
+    total = b.site.api("/api/quotes", search="said", limit=1)["total"]
+    assert f"({total})" in page.inner_text("#search-quotes-title")
+    assert f"{total} quotes" in page.inner_text("#search-totals")
+    shoot(b, shots, "search-totals")
+    with page.expect_navigation():
+        page.click("#all-quotes")
+    assert page.input_value("#quotes-search") == "said"
+    assert int(page.get_attribute("#quotes-count .list-count", "data-total")) == total
+    b.go("/search?q=smith")
+    with page.expect_navigation():
+        page.click("#all-actors")
+    assert page.input_value("#actors-q") == "smith" and page.locator("tr.actor-row").count() >= 2
+    b.go("/search?q=harbor")
+    n_articles = int(re.search(r"\((\d+)\)", page.inner_text("#search-articles-title")).group(1))
+    with page.expect_navigation():
+        page.click("#all-articles")
+    assert page.locator("tr.article-row").count() == n_articles >= 1
+    b.watch.assert_clean("search")
+
+
+def test_browser_actor_page_pages_statements_grouped_by_article_with_confidence(browsing, shots):
+    b = browsing
+    page = b.page
+    actor_id = b.site.actors["Dana Whitlock"]
+    detail = b.site.api(f"/api/actors/{actor_id}", limit=500)
+    statements = detail["statements"]
+    assert len({s["article_id"] for s in statements}) >= 2  # the article and its copy
+    b.go(f"/actors/{actor_id}")
+    groups = page.locator("#statements-results tbody.article-group")
+    assert groups.count() == len({s["article_id"] for s in statements})
+    for i in range(groups.count()):
+        article_id = int(groups.nth(i).get_attribute("data-article-id"))
+        rows = groups.nth(i).locator("tr.quote-row")
+        assert rows.count() == sum(1 for s in statements if s["article_id"] == article_id)
+        assert groups.nth(i).locator("tr.group-head a.title-link").count() == 1  # the title once per article
+    assert page.locator("#statements-results td.quote-confidence").count() == len(statements)
+    shoot(b, shots, "actor-grouped")
+    b.go(f"/actors/{actor_id}?limit=1")
+    seen = []
+    for _ in range(len(statements)):
+        seen += page.eval_on_selector_all("#statements-results tr.quote-row", "rs => rs.map(r => +r.dataset.attributionId)")
+        if page.locator("#next-page").count() == 0:
+            break
+        with page.expect_navigation():
+            page.click("#next-page")
+    assert seen == [s["attribution_id"] for s in statements]
+    top = max(s["confidence"] for s in statements)
+    b.go(f"/actors/{actor_id}")
+    page.fill("#actor-min-confidence", str(top))
+    with page.expect_navigation():
+        page.click("#actor-filter-submit")
+    kept = [float(v) for v in column(page, "#statements-results", 3)]
+    assert kept and all(v >= top for v in kept)
+    assert len(kept) == sum(1 for s in statements if s["confidence"] >= top)
+    b.watch.assert_clean("actor page")
+
+
+def test_browser_article_attributions_count_sort_and_download(browsing, shots):
+    b = browsing
+    page = b.page
+    harbor = b.site.articles["https://harbor.example/dredging"]
+    found = b.site.api(f"/api/articles/{harbor}")
+    b.go(f"/articles/{harbor}")
+    n = len(found["analysis"]["attributions"])
+    assert int(page.get_attribute("#attributions-count", "data-total")) == n >= 2
+    assert page.locator("#attribution-list .detail-confidence").count() == n
+    page.click(".list-sort button[data-key=confidence]")
+    shown = page.eval_on_selector_all("#attribution-list > li", "ls => ls.map(l => +l.dataset.confidence)")
+    assert shown == sorted(shown, reverse=True)
+    page.click(".list-sort button[data-key=order]")
+    order = page.eval_on_selector_all("#attribution-list > li", "ls => ls.map(l => +l.dataset.order)")
+    assert order == sorted(order)
+    rows = httpx.get(b.site.base + page.get_attribute("#attributions a.download-json", "href"), timeout=30).json()
+    assert sorted(r["attribution_id"] for r in rows) == sorted(found["attribution_ids"].values())
+    b.watch.assert_clean("article attributions")
+
+
+LABEL_BOXES_JS = """() => [...document.querySelectorAll('#network-graph text.node-label')]
+  .filter(t => getComputedStyle(t).display !== 'none')
+  .map(t => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, t.textContent]; })"""
+
+
+def test_browser_network_legend_labels_zoom_pan_drag_and_hover(browsing, shots):
+    b = browsing
+    page = b.page
+    b.go("/network")
+    legend = page.inner_text("#network-legend")
+    assert "person" in legend and "addresses" in legend and "same article" in legend
+    boxes = page.evaluate(LABEL_BOXES_JS)
+    assert len(boxes) >= 3
+    overlaps = [(a[4], c[4]) for i, a in enumerate(boxes) for c in boxes[i + 1:]
+                if a[0] < c[2] - 1 and c[0] < a[2] - 1 and a[1] < c[3] - 1 and c[1] < a[3] - 1]
+    assert overlaps == []
+    graph = page.locator("#network-graph")
+    box = graph.bounding_box()
+    view = graph.get_attribute("viewBox")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function("v => document.getElementById('network-graph').getAttribute('viewBox') !== v", arg=view)
+    zoomed = [float(v) for v in graph.get_attribute("viewBox").split()]
+    assert zoomed[2] < 1000  # zoomed in
+    page.click("#network-reset")
+    assert graph.get_attribute("viewBox") == "0 0 1000 1000"
+    # Pan: drag an empty corner of the background.
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 105, box["y"] + 55, steps=5)
+    page.mouse.up()
+    panned = [float(v) for v in graph.get_attribute("viewBox").split()]
+    assert panned[0] < -50 and panned[1] < -20
+    page.click("#network-reset")
+    # Drag a node with links: it moves, its lines follow, and the page stays put.
+    net = b.site.api("/api/network")
+    linked = net["edges"][0]["source"]
+    node = page.locator(f"#network-graph a.node-link[data-actor-id='{linked}'] circle")
+    before = float(node.get_attribute("cx"))
+    edge = page.locator(f"#network-graph line.edge[data-source='{linked}']").first
+    line_before = edge.get_attribute("x1")
+    node.scroll_into_view_if_needed()
+    nb = node.bounding_box()
+    url = page.url
+    page.mouse.move(nb["x"] + nb["width"] / 2, nb["y"] + nb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(nb["x"] + nb["width"] / 2 + 60, nb["y"] + nb["height"] / 2 + 30, steps=6)
+    page.mouse.up()
+    assert float(node.get_attribute("cx")) > before + 20
+    assert edge.get_attribute("x1") != line_before
+    assert page.url == url  # the drag did not follow the node's link
+    # Hover: the node, its neighbours and its lines stand out, the rest fades.
+    neighbours = {str(e["target"]) for e in net["edges"] if e["source"] == linked}
+    neighbours |= {str(e["source"]) for e in net["edges"] if e["target"] == linked}
+    page.locator(f"#network-graph a.node-link[data-actor-id='{linked}'] circle").hover()
+    assert "has-focus" in graph.get_attribute("class")
+    marked = set(page.eval_on_selector_all("#network-graph a.is-neighbour", "as => as.map(a => a.dataset.actorId)"))
+    assert marked == neighbours
+    incident = page.eval_on_selector_all("#network-graph line.is-incident", "ls => ls.length")
+    assert incident == sum(1 for e in net["edges"] if linked in (e["source"], e["target"]))
+    shoot(b, shots, "network-hover")
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] - 2)
+    assert "has-focus" not in (graph.get_attribute("class") or "")
+    # The links table: each row links to both actors.
+    first = page.locator("#network-edges tr.edge-row").first
+    assert first.locator("a.edge-source").get_attribute("href") == f"/actors/{first.get_attribute('data-source')}"
+    target = first.get_attribute("data-target")
+    with page.expect_navigation():
+        first.locator("a.edge-target").click()
+    assert page.url.endswith(f"/actors/{target}")
+    b.watch.assert_clean("network interactions")
+
+
 # ---------------------------------------------------------------------------- hostile text
 
 

@@ -677,3 +677,83 @@ def _read(path: Path, fmt: str) -> list:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+# ---------------------------------------------------------------- totals, confidence, paging (web lists)
+
+
+def test_queries_count_quotes_agrees_with_the_pages_for_every_filter(store):
+    ann = ids(store)["person:ann holt"]
+    for filters in ({}, {"speaker": "Holt"}, {"speaker": f"id:{ann}"}, {"outlet": "valley times"},
+                    {"since": "2024-03-05"}, {"search": "barrier"}, {"include_copies": False},
+                    {"speaker": "nobody at all"}, {"min_confidence": 0.5}):
+        every = queries.quotes(store, **filters, limit=1000)
+        assert queries.count_quotes(store, **filters) == len(every), filters
+    total = queries.count_quotes(store)
+    assert total > 3 and queries.count_quotes(store, cap=3) == 3  # totals stop at the cap
+
+
+def test_queries_min_confidence_keeps_the_surer_statements(store):
+    every = queries.quotes(store, limit=1000)
+    values = sorted({row.confidence for row in every})
+    cut = values[len(values) // 2] if len(values) > 1 else values[0]
+    kept = queries.quotes(store, min_confidence=cut, limit=1000)
+    assert [r.attribution_id for r in kept] == [r.attribution_id for r in every if r.confidence >= cut]
+    assert queries.quotes(store, min_confidence=0.0, limit=1000) == every
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError):
+            queries.quotes(store, min_confidence=bad)
+
+
+def test_queries_article_filter_gives_one_articles_statements(store):
+    every = queries.quotes(store, limit=1000)
+    article = every[0].article_id
+    mine = queries.quotes(store, article=article, limit=1000)
+    assert mine and {r.article_id for r in mine} == {article}
+    assert len(mine) == sum(1 for r in every if r.article_id == article)
+
+
+def test_queries_actor_statements_page_with_offset_and_confidence(store):
+    ann = ids(store)["person:ann holt"]
+    whole = queries.actor(store, f"id:{ann}", limit=100)
+    assert whole is not None and len(whole.statements) >= 3
+    pages = [queries.actor(store, f"id:{ann}", limit=2, offset=o).statements for o in range(0, 100, 2)]
+    flat = [r.attribution_id for page in pages for r in page]
+    assert flat == [r.attribution_id for r in whole.statements]
+    top = max(r.confidence for r in whole.statements)
+    sure = queries.actor(store, f"id:{ann}", limit=100, min_confidence=top)
+    assert [r.attribution_id for r in sure.statements] == [
+        r.attribution_id for r in whole.statements if r.confidence >= top
+    ]
+    assert sure.statements_total == whole.statements_total  # the counts cover everything
+
+
+def test_queries_actors_page_with_offset_and_count(store):
+    every = queries.actors(store, top=1000)
+    assert queries.count_actors(store) == len(every)
+    paged = queries.actors(store, top=2) + queries.actors(store, top=1000, offset=2)
+    assert paged == every
+    assert queries.count_actors(store, include_copies=False) <= len(every)
+    for top, offset in ((2, 0), (1, 3), (5, 1000), (1000, 0)):
+        rows, total = queries.actors_page(store, top=top, offset=offset)
+        assert rows == every[offset : offset + top] and total == len(every), (top, offset)
+
+
+def test_queries_huge_id_names_no_actor(store):
+    assert queries.quotes(store, speaker="id:99999999999999999999999") == []
+    assert queries.actor(store, "id:99999999999999999999999") is None
+    assert queries.count_quotes(store, speaker="id:99999999999999999999999") == 0
+
+
+def test_queries_cli_min_confidence_on_quotes_and_actor(store):
+    db = store.url
+    every = queries.quotes(store, limit=1000)
+    top = max(r.confidence for r in every)
+    got = json.loads(invoke(["quotes", "--db", db, "--min-confidence", str(top), "--limit", "1000",
+                             "--format", "json"]).stdout)
+    assert [r["attribution_id"] for r in got] == [r.attribution_id for r in every if r.confidence >= top]
+    ann = json.loads(invoke(["actor", "id:" + str(ids(store)["person:ann holt"]), "--db", db,
+                             "--min-confidence", str(top), "--format", "json"]).stdout)
+    assert all(s["confidence"] >= top for s in ann["statements"])
+    bad = invoke(["quotes", "--db", db, "--min-confidence", "1.5"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.stderr

@@ -452,7 +452,8 @@ def test_web_analyze_page_upload_and_errors(client):
     assert r.status_code == 200
     assert text_of(r.text, "article-text")[0] == SCHOOL
     r = client.post("/analyze", data={"text": "  "})
-    assert r.status_code == 422 and 'id="analyze-error"' in r.text and "E001" in r.text
+    assert r.status_code == 422 and 'id="analyze-error"' in r.text
+    assert "paste or upload an article" in r.text and "E001" not in r.text and "file is empty" not in r.text
     r = client.post("/analyze", data={"text": "Officials said so.", "published": "soon"})
     assert r.status_code == 422 and "E011" in r.text
     assert client.get("/analyze").status_code == 200
@@ -1015,3 +1016,77 @@ def test_web_json_responses_escape_markup():
     body = SafeJSONResponse({"t": "<script>&</script>"}).body
     assert b"<" not in body and b">" not in body and b"&" not in body
     assert json.loads(body) == {"t": "<script>&</script>"}
+
+
+# ---------------------------------------------------------------------------- list filters, totals, downloads
+
+BAD_FILTERS = [
+    "offset=-1", "offset=99999999999999999999", "offset=abc", "limit=0", "limit=-5", "limit=100000",
+    "min_confidence=-0.1", "min_confidence=1.5", "min_confidence=nan", "min_confidence=inf",
+    "min_confidence=x", "top=-3", "top=9999999", "format=xml", "since=2024-13-45",
+]
+HOSTILE_FILTERS = [
+    "speaker=" + quote("' OR 1=1 --"), "search=" + quote("\"; DROP TABLE attributions; --"),
+    "outlet=" + quote("<script>alert(1)</script>"), "q=" + quote("%_\\' UNION SELECT 1"),
+    "speaker=" + quote("id:99999999999999999999999"), "search=" + quote("NEAR(a b) OR * \""),
+]
+
+
+@pytest.mark.parametrize("path", ["/quotes", "/actors", "/articles", "/api/quotes", "/api/actors"])
+def test_web_bad_filter_values_are_422_or_empty_never_500(client, path):
+    for query in BAD_FILTERS + HOSTILE_FILTERS:
+        r = client.get(f"{path}?{query}")
+        assert r.status_code in (200, 422), (path, query, r.status_code)
+        if r.status_code == 200 and query in HOSTILE_FILTERS[:3] and path.startswith("/api/quotes"):
+            assert r.json()["items"] == [], (path, query)
+        assert_inert(r.text) if "html" in r.headers.get("content-type", "") else None
+    actor = client.get("/api/actors", params={"top": 1}).json()["items"][0]["actor_id"]
+    for query in BAD_FILTERS[:12]:
+        for base in (f"/actors/{actor}", f"/api/actors/{actor}"):
+            r = client.get(f"{base}?{query}")
+            assert r.status_code in (200, 422), (base, query, r.status_code)
+
+
+def test_web_min_confidence_filters_quotes_pages_api_and_actor(client):
+    every = client.get("/api/quotes", params={"limit": 500}).json()
+    values = sorted({q["confidence"] for q in every["items"]})
+    assert every["total"] == len(every["items"]) and len(values) >= 2
+    cut = (values[0] + values[-1]) / 2
+    kept = client.get("/api/quotes", params={"limit": 500, "min_confidence": cut}).json()
+    assert kept["total"] == len(kept["items"]) == sum(1 for q in every["items"] if q["confidence"] >= cut)
+    assert 0 < kept["total"] < every["total"]
+    r = client.get("/quotes", params={"min_confidence": cut})
+    assert r.status_code == 200 and f'data-total="{kept["total"]}"' in r.text
+    speaker = kept["items"][0]["speaker_id"]
+    mine = client.get(f"/api/actors/{speaker}", params={"min_confidence": cut, "limit": 500}).json()
+    assert all(s["confidence"] >= cut for s in mine["statements"])
+    assert client.get("/api/quotes", params={"min_confidence": 2}).status_code == 422
+
+
+def test_web_downloads_follow_the_filters_as_csv_and_json(client):
+    import csv
+    import io
+
+    every = client.get("/api/quotes", params={"limit": 500, "speaker": "Dana Whitlock"}).json()["items"]
+    r = client.get("/quotes", params={"speaker": "Dana Whitlock", "format": "json", "limit": 1})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    assert [q["attribution_id"] for q in r.json()] == [q["attribution_id"] for q in every]  # all, not one page
+    r = client.get("/quotes", params={"speaker": "Dana Whitlock", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert r.headers["content-type"].startswith("text/csv") and len(rows) == len(every)
+    assert {row["speaker"] for row in rows} == {"Dana Whitlock"} and all(row["confidence"] for row in rows)
+    actors = client.get("/actors", params={"format": "csv"}).text.splitlines()
+    assert actors[0] == "actor_id,name,type,statements,first,last"
+    assert len(actors) - 1 == client.get("/api/actors", params={"top": 500}).json()["total"]
+    article = every[0]["article_id"]
+    found = client.get(f"/articles/{article}", params={"format": "json"}).json()
+    assert {q["article_id"] for q in found} == {article} and len(found) >= 2
+    assert client.get("/articles/987654", params={"format": "csv"}).status_code == 404
+
+
+def test_web_api_lists_report_totals_and_actors_page(client):
+    actors = client.get("/api/actors", params={"top": 2}).json()
+    rest = client.get("/api/actors", params={"top": 500, "offset": 2}).json()
+    everything = client.get("/api/actors", params={"top": 500}).json()
+    assert actors["total"] == everything["total"] == len(everything["items"])
+    assert [a["actor_id"] for a in actors["items"] + rest["items"]] == [a["actor_id"] for a in everything["items"]]

@@ -472,6 +472,15 @@ def ingest_(
     model: ModelOption = DEFAULT_ENGINE_OPTION,
     threshold: ThresholdOption = 0.0,
     time_budget: TimeBudgetOption = DEFAULT_TIME_BUDGET,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            help="TSV or CSV with a header: an id/filename column and any of title, published, "
+            "outlet (publisher), author, url; fills those fields of the matching articles.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
     from newsgraph.store.ingest import ingest
@@ -487,11 +496,15 @@ def ingest_(
         # prints the message above it, where click would write it onto the progress line.
         print(f"{PROG}: error: {_one_line(str(error))}", file=sys.stderr, flush=True)
 
+    def warning_above_progress(message: str) -> None:
+        print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
+
     try:
         summary = ingest(
             inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
             max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
             model=model.value, threshold=threshold, time_budget=time_budget,
+            metadata=metadata, on_warning=warning_above_progress,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -604,6 +617,9 @@ def _print_table(table: Any) -> None:
     console.print(table)
 
 
+_MIN_CONFIDENCE_HELP = "Only statements the analysis is at least this sure of (0 to 1)."
+
+
 @app.command("quotes")
 def quotes_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
@@ -625,6 +641,9 @@ def quotes_(
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """Statements in the corpus: who said what, where and when, newest first."""
     from newsgraph.store import queries
@@ -638,7 +657,7 @@ def quotes_(
     def answer(store: Any) -> None:
         rows = queries.quotes(
             store, speaker=speaker, outlet=outlet, since=since_d, until=until_d, search=search,
-            include_copies=not no_copies, limit=limit, offset=offset,
+            include_copies=not no_copies, limit=limit, offset=offset, min_confidence=min_confidence,
         )
         _emit_rows(rows, format, queries.quotes_csv, queries.quotes_table)
 
@@ -686,13 +705,16 @@ def actor_(
     format: Annotated[
         DetailFormat, typer.Option("--format", "-f", help="table or json.")
     ] = DetailFormat.table,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
+    ] = None,
 ) -> None:
     """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
     from newsgraph.store import queries
 
     def answer(store: Any) -> None:
         try:
-            detail = queries.actor(store, name, limit=limit)
+            detail = queries.actor(store, name, limit=limit, min_confidence=min_confidence)
         except queries.AmbiguousActor as error:
             _error_line(error)
             for row in error.candidates:
@@ -711,18 +733,125 @@ def actor_(
     _run_query(db, answer)
 
 
+class ExportWhat(StrEnum):
+    attributions = "attributions"
+    events = "events"
+@app.command("figures")
+def figures_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="Who puts the figure forward: a name or alias, or id:N.")
+    ] = None,
+    author_only: Annotated[
+        bool, typer.Option("--author-only", help="Only figures the articles state in their own voice.")
+    ] = False,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (percent, dollar, person, ...).")
+    ] = None,
+    concept: Annotated[
+        str | None,
+        typer.Option("--concept", help="Words that must all occur in the concept or around the figure."),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many figures.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Figures in the corpus and who claims each (the claims ledger), newest first."""
+    from newsgraph.store import facts, queries
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = facts.claims(
+            store, speaker=speaker, author_only=author_only, unit=unit, concept=concept, since=since_d,
+            until=until_d, limit=limit, offset=offset,
+        )
+        _emit_rows(rows, format, facts.claims_csv, facts.claims_table)
+
+    _run_query(db, answer)
+
+
 @app.command("export")
 def export_(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="parquet, jsonl or csv.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.", dir_okay=False)],
+    what: Annotated[
+        ExportWhat, typer.Argument(help="attributions (default) or events (event data, csv or parquet).")
+    ] = ExportWhat.attributions,
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
 ) -> None:
-    """Every attribution, one row each with its article's metadata and offsets, to a file."""
+    """Every attribution (or every event), one row each with its article's metadata and offsets, to a file."""
     from newsgraph.store import queries
+    from newsgraph.store.events import EVENT_EXPORT_FORMATS, export_events
+
+    if what is ExportWhat.events and format.value not in EVENT_EXPORT_FORMATS:
+        _error_line(NewsgraphError(Errors.E070, format=format.value))
+        raise typer.Exit(2)
 
     def answer(store: Any) -> None:
-        written = queries.export(store, format.value, out)
+        if what is ExportWhat.events:
+            written = export_events(store, format.value, out)
+        else:
+            written = queries.export(store, format.value, out)
         typer.echo(f"{PROG}: wrote {written}", err=True)
+
+    _run_query(db, answer)
+
+
+class EventSource(StrEnum):
+    author = "author"
+    attributed = "attributed"
+
+
+@app.command("events")
+def events_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who acted (the agent): a name or alias, or id:N.")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="Whom it was done to: a name or id:N.")
+    ] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="A PLOVER type: CONSULT, ASSAULT, REJECT, ... (any case).")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where: a place name or id:N.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="The event's date on or after this.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="The event's date on or before this.")] = None,
+    source: Annotated[
+        EventSource | None,
+        typer.Option("--source", help="author (the article's own voice) or attributed (in a statement)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many events.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Events in the corpus (PLOVER): who did what to whom, where and when, newest first."""
+    from newsgraph.store import queries
+    from newsgraph.store.events import events, events_csv, events_table
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = events(
+            store, actor=actor, target=target, type=type, place=place, since=since_d, until=until_d,
+            source=source.value if source else None, limit=limit, offset=offset,
+        )
+        _emit_rows(rows, format, events_csv, events_table)
 
     _run_query(db, answer)
 

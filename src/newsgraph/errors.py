@@ -46,7 +46,9 @@ class Errors:
     E032 = "E032 {path}: no trained attribution model there ({reason}); use --model rules or newsgraph train"
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
+    E035 = "E035 {path}: cannot read the metadata file: {reason}"
     E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
+    E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -57,7 +59,13 @@ class Warnings:
     W002 = "W002 {path}: decoded as {encoding} (not UTF-8)"
     W003 = "W003 {path}: unbalanced quotation marks; a quote may run to the end of its paragraph"
     W004 = "W004 {path}: ignored the published date {value!r} (expected YYYY-MM-DD or ISO 8601)"
+    W005 = "W005 {path}: metadata has no id column (expected one of: {expected}); metadata not used"
+    W006 = "W006 {path}: {count} metadata row(s) name no input read in this run: {examples}"
+    W007 = "W007 {path}: line {line}: duplicate metadata row for {id!r}; the first one is used"
+    W008 = "W008 {path}: line {line}: ignored the metadata date {value!r} (expected YYYY-MM-DD or ISO 8601)"
+    W009 = "W009 {path}: metadata is not UTF-8; read as {encoding}"
     W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
+    W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
 
 
 class NewsgraphError(Exception):

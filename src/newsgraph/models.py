@@ -94,6 +94,7 @@ class Event(BaseModel):
     negated: bool = False
     modality: Modality = "asserted"
     attribution: str | None = None  # the attribution it sits inside; None: the article's own voice
+    statement: str | None = None  # a verbal event ("accused", "called for"): the attribution it also is
 
 
 class Attribution(BaseModel):

@@ -129,6 +129,21 @@ ALIASES = {
     "un": "united nations",
     "eu": "european union",
 }
+# Outlets the NER glues onto a name ("the Washington Post Trump said"): dropped from a PERSON.
+OUTLETS = frozenset(
+    {
+        "washington post", "new york times", "wall street journal", "associated press", "fox news",
+        "usa today", "huffington post", "los angeles times", "cnn", "msnbc", "nbc", "abc", "cbs", "politico",
+        "breitbart", "reuters", "bloomberg", "npr", "pbs", "axios", "fox", "the hill", "daily beast",
+    }
+)  # fmt: skip
+# Platforms named like people ("follow him on Twitter"): organisations.
+PLATFORMS = frozenset(
+    {"twitter", "facebook", "instagram", "youtube", "tiktok", "reddit", "snapchat", "linkedin"}
+)
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG", "NORP"})
+# "operations in Rafah": a one-word name after these is a place, not a person.
+PLACE_PREPOSITIONS = frozenset({"in", "near", "outside", "across", "throughout", "into", "inside"})
 OPEN_QUOTES = frozenset('“«"')
 CLOSE_QUOTES = frozenset('”»"')
 QUOTE_MARKS = OPEN_QUOTES | CLOSE_QUOTES
@@ -341,6 +356,11 @@ class _Title:
         return cls(words, proper)
 
 
+def _gender_of_name(name: _Name) -> str | None:
+    """A clustered name's gender: an honorific seen with it, else its first name."""
+    return name.gender or (_name_gender(name.first) if name.first else None)
+
+
 def _name_gender(first: str) -> str | None:
     """Gender a first name suggests: the small lists, then the "-a" ending of many female names."""
     if first in FEMALE_NAMES:
@@ -382,6 +402,7 @@ class _Builder:
         t = self.t
         persons: list[tuple[int, int, bool, str | None]] = []  # start, end, in a headline, gender
         others: list[tuple[int, int, str]] = []
+        capitals: list[tuple[int, int, str | None]] = []
         covered: set[int] = set()
         for ent_start, ent_end, label in t.ents:
             covered.update(range(ent_start, ent_end))
@@ -393,8 +414,12 @@ class _Builder:
             if label != "PERSON" and self._titled_name(start, end):
                 label = "PERSON"  # "Mayor Elena Costa" tagged WORK_OF_ART or ORG
             if label == "PERSON":
-                cs, ce, gender = t.name_core(start, end, strict=False)
-                if cs < ce:
+                end = next((k for k in range(start, end) if any(ch.isdigit() for ch in t.text[k])), end)
+                cs, ce, gender = t.name_core(start, end, strict=False) if start < end else (end, end, None)
+                cs, ce = self._repair_name(cs, ce)
+                if cs < ce and self._all_caps(cs, ce):
+                    capitals.append((cs, ce, gender))  # a dateline or a caps headline: names we know only
+                elif cs < ce:
                     persons.append((cs, ce, ce - cs > 1 and t.in_headline(cs), gender))
             else:
                 others.append((start, end, label))
@@ -409,6 +434,13 @@ class _Builder:
             elif not self._add_full(cs, ce, gender):
                 singles.append((cs, ce, gender))
                 single_words.add(t.lower[cs])
+
+        for cs, ce, gender in capitals:
+            key = self._key(cs, ce)
+            if key is not None and key in self.by_key:
+                self._add_full(cs, ce, gender)
+            elif ce - cs == 1 and (self._known(t.lower[cs]) or t.lower[cs] in single_words):
+                singles.append((cs, ce, gender))
 
         # 2. other labels: a name the model mislabelled joins the person of that name
         orgs: list[tuple[int, int, str]] = []
@@ -446,6 +478,8 @@ class _Builder:
             if label != "PERSON":
                 if label in NAMED_LABELS:
                     orgs.append((cs, ce, label))
+            elif ce - cs > 1 and _name_gender(t.lower[cs]) is None:
+                singles.append((ce - 1, ce, gender))  # "Derelict Obama and Clinton": a headline word
             elif not self._add_full(cs, ce, gender):
                 singles.append((cs, ce, gender))
 
@@ -460,9 +494,60 @@ class _Builder:
             ):
                 singles.append((i, i + 1, None))
 
+        # 5. a one-word "person" nobody bears as a name, which the article names as a place or
+        # organisation, or which is a platform or a place by its preposition, is not a person
+        place_words = {t.lower[s]: label for s, e, label in others if e - s == 1 and label in PLACE_LABELS}
+        kept = []
+        for s, e, g in singles:
+            low = t.lower[s]
+            if e - s == 1 and g is None and not self._known(low):
+                label = place_words.get(low) or ("ORG" if low in PLATFORMS else None)
+                if label is None and t.dep[s] == "pobj" and t.lower[t.head[s]] in PLACE_PREPOSITIONS:
+                    label = "GPE"
+                if label is not None:
+                    orgs.append((s, e, label))
+                    continue
+            kept.append((s, e, g))
+        singles = kept
+
+        singles.extend(self._drop_sentence_initial_words())
         self._drop_junk_prefixes()
         self._person_actors(singles)
         self._named_actors(orgs)
+
+    def _repair_name(self, start: int, end: int) -> tuple[int, int]:
+        """A PERSON entity without what the NER glued to the name.
+
+        A number ("Trump 47.3 percent", "Cruz—35"), an outlet before it
+        ("Washington Post Trump"), or a sentence-initial word that is no name
+        ("Notice Trump": the parser does not call it a proper noun).
+        """
+        t = self.t
+        for k in range(start, end):
+            if any(ch.isdigit() for ch in t.text[k]):
+                end = k
+                break
+        while end > start and t.pos[end - 1] in ("PUNCT", "SPACE"):
+            end -= 1
+        for n in (3, 2, 1):
+            if end - start > n and " ".join(t.lower[start : start + n]) in OUTLETS:
+                start += n
+                break
+        if start >= end:
+            return start, start
+        if (
+            end - start == 2
+            and self._sentence_initial(start)
+            and t.pos[start] not in ("PROPN",)
+            and _name_gender(t.lower[start]) is None
+        ):
+            start += 1
+        return start, end
+
+    def _all_caps(self, start: int, end: int) -> bool:
+        """Every word in capitals ("WASHINGTON", "JEROME ARTHUR"): a dateline or a caps line."""
+        words = [w for w in self.t.text[start:end] if any(ch.isalpha() for ch in w)]
+        return bool(words) and all(w.isupper() for w in words) and any(len(w) > 1 for w in words)
 
     def _titled_name(self, start: int, end: int) -> bool:
         """A title word followed by one to three capitalised proper nouns: a person's name."""
@@ -481,6 +566,42 @@ class _Builder:
             and t.dep[i] == "pobj"
             and t.lower[t.head[i]] in LOCATIVE_PREPOSITIONS
         )
+
+    def _sentence_initial(self, i: int) -> bool:
+        t = self.t
+        return i == 0 or t.sent_starts[t.sent[i]] == i or t.pos[i - 1] == "SPACE"
+
+    def _drop_sentence_initial_words(self) -> list[tuple[int, int, str | None]]:
+        """ "Derelict Kollin" beside "Vera Kollin": a capitalised sentence opener glued to a surname.
+
+        A two-word name only ever seen at the start of a sentence, whose first
+        word is no known first name, while a real full name with that surname
+        is in the article, is that surname alone. Returns the surname mentions.
+        """
+        singles: list[tuple[int, int, str | None]] = []
+        for key, name in list(self.by_key.items()):
+            if key[2] or _name_gender(key[0]) is not None:
+                continue
+            if not all(e - s == 2 and self._sentence_initial(s) for s, e in name.full):
+                continue
+            real = [
+                n
+                for n in self.surnames.get(key[1], [])
+                if n is not name
+                and (
+                    _name_gender(n.first) is not None
+                    or not all(self._sentence_initial(s) for s, _ in n.full)
+                )
+            ]
+            if not real:
+                continue
+            singles.extend((e - 1, e, name.gender) for s, e in name.full)
+            del self.by_key[key]
+            self.surnames[key[1]].remove(name)
+            self.first_names[key[0]].remove(name)
+            if not self.first_names[key[0]]:
+                del self.first_names[key[0]]
+        return singles
 
     def _drop_junk_prefixes(self) -> None:
         """Merge "Rip Donald Trump" (a headline verb glued on by NER) into "Donald Trump"."""
@@ -541,10 +662,10 @@ class _Builder:
         events: list[tuple[int, int, _Name | None, str | None]] = [
             (s, e, n, None) for n in names for s, e in n.full
         ]
-        events.extend((s, e, None, g) for s, e, g in singles)
+        events.extend((s, e, None, g or self._honorific_gender(s)) for s, e, g in singles)
         events.sort(key=lambda ev: (ev[0], -ev[1]))
         last_seen: dict[int, int] = {}
-        lone: dict[str, _Name] = {}
+        lone: dict[tuple[str, str | None], _Name] = {}  # (word, gender) -> a person named by one word
         taken = -1
         for start, end, name, gender in events:
             if start <= taken:
@@ -552,17 +673,26 @@ class _Builder:
             taken = end - 1
             if name is None:
                 low = self.t.lower[start]
-                cands = self.surnames.get(low) or self.first_names.get(low)
-                if cands:
-                    seen = [n for n in cands if id(n) in last_seen]
-                    if seen:
-                        name = max(seen, key=lambda n: last_seen[id(n)])
-                    else:
-                        name = min(cands, key=lambda n: first_full[id(n)])
+                # "Mrs. Clinton" is not Bill Clinton: an honorific rules out the other gender
+                cands = [
+                    n
+                    for n in (self.surnames.get(low) or self.first_names.get(low) or ())
+                    if not gender or _gender_of_name(n) in (None, gender)
+                ]
+                loners = [
+                    n
+                    for (word, _), n in lone.items()
+                    if word == low and (not gender or n.gender in (None, gender))
+                ]
+                seen = [n for n in (*cands, *loners) if id(n) in last_seen]
+                if seen:
+                    name = max(seen, key=lambda n: last_seen[id(n)])
+                elif cands:
+                    name = min(cands, key=lambda n: first_full[id(n)])
                 else:
-                    name = lone.get(low)
+                    name = lone.get((low, gender))
                     if name is None:
-                        name = lone[low] = _Name(first="", last=low)
+                        name = lone[(low, gender)] = _Name(first="", last=low)
                 name.gender = name.gender or gender
             last_seen[id(name)] = start
             if name.actor is None:
@@ -571,6 +701,11 @@ class _Builder:
         for name in (*names, *lone.values()):  # an honorific anywhere ("Ms. Joseph") sets the gender
             if name.actor is not None and name.gender:
                 index.gender.setdefault(id(name.actor), name.gender)
+
+    def _honorific_gender(self, i: int) -> str | None:
+        """The gender an honorific right before token ``i`` gives ("Mrs." Clinton), else None."""
+        before = self.t.lower[i - 1] if i > 0 else ""
+        return "m" if before in HONORIFICS_MALE else "f" if before in HONORIFICS_FEMALE else None
 
     def _named_actors(self, orgs: list[tuple[int, int, str]]) -> None:
         """Organisations, places and nationalities, clustered by normalised text."""
@@ -1105,12 +1240,19 @@ class _Index:
     def add_actor(self, span: Span, type: str) -> Actor:
         head = span.root.lower_ if len(span) else span.text.lower()
         having = self.by_head.get((type, head))
-        # the first actor (in ``actors`` order) with a mention of that head: a pass over the
-        # actors, not over every mention of every actor
-        found = next((a for a in self.actors if id(a) in having), None) if having else None
-        if found is not None:
-            self.add_mention(found, span)
-            return found
+        if having:
+            # only the actors with a mention of that head (an index, not a pass over every
+            # mention of every actor), in ``actors`` order; an owner ("Clinton's campaign")
+            # must agree with the owner of the mention it joins
+            owner = _owner_words(span)
+            for actor in self.actors:
+                if id(actor) in having and any(
+                    m.root.lower_ == head and (not owner or not _owner_words(m) or _owner_words(m) == owner)
+                    for m in actor.mentions
+                    if len(m)
+                ):
+                    self.add_mention(actor, span)
+                    return actor
         number = 1 + max((int(a.id[1:]) for a in self.actors if a.id[1:].isdigit()), default=0)
         start, end = self.t.trim(span.start, span.end)
         actor = Actor(id=f"E{number}", name=self.doc[start:end].text if start < end else span.text, type=type)
@@ -1123,6 +1265,22 @@ class _Index:
         keys = [_first_mention(a) for a in self.actors]
         self.actors.insert(bisect.bisect(keys, _first_mention(actor)), actor)
         return actor
+
+
+def _owner_words(span: Span) -> frozenset[str]:
+    """The capitalised words before a phrase's head ("Trump" in "the Trump campaign").
+
+    Why: "the Trump campaign" and "the Clinton campaign" share their head but
+    are never one group.
+    """
+    if not len(span):
+        return frozenset()
+    root = span.root.i
+    return frozenset(
+        t.lower_.removesuffix("'s").removesuffix("’s")
+        for t in span
+        if t.i < root and t.text[:1].isupper() and t.lower_ not in DETERMINERS and t.tag_ != "POS"
+    )
 
 
 def _first_mention(actor: Actor) -> tuple[int, int]:

@@ -37,6 +37,13 @@ cue, and content — a statement, belief, intention or decree):
 5. **Nesting.** An attribution whose cue lies inside another's content is
    nested in it (``parent``); PolNeAR annotates only the outermost, so the
    evaluation leaves nested ones out, while the JSON output keeps both.
+6. **No phantoms.** A cue word that attributes nothing where it stands is
+   left out (``Engine.phantom``, ``Engine.free_relative``,
+   ``drop_inner_verbs``): purpose and infinitival clauses ("to ask for"),
+   modifiers ("voters *supporting* Trump"), framing verbs ("*seemed* to"),
+   the verb of a content already attributed ("vowed they *will launch*"), a
+   free relative's "what", and a non-passive verb with no source. ``direct``
+   needs quotation marks in the content.
 
 Sentences of the text that take part in no attribution are the author's own
 voice (``doc._.authorial``).
@@ -326,6 +333,18 @@ def _personish(token: Token) -> bool:
     )
 
 
+# verbs that only frame another verb ("seemed to reverberate", "continue to show"): no statement of their own
+ASPECTUAL = {
+    "seem", "appear", "continue", "attempt", "try", "begin", "start", "keep", "fail", "manage", "tend",
+}
+# a purpose clause after these gives a meeting's agenda, which PolNeAR counts ("met to discuss the budget")
+MEETING = {"meet", "gather", "speak", "go"}
+# verbs whose own meaning is saying something: never phantoms, whatever clause they sit in
+SPEAKING = SAY_LIKE | SPEECH_LEMMAS | TELL_LEMMAS
+FREE_RELATIVE = {"what", "whatever"}
+NOMINAL_CLAUSES = {"pcomp", "csubj", "csubjpass"}
+
+
 def _cue_rate(token: Token) -> float:
     stats = lexicon().get((token.lemma_.lower(), token.pos_))
     if stats is None or stats.cue < MIN_COUNT:
@@ -506,6 +525,55 @@ class Engine:
 
     # -- one cue ---------------------------------------------------------------
 
+    def phantom(self, head: Token) -> bool:
+        """Is this cue word, here, no attribution at all (a phantom statement)?
+
+        The lexicon says how often a lemma cues an attribution, not where:
+        "ask" cues one in "she asked whether ..." but not in "the purpose of
+        the trip was to ask for weapons". Measured on PolNeAR dev (every rule
+        raised who-said-what precision; docs/results.md), a verb is no
+        statement when it is
+
+        * a to-infinitive below another word (purpose and infinitival clauses:
+          "to ask for", "a delegation meant to discuss", "plans to attack"),
+          except a meeting's agenda ("met to discuss the budget");
+        * a gerund after a preposition ("fined for promoting pills") or a
+          participle or infinitive modifying a noun ("voters supporting
+          Trump", "a lawsuit seeking records"), unless a verb of speaking;
+        * in a relative clause, or conjoined to a verb that cues nothing, and
+          neither a verb of speaking nor one with a clausal complement
+          ("the paper that the group published");
+        * an aspectual or raising verb whose infinitive cues nothing
+          ("seemed to reverberate", "will continue their attacks").
+
+        Each test looks at the token and its children only: linear in the Doc.
+        """
+        lemma = head.lemma_.lower()
+        children = list(head.children)
+        speaking = lemma in SPEAKING
+        reports = speaking or any(c.dep_ == "ccomp" for c in children)
+        if head.dep_ != "ROOT" and any(c.dep_ == "aux" and c.lower_ == "to" for c in children):
+            agenda = speaking or lemma in {"discuss", "debate", "consider", "review"}
+            return not (head.dep_ == "advcl" and head.head.lemma_.lower() in MEETING and agenda)
+        if head.dep_ == "pcomp" and head.tag_ == "VBG" and not speaking:
+            return True
+        if head.dep_ == "acl" and not speaking:
+            return True
+        if head.dep_ == "relcl" and not reports:
+            return True
+        if head.dep_ == "conj" and not reports and _cue_rate(head.head) < self.min_rate:
+            return True
+        return self.aspectual(head)
+
+    def aspectual(self, head: Token) -> bool:
+        """'seemed to reverberate', 'continues his adulation': a framing verb with no statement."""
+        if head.lemma_.lower() not in ASPECTUAL or any(c.dep_ == "ccomp" for c in head.children):
+            return False
+        if any(self.quoted[c.i] >= 0 for c in head.children):
+            return False  # "She continued, “...”": continue as a verb of speaking
+        inner = [c for c in head.children if c.dep_ == "xcomp"]
+        return not any(self.is_cue_candidate(c) for c in inner)  # "appeared to suggest" stays
+
     def verb_attribution(self, head: Token) -> Found | None:
         doc = self.doc
         if (
@@ -514,6 +582,8 @@ class Engine:
             and not any(c.dep_ in {"ccomp", "xcomp"} for c in head.children)
         ):
             return None  # "in remarks welcoming Gallant": who was addressed, not a statement
+        if self.phantom(head):
+            return None
         sent = head.sent
         lemma = head.lemma_.lower()
         rate = _cue_rate(head)
@@ -596,6 +666,11 @@ class Engine:
             cue_end = colon[0] + 1
         cue_ids = set(range(cue_start, cue_end))
         source = None
+        if subject is not None and subject.i in content_ids:
+            # the parser took a piece of the quotation for the subject ("... mode,” said Leslie Wimes")
+            subject = next(
+                (c for c in head.children if c.dep_ in SUBJECT_DEPS and c.i not in content_ids), None
+            )
         if subject is None:
             subject = self.fallback_subject(head, (cue_start, cue_end), content_ids)
         if subject is not None and subject.i not in content_ids:
@@ -611,8 +686,29 @@ class Engine:
         content = _runs(doc, content_ids)
         if not content:
             return None
+        if source is None and not quoted_direct and not any(c.dep_ == "auxpass" for c in head.children):
+            return None  # nobody says it: only a passive ("was accused of") or a quotation may lack a source
+        if self.free_relative(head, content):
+            return None
         confidence = min(1.0, 0.5 + rate) if quoted_direct else rate
         return self._found(head, (cue_start, cue_end), content, source, addressee, confidence)
+
+    def free_relative(self, head: Token, content: list[Span]) -> bool:
+        """'what we expect from Clinton', 'find themselves': a bare wh-word or reflexive is no content.
+
+        In a free relative the cue's object "what" is the thing expected, and
+        the clause is a noun phrase of the sentence around it ("... is what we
+        expect"), not a statement; a reflexive object ("they find themselves")
+        says nothing either. Other bare pronouns ("he does not believe it")
+        are what PolNeAR annotates, and stay.
+        """
+        first = next((t for t in content[0] if not t.is_punct), None)
+        if first is None:
+            return False
+        if first.lower_ in FREE_RELATIVE and first.head.i == head.i and head.dep_ in NOMINAL_CLAUSES:
+            return True
+        words = [t for s in content for t in s if not t.is_punct and not t.is_space]
+        return len(words) == 1 and first.pos_ == "PRON" and first.lower_.endswith(("self", "selves"))
 
     def governing_verbs(self, head: Token, cue_start: int) -> int:
         """Widen a cue over the verbs it hangs from: 'went on to say', 'stopped short of calling'.
@@ -723,6 +819,11 @@ class Engine:
         phrase = _subtree_ids(head) | _subtree_ids(to)
         sent = head.sent
         content_ids = {t.i for t in sent if t.i not in phrase}
+        governor = head.head
+        if governor.i != head.i and governor.pos_ in {"VERB", "AUX"} and governor.dep_ in {"ccomp", "xcomp"}:
+            # "X said that, according to Y, Z": Y is the source of Z only, not of what X said
+            marks = {c.i for c in governor.children if c.dep_ == "mark"}
+            content_ids = _subtree_ids(governor) - phrase - marks
         source = self.source_span(objs[0], content_ids) if objs else None
         if source is not None:
             content_ids -= set(range(source.start, source.end))
@@ -848,7 +949,9 @@ class Engine:
             addressee = _span(doc, *_name_range(addressee))
         quoted = sum(1 for s in content for t in s if self.quoted[t.i] >= 0 and not t.is_punct)
         words = sum(1 for s in content for t in s if not t.is_punct and not t.is_space)
-        kind = "direct" if words and quoted >= words - 1 else ("mixed" if quoted else "indirect")
+        if not any(_is_quote_mark(t) for s in content for t in s):
+            quoted = 0  # inside someone else's quotation, or no quotation at all: not shown as quoted
+        kind = "direct" if quoted and quoted >= words - 1 else ("mixed" if quoted else "indirect")
         return Found(
             id="",
             kind=kind,
@@ -890,6 +993,7 @@ class Engine:
             found = self.dash_signature(qi)
             if found is not None:
                 self.found.append(found)
+        self.found = drop_inner_verbs(self.found)
         self.found.sort(key=lambda f: f.cue.start)
         for n, f in enumerate(self.found, 1):
             f.id = f"A{n}"
@@ -950,6 +1054,35 @@ class Engine:
                 addressee = None
             out.append(self._found(head, (cue.start, cue.end), content, source, addressee, p.confidence))
         return out
+
+
+def drop_inner_verbs(found: list[Found]) -> list[Found]:
+    """Leave out an attribution whose cue is the main verb of another's content.
+
+    In "Netanyahu vowed they will launch an invasion" the rules see two cues,
+    "vowed" and "launch"; but "they will launch ..." is what Netanyahu vowed,
+    not a statement of "they". A verb heading the content clause (``ccomp``,
+    ``xcomp``) of another cue is that content, unless it is a verb of speaking
+    itself ("the Pentagon said the Secretary stressed ..." reports a second
+    statement).
+    One lookup per attribution: linear.
+    """
+    by_head = {f.head.i: f for f in found if f.head is not None}
+    kept = []
+    for f in found:
+        head = f.head
+        outer = by_head.get(head.head.i) if head is not None and head.head.i != head.i else None
+        if (
+            outer is not None
+            and outer is not f
+            and head.pos_ == "VERB"
+            and head.dep_ in {"ccomp", "xcomp"}
+            and head.lemma_.lower() not in SPEAKING
+            and any(s.start <= f.cue.start and f.cue.end <= s.end for s in outer.content)
+        ):
+            continue
+        kept.append(f)
+    return kept
 
 
 def nest(found: list[Found]) -> None:

@@ -44,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from newsgraph.errors import Errors, NewsgraphError
-from newsgraph.models import Analysis, Attribution
+from newsgraph.models import Analysis, Attribution, Event
 
 ROLES = ("cue", "source", "content")
 
@@ -207,12 +207,101 @@ def attributions_to_ann(text: str, attributions: Iterable[Mapping[str, Sequence[
     return "".join(line + "\n" for line in lines)
 
 
-def to_ann(analysis: Analysis, *, nested: bool = False) -> str:
+def to_ann(analysis: Analysis, *, nested: bool = False, facts: bool = True, events: bool = True) -> str:
     """Write an analysis' attributions as PolNeAR-form BRAT standoff (the ``.ann`` file content).
 
     The matching ``.txt`` file is ``analysis.article.text``, unchanged. PolNeAR
     annotates only the outermost attribution where one is nested in another's
     content, so nested ones (``parent`` set) are left out unless ``nested``.
+    With ``facts`` the figures, times and resolved places follow as entities
+    (see ``facts_to_ann``), and with ``events`` the PLOVER events (see
+    ``events_to_ann``); PolNeAR readers ignore both.
     """
     chosen = (a for a in analysis.attributions if nested or a.parent is None)
-    return attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))
+    ann = attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))
+    if facts:
+        first = sum(1 for line in ann.splitlines() if line.startswith("T")) + 1
+        ann += facts_to_ann(analysis, first)
+    if events and analysis.events:
+        ann += events_to_ann(analysis.article.text, analysis.events, ann)
+    return ann
+
+
+def facts_to_ann(analysis: Analysis, first: int = 1) -> str:
+    """Figures, times and places as BRAT entities, their values in ``AnnotatorNotes``.
+
+    Labels: ``Figure`` (note: value, unit, change, claimed_by), ``Time`` (note:
+    TIMEX3 type and value) and ``Place`` (one per mention of a resolved place
+    actor; note: GeoNames id, name, country). Ids continue from ``first``.
+    """
+    text = analysis.article.text
+    lines: list[str] = []
+    number = first - 1
+
+    def add(label: str, start: int, end: int, note: str) -> None:
+        nonlocal number
+        pieces = fragments(text, start, end)
+        if not pieces or pieces[0][0] == pieces[0][1]:
+            return
+        number += 1
+        offsets = ";".join(f"{s} {e}" for s, e in pieces)
+        lines.append(f"T{number}\t{label} {offsets}\t{' '.join(text[s:e] for s, e in pieces)}")
+        lines.append(f"#{number}\tAnnotatorNotes T{number}\t{note}")
+
+    for figure in analysis.figures:
+        value = figure.value
+        shown = "-".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
+        note = f"value={shown} unit={figure.unit or '-'} change={figure.change}"
+        note += f" claimed_by={figure.claimed_by or '-'}"
+        add("Figure", figure.start, figure.end, " ".join(note.split()))
+    for time in analysis.times:
+        add("Time", time.start, time.end, f"type={time.type} value={time.value}")
+    for entity in analysis.entities:
+        if entity.place is None:
+            continue
+        place = entity.place
+        note = f"geonameid={place.geonameid} name={place.name} country={place.country or '-'}"
+        note = " ".join(note.split())
+        for mention in entity.mentions:
+            add("Place", mention.start, mention.end, note)
+    return "".join(line + "\n" for line in lines)
+
+
+def events_to_ann(text: str, events: Iterable[Event], preceding: str = "") -> str:
+    """PLOVER events as BRAT events: a trigger labelled with its type; Agent, Target, Place, Time.
+
+    ``E7\tASSAULT:T30 Agent:T31 Target:T32``, plus attribute lines for
+    negation (``Negated``) and modality other than asserted (``Modality E7
+    planned``). Numbering continues after the ids used in ``preceding`` (the
+    attribution lines), so both fit in one file; readers of attributions skip
+    these events, which have no cue or content.
+    """
+    used = [line.split("\t", 1)[0] for line in preceding.splitlines() if line[:1] in "TEA"]
+    counts = {k: max((int(u[1:]) for u in used if u[:1] == k and u[1:].isdigit()), default=0) for k in "TEA"}
+    lines: list[str] = []
+
+    def add(kind: str) -> str:
+        counts[kind] += 1
+        return f"{kind}{counts[kind]}"
+
+    def span_line(label: str, start: int, end: int) -> str:
+        ident = add("T")
+        pieces = fragments(text, start, end)
+        offsets = ";".join(f"{s} {e}" for s, e in pieces)
+        lines.append(f"{ident}\t{label} {offsets}\t" + " ".join(text[s:e] for s, e in pieces))
+        return ident
+
+    for event in events:
+        trigger = span_line(event.type, event.trigger.start, event.trigger.end)
+        arguments = [f"{event.type}:{trigger}"]
+        roles = {"Agent": event.agent, "Target": event.target, "Place": event.place, "Time": event.time}
+        for role, span in roles.items():
+            if span is not None:
+                arguments.append(f"{role}:{span_line(role, span.start, span.end)}")
+        ident = add("E")
+        lines.append(f"{ident}\t" + " ".join(arguments))
+        if event.negated:
+            lines.append(f"{add('A')}\tNegated {ident}")
+        if event.modality != "asserted":
+            lines.append(f"{add('A')}\tModality {ident} {event.modality}")
+    return "".join(line + "\n" for line in lines)

@@ -18,7 +18,7 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from newsgraph.models import Analysis, Attribution, Entity
+from newsgraph.models import Analysis, Attribution, Entity, Event, Figure
 
 CONTENT_CHARS = 240
 """Longest content shown per attribution in the text report (JSON is never truncated)."""
@@ -117,6 +117,54 @@ def _group_by_actor(
     return list(groups.values()), unattributed
 
 
+def _event_line(event: Event, entities: dict[str, Entity]) -> Text:
+    """``• ASSAULT attacked → Rafah · in Gaza · 2024-03-26 · planned, negated · in A3``."""
+
+    def named(span) -> str:  # type: ignore[no-untyped-def]
+        entity = entities.get(span.entity or "")
+        return one_line(entity.name if entity else span.text, 80)
+
+    line = Text("  • ")
+    line.append(event.type, style="bold magenta")
+    line.append(" " + one_line(event.trigger.text, 40))
+    if event.target is not None:
+        line.append(" → ")
+        line.append(named(event.target), style="bold")
+    if event.place is not None:
+        line.append(" · in " + named(event.place))
+    if event.time is not None:
+        line.append(" · " + (event.time.value or one_line(event.time.text, 40)))
+    flags = [event.modality] if event.modality != "asserted" else []
+    if event.negated:
+        flags.append("negated")
+    if flags:
+        line.append(" · " + ", ".join(flags), style="yellow")
+    if event.attribution is not None:
+        line.append(f"  reported in {event.attribution}", style="dim")
+    return line
+
+
+def _events_by_actor(analysis: Analysis) -> list[RenderableType]:
+    """Events grouped by their agent (named actor, else the agent's text, else "no agent")."""
+    entities = {entity.id: entity for entity in analysis.entities}
+    groups: dict[str, tuple[Entity | None, str, list[Event]]] = {}
+    for event in sorted(analysis.events, key=lambda e: e.trigger.start):
+        agent = event.agent
+        entity = entities.get(agent.entity or "") if agent is not None else None
+        if entity is not None:
+            key, fallback = f"entity:{entity.id}", entity.name
+        elif agent is not None:
+            key, fallback = "text:" + one_line(agent.text).casefold(), agent.text
+        else:
+            key, fallback = "none", "(no agent named)"
+        groups.setdefault(key, (entity, fallback, []))[2].append(event)
+    parts: list[RenderableType] = [Rule("Who did what to whom (PLOVER events)", align="left", style="dim")]
+    for entity, fallback, events in groups.values():
+        parts.append(_actor_label(entity, fallback))
+        parts.extend(_event_line(e, entities) for e in events)
+    return parts
+
+
 def _header(analysis: Analysis, name: str | None) -> Iterable[RenderableType]:
     article = analysis.article
     title = article.title or name or "(untitled article)"
@@ -140,6 +188,51 @@ def _header(analysis: Analysis, name: str | None) -> Iterable[RenderableType]:
     )
 
 
+def _figure_value(figure: Figure) -> str:
+    def number(x: float) -> str:
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+
+    value = figure.value
+    shown = f"{number(value[0])}–{number(value[1])}" if isinstance(value, list) else number(value)
+    markers = {"=": "", "~": "~", ">": ">", "<": "<", ">=": "≥", "<=": "≤", "up": "+", "down": "−"}
+    marker = markers[figure.change]
+    return marker + shown + (f" {figure.unit}" if figure.unit else "")
+
+
+def _facts(analysis: Analysis, entities: dict[str, Entity]) -> Iterable[RenderableType]:
+    """The figures (with who claims each), the times and the resolved places."""
+    if analysis.figures:
+        yield Rule("Figures", align="left", style="dim")
+        sources = {a.id: a for a in analysis.attributions}
+        for figure in analysis.figures:
+            line = Text("• ")
+            line.append(one_line(figure.text, 60), style="bold")
+            line.append(f"  = {_figure_value(figure)}", style="cyan")
+            if figure.concept is not None:
+                line.append(f"  of {one_line(figure.concept.text, 60)}")
+            claim = sources.get(figure.claimed_by or "")
+            if claim is None:
+                line.append("  — the article's own voice", style="dim")
+            else:
+                entity = entities.get(claim.source.entity or "") if claim.source else None
+                who = entity.name if entity else (claim.source.text if claim.source else "unnamed source")
+                line.append(f"  — claimed by {one_line(who, 60)} ({claim.id})", style="dim")
+            yield line
+    if analysis.times:
+        yield Rule("Times", align="left", style="dim")
+        yield Text("  ".join(f"{one_line(t.text, 40)} = {t.value}" for t in analysis.times))
+    places = [e for e in analysis.entities if e.place is not None]
+    if places:
+        yield Rule("Places", align="left", style="dim")
+        for entity in places:
+            place = entity.place
+            assert place is not None
+            yield Text(
+                f"• {one_line(entity.name, 60)} → {place.name}, {place.country or '?'} "
+                f"({place.lat:.2f}, {place.lon:.2f}; GeoNames {place.geonameid})"
+            )
+
+
 def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
     """The terminal report as a rich renderable (the CLI prints it, ``to_text`` renders it to a string)."""
     parts: list[RenderableType] = list(_header(analysis, name))
@@ -157,6 +250,9 @@ def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
         parts.extend(_indented(a, entities) for a in unattributed)
     if not analysis.attributions:
         parts.append(Text("No attributions found.", style="dim"))
+    if analysis.events:
+        parts.extend(_events_by_actor(analysis))
+    parts.extend(_facts(analysis, entities))
     parts.append(Rule(style="dim"))
     parts.append(Text(f"Authorial voice: {len(analysis.authorial)} sentences state things in the "
                       "article's own voice, attributed to no one."))

@@ -24,6 +24,7 @@ can be killed at any moment, so
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET
 from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.io.metadata import read_metadata
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
@@ -57,6 +59,7 @@ class IngestSummary:
     duplicates: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # metadata-file warnings (W005-W009), in order
 
     @property
     def ingested(self) -> int:
@@ -197,6 +200,8 @@ def ingest(
     model: str | None = None,
     threshold: float = 0.0,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
+    metadata: str | os.PathLike[str] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Analyse the articles of ``specs`` (files, directories, feed or page URLs, WARC files)
     and store them in ``db``, ``batch_size`` articles per transaction.
@@ -211,17 +216,29 @@ def ingest(
     ``model`` and ``threshold`` choose the attribution engine (default: the
     pipeline's) and the lowest confidence kept. An article whose analysis
     takes more than ``time_budget`` seconds (more for a long one; None or 0:
-    no limit) fails with E040.
+    no limit) fails with E040. ``metadata`` is a TSV/CSV file
+    whose rows fill the articles' title, date, outlet, authors and URL
+    (``io.metadata``; E005/E035 if it cannot be read); its warnings go to
+    ``on_warning`` and ``IngestSummary.warnings``.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
     published = parse_published(published)
+    meta = read_metadata(metadata) if metadata is not None else None
     from newsgraph.analysis import pipeline  # spaCy: only now
     from newsgraph.io.sources import iter_sources
     from newsgraph.store import content_hash
 
     store, owned = _open(db)
     summary = IngestSummary()
+
+    def warn(message: str) -> None:
+        summary.warnings.append(one_line(message))
+        if on_warning is not None:
+            on_warning(message)
+
+    for message in meta.warnings if meta is not None else []:
+        warn(message)
     try:
         engine = model or pipeline.DEFAULT_ATTRIBUTION_MODEL
         pipeline.load(engine, threshold)  # fail once, clearly, if a model is missing; workers inherit it
@@ -241,8 +258,9 @@ def ingest(
                 summary.skipped += 1
                 bar.show(summary)
 
+            sources = _guarded(iter_sources(specs, published=published, max_bytes=max_bytes))
             items = _unseen(
-                _guarded(iter_sources(specs, published=published, max_bytes=max_bytes)),
+                meta.apply(sources) if meta is not None else sources,
                 store,
                 content_hash,
                 pipeline.MAX_CHARS,
@@ -266,6 +284,9 @@ def ingest(
             if batch:
                 _write(store, batch, summary, fail)
                 bar.show(summary)
+        unmatched = meta.unmatched_warning() if meta is not None else None
+        if unmatched:
+            warn(unmatched)
     finally:
         if owned:
             store.close()

@@ -82,6 +82,8 @@ _QUOTE = Quote.__table__
 _SRC = _ACT.alias("src")
 _ADR = _ACT.alias("adr")
 
+MAX_ID = 2**63 - 1
+"""The largest row id a database integer holds: ``id:N`` above it names no actor."""
 _ID_NAME = re.compile(r"\s*id:\s*(\d+)\s*", re.I)
 
 
@@ -286,6 +288,8 @@ def _actor_ids(conn: Connection, name: str) -> list[int]:
     name = _clean(name)
     by_id = _ID_NAME.fullmatch(name)
     if by_id:
+        if int(by_id.group(1)) > MAX_ID:  # no such row, and too big for the database's integers
+            return []
         found = conn.execute(sa.select(_ACT.c.id).where(_ACT.c.id == int(by_id.group(1)))).scalars()
         return list(found)
     stmt = _match(name)
@@ -451,6 +455,71 @@ def _check_page(limit: int, offset: int) -> None:
         raise ValueError(f"limit and offset must be >= 0 (got {limit}, {offset})")
 
 
+def _check_confidence(min_confidence: float | None) -> None:
+    if min_confidence is not None and not (0.0 <= min_confidence <= 1.0):  # also refuses NaN
+        raise ValueError(f"min_confidence must be between 0 and 1 (got {min_confidence})")
+
+
+@dataclass
+class _Filter:
+    """A quotes query's conditions: ``empty`` when a filter already rules every row out."""
+
+    conds: list[sa.ColumnElement[bool]] = field(default_factory=list)
+    by_article: bool = False  # whether a condition is on the article (outlet, copies)
+    ids: list[int] = field(default_factory=list)
+    speaker: str = ""
+    empty: bool = False
+
+
+def _quote_filter(
+    conn: Connection,
+    store: Store,
+    *,
+    speaker: str | None,
+    outlet: str | None,
+    since: str | dt.date | None,
+    until: str | dt.date | None,
+    search: str | None,
+    include_copies: bool,
+    min_confidence: float | None,
+    article: int | None,
+) -> _Filter:
+    """The conditions ``quotes`` and ``count_quotes`` share (so a page and its total always agree)."""
+    _check_confidence(min_confidence)
+    since_d, until_d = as_date(since), as_date(until)
+    f = _Filter(speaker=speaker or "")
+    if speaker is not None:
+        f.ids = _actor_ids(conn, speaker)
+        if not f.ids:
+            f.empty = True
+            return f
+    if outlet is not None:
+        outlets = _outlets_matching(conn, outlet)
+        if not outlets:
+            f.empty = True
+            return f
+        f.conds.append(_ART.c.outlet.in_(outlets))
+        f.by_article = True
+    if since_d is not None:
+        f.conds.append(_A.c.published >= since_d)
+    if until_d is not None:
+        f.conds.append(_A.c.published <= until_d)
+    if search is not None:
+        terms = search_terms(search)
+        if not terms:
+            f.empty = True
+            return f
+        f.conds.append(attribution_match(store.dialect, terms))
+    if not include_copies:
+        f.conds.append(_ART.c.copy_of.is_(None))
+        f.by_article = True
+    if min_confidence is not None and min_confidence > 0:
+        f.conds.append(_A.c.confidence >= min_confidence)
+    if article is not None:
+        f.conds.append(_A.c.article_id == article)
+    return f
+
+
 def quotes(
     store: Store,
     *,
@@ -462,6 +531,8 @@ def quotes(
     include_copies: bool = True,
     limit: int = 50,
     offset: int = 0,
+    min_confidence: float | None = None,
+    article: int | None = None,
 ) -> list[QuoteRow]:
     """Attributions matching every filter given, newest first (undated last), one page of them.
 
@@ -469,42 +540,25 @@ def quotes(
     ``outlet``: the outlet's name, case-insensitive; ``since``/``until``:
     publication dates, inclusive (``E011`` if not a date); ``search``: words
     and ``"phrases"`` that must all occur in the content, source or cue;
-    ``include_copies=False`` leaves out near-duplicate articles. ``limit`` and
+    ``include_copies=False`` leaves out near-duplicate articles;
+    ``min_confidence`` (0 to 1) leaves out statements the analysis was less
+    sure of; ``article`` keeps one article's statements. ``limit`` and
     ``offset`` page through the results.
     """
     _check_page(limit, offset)
-    since_d, until_d = as_date(since), as_date(until)
-    conds: list[sa.ColumnElement[bool]] = []
-    by_article = False  # whether a condition is on the article (outlet, copies)
-    ids: list[int] = []
     with store.engine.connect() as conn:
-        if speaker is not None:
-            ids = _actor_ids(conn, speaker)
-            if not ids:
-                return []
-        if outlet is not None:
-            outlets = _outlets_matching(conn, outlet)
-            if not outlets:
-                return []
-            conds.append(_ART.c.outlet.in_(outlets))
-            by_article = True
-        if since_d is not None:
-            conds.append(_A.c.published >= since_d)
-        if until_d is not None:
-            conds.append(_A.c.published <= until_d)
-        if search is not None:
-            terms = search_terms(search)
-            if not terms:
-                return []
-            conds.append(attribution_match(store.dialect, terms))
-        if not include_copies:
-            conds.append(_ART.c.copy_of.is_(None))
-            by_article = True
+        f = _quote_filter(
+            conn, store, speaker=speaker, outlet=outlet, since=since, until=until, search=search,
+            include_copies=include_copies, min_confidence=min_confidence, article=article,
+        )  # fmt: skip
+        if f.empty:
+            return []
+        conds, ids = f.conds, f.ids
         if len(ids) > 1:
             # Several speakers share the name (a surname can name hundreds): sort only the keys,
             # off the (source_actor_id, published) index, then read the page's rows. Sorting the
             # full rows of everything they all said would read every one of them.
-            from_ = _A.join(_ART, _ART.c.id == _A.c.article_id) if by_article else _A
+            from_ = _A.join(_ART, _ART.c.id == _A.c.article_id) if f.by_article else _A
             keys = sa.select(_A.c.id).select_from(from_).where(*conds, _speaker_clause(speaker or "", ids))
             page = _newest_first(keys).limit(limit).offset(offset)
             rows = conn.execute(_newest_first(_quote_select().where(_A.c.id.in_(page)))).all()
@@ -514,34 +568,97 @@ def quotes(
         return _quote_rows(conn, rows)
 
 
+COUNT_CAP = 10_000
+"""Counts of matching rows stop here (the pages say "10,000 or more"): a total costs at most this many
+index entries, whatever the corpus size."""
+
+
+def count_quotes(
+    store: Store,
+    *,
+    speaker: str | None = None,
+    outlet: str | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    search: str | None = None,
+    include_copies: bool = True,
+    min_confidence: float | None = None,
+    article: int | None = None,
+    cap: int = COUNT_CAP,
+) -> int:
+    """How many attributions ``quotes`` with the same filters would page through, at most ``cap``.
+
+    Why capped: an exact total over millions of statements costs a scan of all
+    of them; "more than ten thousand" is all a reader needs to know.
+    """
+    with store.engine.connect() as conn:
+        f = _quote_filter(
+            conn, store, speaker=speaker, outlet=outlet, since=since, until=until, search=search,
+            include_copies=include_copies, min_confidence=min_confidence, article=article,
+        )  # fmt: skip
+        if f.empty:
+            return 0
+        from_ = _A.join(_ART, _ART.c.id == _A.c.article_id) if f.by_article else _A
+        conds = f.conds + ([_speaker_clause(f.speaker, f.ids)] if f.ids else [])
+        capped = sa.select(sa.literal(1).label("one")).select_from(from_).where(*conds).limit(cap)
+        return int(conn.execute(sa.select(sa.func.count()).select_from(capped.subquery())).scalar_one())
+
+
 # ---------------------------------------------------------------- actors
 
 
-def actors(store: Store, *, top: int = 20, include_copies: bool = True) -> list[ActorRow]:
-    """The ``top`` actors by number of statements (attributions with them as source).
+def actors(store: Store, *, top: int = 20, include_copies: bool = True, offset: int = 0) -> list[ActorRow]:
+    """The ``top`` actors by number of statements (attributions with them as source), after ``offset``.
 
     Ties are broken by actor id (the first stored first). With
     ``include_copies=False`` statements in near-duplicate articles do not count.
     """
-    if top < 0:
-        raise ValueError(f"top must be >= 0 (got {top})")
+    return actors_page(store, top=top, include_copies=include_copies, offset=offset)[0]
+
+
+def actors_page(
+    store: Store, *, top: int = 20, include_copies: bool = True, offset: int = 0
+) -> tuple[list[ActorRow], int]:
+    """``actors``' page and how many actors have statements, from one pass over the statements.
+
+    Why one pass: ranking the actors already groups every statement by
+    speaker; a window count over those groups gives the total for free,
+    where a separate count would read them all again.
+    """
+    if top < 0 or offset < 0:
+        raise ValueError(f"top and offset must be >= 0 (got {top}, {offset})")
     n = sa.func.count().label("n")
     stmt = sa.select(
         _A.c.source_actor_id,
         n,
         sa.func.min(_A.c.published).label("first"),
         sa.func.max(_A.c.published).label("last"),
+        sa.func.count().over().label("speakers"),
     ).where(_A.c.source_actor_id.is_not(None))
     if not include_copies:
         stmt = stmt.select_from(_A.join(_ART, _ART.c.id == _A.c.article_id)).where(_ART.c.copy_of.is_(None))
-    stmt = stmt.group_by(_A.c.source_actor_id).order_by(n.desc(), _A.c.source_actor_id).limit(top)
+    stmt = stmt.group_by(_A.c.source_actor_id).order_by(n.desc(), _A.c.source_actor_id)
+    stmt = stmt.limit(top).offset(offset)
     with store.engine.connect() as conn:
         counted = conn.execute(stmt).all()
         names = _actor_names(conn, [r.source_actor_id for r in counted])
-    return [
+    rows = [
         ActorRow(r.source_actor_id, *names[r.source_actor_id], r.n, r.first, r.last)  # type: ignore[call-arg]
         for r in counted
     ]
+    if counted:
+        return rows, int(counted[0].speakers)
+    return rows, (count_actors(store, include_copies=include_copies) if offset or not top else 0)
+
+
+def count_actors(store: Store, *, include_copies: bool = True) -> int:
+    """How many actors are the source of at least one statement (what ``actors`` pages through)."""
+    speakers = sa.func.count(sa.distinct(_A.c.source_actor_id))
+    stmt = sa.select(speakers).where(_A.c.source_actor_id.is_not(None))
+    if not include_copies:
+        stmt = stmt.select_from(_A.join(_ART, _ART.c.id == _A.c.article_id)).where(_ART.c.copy_of.is_(None))
+    with store.engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
 
 
 def _actor_names(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -589,14 +706,24 @@ def _related(conn: Connection, stmt: sa.Select[Any], top: int) -> list[Related]:
     return [Related(actor_id, *names[actor_id], n) for actor_id, n in counts]  # type: ignore[call-arg]
 
 
-def actor(store: Store, name: str, *, limit: int = 20, top: int = 20) -> ActorDetail | None:
+def actor(
+    store: Store,
+    name: str,
+    *,
+    limit: int = 20,
+    top: int = 20,
+    offset: int = 0,
+    min_confidence: float | None = None,
+) -> ActorDetail | None:
     """What the corpus says about the actor called ``name`` (an alias, the canonical name or ``id:N``).
 
     None when no actor has that name; ``AmbiguousActor`` (with the
-    candidates) when several do. ``limit`` caps the statements listed and
-    ``top`` the related actors and outlets (the counts cover everything).
+    candidates) when several do. ``limit`` caps the statements listed (from
+    ``offset`` on, newest first, only those with at least ``min_confidence``)
+    and ``top`` the related actors and outlets (the counts cover everything).
     """
-    _check_page(limit, 0)
+    _check_page(limit, offset)
+    _check_confidence(min_confidence)
     with store.engine.connect() as conn:
         ids = _actor_ids(conn, name)
         if not ids:
@@ -656,7 +783,10 @@ def actor(store: Store, name: str, *, limit: int = 20, top: int = 20) -> ActorDe
             by_outlet[outlet_name] += int(n)
             if not copy:
                 original += int(n)
-        statements = _quote_rows(conn, _page_newest_first(conn, _quote_select().where(mine), limit, 0))
+        sure = [_A.c.confidence >= min_confidence] if min_confidence else []
+        statements = _quote_rows(
+            conn, _page_newest_first(conn, _quote_select().where(mine, *sure), limit, offset)
+        )
         addresses = _related(
             conn,
             sa.select(_A.c.addressee_actor_id, sa.func.count())

@@ -36,10 +36,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from newsgraph.store import identity, schema, search
+from newsgraph.store import facts, identity, schema, search
 from newsgraph.store.db import chunks
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ TITLES: Table = schema.ActorTitle.__table__  # type: ignore[assignment]
 MENTIONS: Table = schema.Mention.__table__  # type: ignore[assignment]
 QUOTES: Table = schema.Quote.__table__  # type: ignore[assignment]
 ATTRIBUTIONS: Table = schema.Attribution.__table__  # type: ignore[assignment]
+EVENTS: Table = schema.Event.__table__  # type: ignore[assignment]
 
 
 def content_hash(text: str) -> str:
@@ -329,15 +330,11 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
         return result
 
     # 2. Actors: identities, then one look-up and one insert for the batch.
-    def namesakes(words: set[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for key, last in _select_in(conn, [ACTORS.c.key, ACTORS.c.surname], ACTORS.c.surname, sorted(words)):
-            if key.startswith("person:"):
-                found.setdefault(last, set()).add(key)
-        return found
-
-    identities = identity.resolve([(p.hash, p.analysis.entities) for p in todo], namesakes)
-    actor_ids = _actors(conn, identities)
+    identities = identity.resolve(
+        [(p.hash, p.analysis.entities, p.analysis.article.text) for p in todo],
+        lambda words: stored_namesakes(conn, words),
+    )
+    actor_ids, new_surnames = _actors(conn, identities)
 
     # 3. Articles, with copy_of for near duplicates.
     now = dt.datetime.now(dt.UTC)
@@ -390,6 +387,7 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
     aliases: dict[tuple[int, str], None] = {}
     attributions: list[dict[str, Any]] = []
     documents: list[search.StatementTexts] = []
+    fact_rows = facts.FactRows()
     for position_in_batch, (p, article_id, idents) in enumerate(
         zip(todo, article_ids, identities, strict=True)
     ):
@@ -420,6 +418,7 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
             {"article_id": article_id, "local_id": local_id, "actor_id": actor_id, "spans": where}
             for (local_id, actor_id), where in spans.items()
         )
+        facts.add_article(fact_rows, article_id, p.analysis, local, p.published)
         quotes_here = quote_ids[position_in_batch]
         for position, a in enumerate(p.analysis.attributions):
             source, addressee = a.source, a.addressee
@@ -457,6 +456,13 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                     [(s.start, s.end) for s in a.content],
                 )
             )
+    events = [
+        row
+        for p, article_id, idents in zip(todo, article_ids, identities, strict=True)
+        for row in _event_rows(p, article_id, {e: actor_ids[i.key] for e, i in idents.items()})
+    ]
+    if events:
+        conn.execute(insert(EVENTS), events)
     if mentions:
         # In key order: the table is clustered by (article_id, local_id, actor_id) on SQLite, and
         # rows appended in order leave its pages full ("E10" sorts before "E2").
@@ -474,6 +480,14 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                 insert(ATTRIBUTIONS).returning(ATTRIBUTIONS.c.id, sort_by_parameter_order=True), attributions
             )
         )
+    facts.insert(
+        conn,
+        fact_rows,
+        {
+            (row["article_id"], row["local_id"]): (db_id, row["source_actor_id"])
+            for row, db_id in zip(attributions, attribution_ids, strict=True)
+        },
+    )
     search.index(
         conn,
         [
@@ -482,7 +496,61 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
         ],
         list(zip(attribution_ids, documents, strict=True)),
     )
+    # 6. A new namesake changes the evidence for the lone surnames stored before: revisit them.
+    if new_surnames:
+        from newsgraph.store import reidentify
+
+        reidentify.recompute(conn, new_surnames)
     return result
+
+
+def event_date(value: str | None, published: dt.date | None) -> dt.date | None:
+    """The day an event counts on: its time value when that names a day, month or year, else ``published``.
+
+    ``2024-03-26`` is that day, ``2024-03`` and ``2024`` their first day,
+    ``2024-W12`` that week's Monday; anything else (``PRESENT_REF``, a
+    duration, an unresolved ``XXXX-10-07``) falls back to the publication date.
+    """
+    if value:
+        try:
+            if len(value) == 10:
+                return dt.date.fromisoformat(value)
+            if len(value) == 7 and value[4] == "-" and value[5:].isdigit():
+                return dt.date(int(value[:4]), int(value[5:]), 1)
+            if len(value) == 4 and value.isdigit():
+                return dt.date(int(value), 1, 1)
+            if len(value) == 8 and value[4:6] == "-W":
+                return dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1)
+        except ValueError:
+            pass
+    return published
+
+
+def _event_rows(p: _Prepared, article_id: int, local: dict[str, int]) -> list[dict[str, Any]]:
+    """One ``events`` row per event of the analysis, its spans linked to the corpus actors."""
+    rows = []
+    for e in p.analysis.events:
+        row: dict[str, Any] = {
+            "article_id": article_id,
+            "local_id": e.id[:16],
+            "type": e.type[:16],
+            "date": event_date(e.time.value if e.time else None, p.published),
+            "time_value": (e.time.value or None)[:32] if e.time and e.time.value else None,
+            "trigger_start": e.trigger.start,
+            "trigger_end": e.trigger.end,
+            "time_start": e.time.start if e.time else None,
+            "time_end": e.time.end if e.time else None,
+            "negated": e.negated,
+            "modality": e.modality,
+            "attribution_local_id": e.attribution[:16] if e.attribution else None,
+            "statement_local_id": e.statement[:16] if e.statement else None,
+        }
+        for role, span in (("agent", e.agent), ("target", e.target), ("place", e.place)):
+            row[f"{role}_start"] = span.start if span else None
+            row[f"{role}_end"] = span.end if span else None
+            row[f"{role}_actor_id"] = local.get(span.entity) if span and span.entity else None
+        rows.append(row)
+    return rows
 
 
 class _Clusters:
@@ -540,8 +608,61 @@ def _surface_forms(entity: Entity) -> list[str]:
     return forms
 
 
-def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) -> dict[str, int]:
-    """Actor id per identity key, creating the missing actors and lengthening names."""
+def stored_namesakes(conn: Connection, words: set[str]) -> dict[str, list[identity.Candidate]]:
+    """The stored full-name people per surname, with what the identity rule weighs.
+
+    Prominence is the number of articles naming each; titles are fetched only
+    for surnames two people share (the only case where they can decide).
+    """
+    people: dict[int, tuple[str, str]] = {}  # actor id -> (key, surname)
+    middles: dict[int, str] = {}
+    for actor_id, key, last, name in _select_in(
+        conn, [ACTORS.c.id, ACTORS.c.key, ACTORS.c.surname, ACTORS.c.name], ACTORS.c.surname, sorted(words)
+    ):
+        if key.startswith("person:"):
+            people[actor_id] = (key, last)
+            middles[actor_id] = identity.middle_initials(identity.person_words(name))
+    if not people:
+        return {}
+    counts: dict[int, int] = {}
+    for part in chunks(sorted(people)):
+        rows = conn.execute(
+            select(MENTIONS.c.actor_id, func.count(func.distinct(MENTIONS.c.article_id)))
+            .where(MENTIONS.c.actor_id.in_(part))
+            .group_by(MENTIONS.c.actor_id)
+        )
+        counts.update({actor_id: n for actor_id, n in rows})
+    per_word: dict[str, list[int]] = {}
+    for actor_id, (_, last) in people.items():
+        per_word.setdefault(last, []).append(actor_id)
+    shared = [actor_id for ids in per_word.values() if len(ids) > 1 for actor_id in ids]
+    titles: dict[int, set[str]] = {}
+    for part in chunks(shared):
+        for actor_id, title in conn.execute(
+            select(TITLES.c.actor_id, TITLES.c.title).where(TITLES.c.actor_id.in_(part)).distinct()
+        ):
+            titles.setdefault(actor_id, set()).update(identity.words(title))
+    found: dict[str, list[identity.Candidate]] = {}
+    for actor_id, (key, last) in sorted(people.items()):
+        found.setdefault(last, []).append(
+            identity.Candidate(
+                key,
+                gender=identity.first_name_gender(key.split(":", 1)[1].split()[0]),
+                articles=counts.get(actor_id, 0),
+                titles=frozenset(titles.get(actor_id, ())),
+                middle=middles[actor_id],
+            )
+        )
+    return found
+
+
+def _actors(
+    conn: Connection, identities: list[dict[str, identity.Identity]]
+) -> tuple[dict[str, int], set[str]]:
+    """Actor id per identity key, creating the missing actors and lengthening names.
+
+    Also returns the surnames of the people it created (new evidence for lone surnames).
+    """
     wanted: dict[str, identity.Identity] = {}
     longest: dict[str, str] = {}
     for idents in identities:
@@ -568,6 +689,7 @@ def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) ->
         for key, ident in sorted(wanted.items())  # one lock order for all writers: no deadlock here
         if key not in ids
     ]
+    new_surnames = {row["surname"] for row in new if row["surname"]}
     if new:
         _insert_ignoring_conflicts(conn, ACTORS, new)
         for actor_id, key, name in _select_in(
@@ -584,7 +706,7 @@ def _actors(conn: Connection, identities: list[dict[str, identity.Identity]]) ->
         conn.execute(
             update(ACTORS).where(ACTORS.c.id == bindparam("_id")).values(name=bindparam("_name")), renamed
         )
-    return ids
+    return ids, new_surnames
 
 
 def _quotes(conn: Connection, todo: list[_Prepared], near: NearDuplicates) -> list[dict[int, int]]:

@@ -71,6 +71,13 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 DateParam = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive).")]
 TextParam = Annotated[str | None, Query(max_length=500)]
 RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A row id.")]
+MinConfidence = Annotated[
+    float | None,
+    Query(ge=0.0, le=1.0, description="Only statements with at least this confidence (0 to 1)."),
+]
+ListFormat = Annotated[
+    Literal["json", "csv"], Query(description="json (a page object) or csv (the page's rows, with a header).")
+]
 
 
 # ------------------------------------------------------------------ helpers
@@ -357,24 +364,65 @@ def quotes(
     copies: bool = True,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+    min_confidence: MinConfidence = None,
+    format: ListFormat = "json",
+) -> Any:
     """``speaker``: a name or alias (case-insensitive) or ``id:N``; ``outlet``; ``since``/``until``
     dates; ``search``: words and "phrases" that must all occur; ``copies=false`` leaves out
-    near-duplicate articles."""
+    near-duplicate articles; ``min_confidence`` leaves out less certain statements. ``total``
+    counts every match (up to 10,000); ``format=csv`` answers the page as CSV."""
     from newsgraph.store import queries
 
-    rows = queries.quotes(
+    store = state_of(request).store()
+    filters: dict[str, Any] = {
+        "speaker": speaker or None,
+        "outlet": outlet or None,
+        "since": as_date(since),
+        "until": as_date(until),
+        "search": search if search and search.strip() else None,
+        "include_copies": copies,
+        "min_confidence": min_confidence,
+    }
+    rows = queries.quotes(store, **filters, limit=limit + 1, offset=offset)
+    if format == "csv":
+        return Response(queries.quotes_csv(rows[:limit]), media_type="text/csv; charset=utf-8")
+    out = page([quote_dict(r) for r in rows], limit, offset)
+    out["total"] = queries.count_quotes(store, **filters)
+    return out
+
+
+@router.get("/events", responses=_ERRORS, summary="Events (PLOVER) with the CLI's filters, newest first")
+def events(
+    request: Request,
+    actor: TextParam = None,
+    target: TextParam = None,
+    type: TextParam = None,
+    place: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    source: Literal["author", "attributed"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """``actor`` (who acted), ``target`` (to whom), ``place``: names or aliases or ``id:N``;
+    ``type``: a PLOVER type; ``since``/``until``: the event's date; ``source``: ``author`` (the
+    article's own voice) or ``attributed`` (reported in a statement). Items are the rows of
+    ``newsgraph events --format json``."""
+    from newsgraph.store.events import events as stored_events
+
+    rows = stored_events(
         state_of(request).store(),
-        speaker=speaker or None,
-        outlet=outlet or None,
+        actor=actor or None,
+        target=target or None,
+        type=type or None,
+        place=place or None,
         since=as_date(since),
         until=as_date(until),
-        search=search if search and search.strip() else None,
-        include_copies=copies,
+        source=source,
         limit=limit + 1,
         offset=offset,
     )
-    return page([quote_dict(r) for r in rows], limit, offset)
+    return page([r.to_dict() for r in rows], limit, offset)
 
 
 @router.get("/actors", responses=_ERRORS, summary="The most quoted actors")
@@ -382,11 +430,17 @@ def actors(
     request: Request,
     top: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     copies: bool = True,
-) -> dict[str, Any]:
+    offset: Offset = 0,
+    format: ListFormat = "json",
+) -> Any:
+    """``top`` actors from ``offset`` on, most quoted first; ``total``: how many actors have statements."""
     from newsgraph.store import queries
 
-    rows = queries.actors(state_of(request).store(), top=top, include_copies=copies)
-    return {"items": [r.to_dict() for r in rows], "top": top}
+    store = state_of(request).store()
+    rows, total = queries.actors_page(store, top=top, include_copies=copies, offset=offset)
+    if format == "csv":
+        return Response(queries.actors_csv(rows), media_type="text/csv; charset=utf-8")
+    return {"items": [r.to_dict() for r in rows], "top": top, "offset": offset, "total": total}
 
 
 def actor_dict(detail: Any) -> dict[str, Any]:
@@ -397,11 +451,18 @@ def actor_dict(detail: Any) -> dict[str, Any]:
 
 @router.get("/actors/{actor_id}", responses=_ERRORS, summary="One actor: titles, statements, relations")
 def actor_by_id(
-    request: Request, actor_id: RowId, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50
+    request: Request,
+    actor_id: RowId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Offset = 0,
+    min_confidence: MinConfidence = None,
 ) -> dict[str, Any]:
+    """The actor with their statements, ``limit`` from ``offset`` on, at least ``min_confidence``."""
     from newsgraph.store import queries
 
-    detail = queries.actor(state_of(request).store(), f"id:{actor_id}", limit=limit)
+    detail = queries.actor(
+        state_of(request).store(), f"id:{actor_id}", limit=limit, offset=offset, min_confidence=min_confidence
+    )
     if detail is None:
         raise ApiError(404, "not_found", f"no actor with id {actor_id}")
     return actor_dict(detail)
@@ -412,13 +473,14 @@ def actor_by_name(
     request: Request,
     name: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    min_confidence: MinConfidence = None,
 ) -> Any:
     """The actor called ``name`` (an alias, case-insensitive). When several actors have that name the
     answer is 300 with ``error.candidates``, one of which can be asked for by id."""
     from newsgraph.store import queries
 
     try:
-        detail = queries.actor(state_of(request).store(), name, limit=limit)
+        detail = queries.actor(state_of(request).store(), name, limit=limit, min_confidence=min_confidence)
     except queries.AmbiguousActor as exc:
         return SafeJSONResponse(
             {
@@ -567,3 +629,39 @@ def _ingest_bytes(web: WebState, name: str, data: bytes, published: str | None) 
         # Messages name the upload, not the temporary directory it passed through.
         summary.errors = [e.replace(str(path), name).replace(tmp + "/", "") for e in summary.errors]
         return summary
+
+
+# ------------------------------------------------------------------ figures (the claims ledger)
+
+
+@router.get("/figures", responses=_ERRORS, summary="Figures and who claims each, newest first")
+def figures(
+    request: Request,
+    speaker: TextParam = None,
+    author_only: bool = False,
+    unit: TextParam = None,
+    concept: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    article: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """``newsgraph figures`` as JSON: ``speaker`` (a name, alias or ``id:N``), ``author_only``
+    (only the articles' own figures), ``unit``, ``concept`` (words that must all occur in the
+    concept or around the figure), ``since``/``until`` dates, ``article`` (one article's id)."""
+    from newsgraph.store import facts
+
+    rows = facts.claims(
+        state_of(request).store(),
+        speaker=speaker or None,
+        author_only=author_only,
+        unit=unit or None,
+        concept=concept if concept and concept.strip() else None,
+        since=as_date(since),
+        until=as_date(until),
+        article_id=article,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return page([r.to_dict() for r in rows], limit, offset)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from newsgraph.models import Analysis, Attribution, Entity, LinkedSpan, Span
+from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span, TimeRef
 from newsgraph.models import Article as ArticleModel
 from newsgraph.store.schema import (
     Actor,
@@ -35,6 +35,7 @@ from newsgraph.store.schema import (
 from newsgraph.store.schema import (
     Attribution as AttributionRow,
 )
+from newsgraph.store.schema import Event as EventRow
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -46,6 +47,7 @@ _ALIAS = ActorAlias.__table__
 _TITLE = ActorTitle.__table__
 _MENTION = Mention.__table__
 _QUOTE = Quote.__table__
+_EVENT = EventRow.__table__
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -123,6 +125,30 @@ def list_articles(
     stmt = stmt.order_by(_ART.c.published.desc().nulls_last(), _ART.c.id.desc()).limit(limit).offset(offset)
     with store.engine.connect() as conn:
         return [_summary(r) for r in conn.execute(stmt)]
+
+
+def count_articles(
+    store: Store,
+    *,
+    outlet: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    include_copies: bool = True,
+    cap: int = 10_000,
+) -> int:
+    """How many articles ``list_articles`` pages through with these filters, at most ``cap``."""
+    stmt = sa.select(_ART.c.id)
+    if outlet is not None:
+        stmt = stmt.where(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+    if since is not None:
+        stmt = stmt.where(_ART.c.published >= since)
+    if until is not None:
+        stmt = stmt.where(_ART.c.published <= until)
+    if not include_copies:
+        stmt = stmt.where(_ART.c.copy_of.is_(None))
+    with store.engine.connect() as conn:
+        counted = sa.select(sa.func.count()).select_from(stmt.limit(cap).subquery())
+        return int(conn.execute(counted).scalar_one())
 
 
 @dataclass
@@ -220,6 +246,9 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         ):
             if t.title not in titles[t.actor_id]:
                 titles[t.actor_id].append(t.title)
+        event_rows = conn.execute(
+            sa.select(_EVENT).where(_EVENT.c.article_id == article_id).order_by(_EVENT.c.id)
+        ).all()
         cluster_root = art.copy_of if art.copy_of is not None else art.id
         duplicates = [
             _summary(r)
@@ -278,6 +307,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
                 parent=r.parent_local_id,
             )
         )
+    events = _stored_events(text, event_rows, local_of, set(attribution_ids))
     analysis = Analysis(
         article=ArticleModel(
             title=art.title,
@@ -292,6 +322,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         entities=entities,
         attributions=attributions,
         authorial=[s for s in (_span(text, a, b) for a, b in (art.authorial or [])) if s is not None],
+        events=events,
     )
     return StoredArticle(
         id=art.id,
@@ -305,6 +336,35 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
     )
 
 
+def _stored_events(
+    text: str, rows: list[sa.Row[Any]], local_of: dict[int, str], attributions: set[str]
+) -> list[Event]:
+    """The stored events as ``Event`` models, their actors as this article's local entity ids."""
+    out = []
+    for r in rows:
+        trigger = _span(text, r.trigger_start, r.trigger_end)
+        if trigger is None:
+            continue
+        time = _span(text, r.time_start, r.time_end)
+        out.append(
+            Event(
+                id=r.local_id,
+                type=r.type,
+                trigger=trigger,
+                agent=_linked(text, r.agent_start, r.agent_end, local_of.get(r.agent_actor_id)),
+                target=_linked(text, r.target_start, r.target_end, local_of.get(r.target_actor_id)),
+                place=_linked(text, r.place_start, r.place_end, local_of.get(r.place_actor_id)),
+                time=TimeRef(**time.model_dump(), value=r.time_value) if time is not None else None,
+                negated=bool(r.negated),
+                modality=r.modality if r.modality in _MODALITIES else "asserted",
+                attribution=r.attribution_local_id if r.attribution_local_id in attributions else None,
+                statement=r.statement_local_id if r.statement_local_id in attributions else None,
+            )
+        )
+    return out
+
+
+_MODALITIES = frozenset({"asserted", "planned", "hypothetical", "requested"})
 _STANCES = frozenset({"neutral", "emphatic", "distancing", "assertive", "tentative", "negative"})
 
 
@@ -322,7 +382,7 @@ def article_exists(store: Store, article_id: int) -> bool:
 def delete_article(store: Store, article_id: int) -> bool:
     """Delete an article and every row that belongs to it, in one transaction; False if absent.
 
-    Removed with it: its attributions, mentions and actor titles; quotes that
+    Removed with it: its events, attributions, mentions and actor titles; quotes that
     no other attribution carries any more (their variants are re-pointed to
     what the quote was a variant of); actors left with no mention, title or
     attribution anywhere (and their aliases). Its near-duplicate copies stay:
@@ -330,6 +390,7 @@ def delete_article(store: Store, article_id: int) -> bool:
     at it, so ``copy_of`` never points at a deleted article. The full-text
     indexes forget the article and its statements (``store.search.unindex_article``).
     """
+    from newsgraph.store import facts as store_facts
     from newsgraph.store.search import unindex_article
 
     # BEGIN IMMEDIATE on SQLite (the store's write option): take the write lock up front.
@@ -354,6 +415,8 @@ def delete_article(store: Store, article_id: int) -> bool:
             actor_ids.update(a for a in r if a is not None)
 
         unindex_article(conn, article_id)
+        conn.execute(sa.delete(_EVENT).where(_EVENT.c.article_id == article_id))
+        store_facts.delete_article(conn, article_id)  # figures point at the attributions
         conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
         conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
         conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))
@@ -414,7 +477,8 @@ def _like(text: str) -> str:
 
 
 def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first."""
+    """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first
+    (at most 500 matches by alias and 500 by name are looked at)."""
     words = " ".join(q.split()).lower()
     if not words:
         return []
@@ -432,18 +496,33 @@ def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, An
         )
         if not ids:
             return []
-        counts = dict(
-            conn.execute(
-                sa.select(_A.c.source_actor_id, sa.func.count())
+        stats = {
+            r[0]: (int(r[1]), r[2], r[3])
+            for r in conn.execute(
+                sa.select(
+                    _A.c.source_actor_id,
+                    sa.func.count(),
+                    sa.func.min(_A.c.published),
+                    sa.func.max(_A.c.published),
+                )
                 .where(_A.c.source_actor_id.in_(ids))
                 .group_by(_A.c.source_actor_id)
-            ).all()
-        )
+            )
+        }
         rows = conn.execute(sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(ids))).all()
-    found = [
-        {"actor_id": r.id, "name": r.name, "type": r.type, "statements": int(counts.get(r.id, 0))}
-        for r in rows
-    ]
+    found = []
+    for r in rows:
+        n, first, last = stats.get(r.id, (0, None, None))
+        found.append(
+            {
+                "actor_id": r.id,
+                "name": r.name,
+                "type": r.type,
+                "statements": n,
+                "first": _iso(first),
+                "last": _iso(last),
+            }
+        )
     found.sort(key=lambda a: (-a["statements"], a["name"].casefold(), a["actor_id"]))
     return found[:limit]
 
@@ -452,7 +531,15 @@ def _has_table(store: Store, name: str) -> bool:
     return sa.inspect(store.engine).has_table(name)
 
 
-def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSummary]:
+def search_articles(
+    store: Store,
+    q: str,
+    *,
+    limit: int = 20,
+    outlet: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[ArticleSummary]:
     """Articles matching ``q``: full text (FTS5 ``articles_fts``) on SQLite when the store has it,
     else a case-insensitive match in the title. Every word and ``"phrase"`` must occur.
 
@@ -467,8 +554,15 @@ def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSum
     if not terms:
         return []
     order = (_ART.c.published.desc().nulls_last(), _ART.c.id.desc())
+    also: list[Any] = []  # the articles page's other filters
+    if outlet is not None:
+        also.append(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+    if since is not None:
+        also.append(_ART.c.published >= since)
+    if until is not None:
+        also.append(_ART.c.published <= until)
     if not (store.dialect == "sqlite" and _has_table(store, "articles_fts")):
-        stmt = sa.select(*_summary_columns())
+        stmt = sa.select(*_summary_columns()).where(*also)
         for term in terms:
             stmt = stmt.where(sa.func.lower(_ART.c.title).like(_like(term.lower()), escape="\\"))
         with store.engine.connect() as conn:
@@ -482,9 +576,13 @@ def search_articles(store: Store, q: str, *, limit: int = 20) -> list[ArticleSum
         )
         with store.engine.connect() as conn:
             if not check:
-                stmt = sa.select(*_summary_columns()).where(_ART.c.id.in_(matches))
+                stmt = sa.select(*_summary_columns()).where(_ART.c.id.in_(matches), *also)
                 return [_summary(r) for r in conn.execute(stmt.order_by(*order).limit(limit))]
-            stmt = sa.select(*_summary_columns(), _ART.c.text).where(_ART.c.id.in_(matches)).order_by(*order)
+            stmt = (
+                sa.select(*_summary_columns(), _ART.c.text)
+                .where(_ART.c.id.in_(matches), *also)
+                .order_by(*order)
+            )
             found: list[ArticleSummary] = []
             done, size = 0, 50
             while len(found) < limit:

@@ -18,6 +18,7 @@ its detail is ``#detail-<id>``; the author's own sentences are
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -358,6 +359,8 @@ def network_drawing(net: Any) -> dict[str, Any]:
                 "width": round(1 + 5 * math.log1p(e.count) / math.log1p(top_count), 2),
                 "source": e.source,
                 "target": e.target,
+                "source_name": names[e.source],
+                "target_name": names[e.target],
                 "label": (
                     f"{names[e.source]} addresses {names[e.target]}"
                     if e.kind == "addresses"
@@ -375,11 +378,17 @@ def network_drawing(net: Any) -> dict[str, Any]:
             "x": round(n.x, 1),
             "y": round(n.y, 1),
             "r": round(radius[n.id], 1),
-            "label_y": round(n.y + radius[n.id] + 14, 1),
-            **_node_label(n.name, n.x, size=1000.0),
+            "neighbours": " ".join(
+                str(other)
+                for other in sorted(
+                    {e.target for e in net.edges if e.source == n.id}
+                    | {e.source for e in net.edges if e.target == n.id}
+                )
+            ),
         }
         for n in net.nodes
     ]
+    place_labels(nodes, size=1000.0)
     return {"nodes": nodes, "edges": edges, "size": 1000}
 
 
@@ -387,6 +396,66 @@ def network_drawing(net: Any) -> dict[str, Any]:
 
 LABEL_CHARS = 28  # longer node names are shortened in the drawing (the full name is in <title>)
 CHAR_WIDTH = 7.5  # rough width of one label character in drawing units
+
+
+LABEL_HEIGHT = 16.0  # one label line in drawing units (13px type and its white halo)
+
+
+def place_labels(nodes: list[dict[str, Any]], *, size: float) -> None:
+    """Give each node a label position where it overlaps no other label and no other circle.
+
+    Greedy, most quoted first: below the circle, above, right, left, then the
+    four diagonals; a label that fits nowhere is hidden (``label_hidden``) and
+    shown when its node is hovered or focused (the full name is in the node's
+    ``<title>`` and in the links table). Boxes are estimated from the number of
+    characters, which is what the server can know without a browser.
+    """
+    placed: list[tuple[float, float, float, float]] = []
+    circles = [(n["x"], n["y"], n["r"], n["id"]) for n in nodes]
+
+    def clear(box: tuple[float, float, float, float], own: int) -> bool:
+        x0, y0, x1, y1 = box
+        if x0 < 2 or y0 < 2 or x1 > size - 2 or y1 > size - 2:
+            return False
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in placed):
+            return False
+        for cx, cy, r, other in circles:
+            if other == own:
+                continue
+            nx, ny = min(max(cx, x0), x1), min(max(cy, y0), y1)
+            if (nx - cx) ** 2 + (ny - cy) ** 2 < r * r:
+                return False
+        return True
+
+    for n in sorted(nodes, key=lambda n: (-n["statements"], n["id"])):
+        label = n["name"] if len(n["name"]) <= LABEL_CHARS else n["name"][: LABEL_CHARS - 1].rstrip() + "…"
+        w, h, x, y, r = len(label) * CHAR_WIDTH, LABEL_HEIGHT, n["x"], n["y"], n["r"]
+        gap = 3.0
+        # (anchor, text x, baseline y, box) for each candidate spot
+        spots = [
+            ("middle", x, y + r + gap + h - 4, (x - w / 2, y + r + gap, x + w / 2, y + r + gap + h)),
+            ("middle", x, y - r - gap - 4, (x - w / 2, y - r - gap - h, x + w / 2, y - r - gap)),
+            ("start", x + r + gap, y + 5, (x + r + gap, y - h / 2, x + r + gap + w, y + h / 2)),
+            ("end", x - r - gap, y + 5, (x - r - gap - w, y - h / 2, x - r - gap, y + h / 2)),
+            ("start", x + r * 0.7, y + r + h, (x + r * 0.7, y + r + 2, x + r * 0.7 + w, y + r + 2 + h)),
+            ("end", x - r * 0.7, y + r + h, (x - r * 0.7 - w, y + r + 2, x - r * 0.7, y + r + 2 + h)),
+            ("start", x + r * 0.7, y - r - 4, (x + r * 0.7, y - r - h, x + r * 0.7 + w, y - r)),
+            ("end", x - r * 0.7, y - r - 4, (x - r * 0.7 - w, y - r - h, x - r * 0.7, y - r)),
+        ]
+        chosen = next((spot for spot in spots if clear(spot[3], n["id"])), None)
+        hidden = chosen is None
+        if chosen is None:  # kept inside the drawing below the node, shown only on hover or focus
+            anchor_info = _node_label(n["name"], x, size=size)
+            chosen = (str(anchor_info["anchor"]), float(anchor_info["label_x"]), y + r + 14, (0, 0, 0, 0))  # type: ignore[arg-type]
+        else:
+            placed.append(chosen[3])
+        n.update(
+            label=label,
+            anchor=chosen[0],
+            label_x=round(chosen[1], 1),
+            label_y=round(min(max(chosen[2], 14.0), size - 4), 1),
+            label_hidden=hidden,
+        )
 
 
 def _node_label(name: str, x: float, *, size: float) -> dict[str, object]:
@@ -433,6 +502,69 @@ def _copies(request: Request) -> bool:
     return request.query_params.get("copies", "1") not in ("0", "false", "off")
 
 
+DOWNLOAD_MAX = 10_000
+"""The most rows a page's CSV or JSON download holds (the same cap as the totals, ``COUNT_CAP``)."""
+
+
+def _min_confidence(request: Request) -> float | None:
+    """The ``min_confidence`` filter: empty for none, else a number from 0 to 1 (422 otherwise)."""
+    raw = request.query_params.get("min_confidence", "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", "min_confidence must be a number from 0 to 1") from None
+    if not (0.0 <= value <= 1.0):  # NaN fails too
+        raise ApiError(422, "invalid", "min_confidence must be a number from 0 to 1")
+    return value
+
+
+def _download_format(request: Request) -> str | None:
+    """``format=csv`` or ``format=json`` asks a list page for its rows as a file; anything else is 422."""
+    fmt = request.query_params.get("format", "").strip().lower()
+    if fmt in ("", "html"):
+        return None
+    if fmt not in ("csv", "json"):
+        raise ApiError(422, "invalid", "format must be csv or json")
+    return fmt
+
+
+def download(name: str, fmt: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Response:
+    """A list as a file to save: CSV with a header (lists as JSON text) or a JSON array."""
+    from newsgraph.store.queries import _csv_text
+    from newsgraph.web import SafeJSONResponse
+
+    headers = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "json":
+        return SafeJSONResponse(rows, headers=headers)
+
+    def cell(value: Any) -> Any:
+        return json.dumps(value) if isinstance(value, list | dict) else value
+
+    body = _csv_text(columns, [[cell(row.get(c)) for c in columns] for row in rows])
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _quote_download(name: str, fmt: str, rows: list[Any]) -> Response:
+    from newsgraph.store.queries import QUOTE_CSV_COLUMNS
+    from newsgraph.web.api import quote_dict
+
+    return download(name, fmt, [quote_dict(r) for r in rows], (*QUOTE_CSV_COLUMNS, "context"))
+
+
+def _page_info(offset: int, size: int, shown: int, total: int | None) -> dict[str, Any]:
+    """What the pager says: rows ``first``-``last`` of ``total`` (capped totals end with "+")."""
+    from newsgraph.store.queries import COUNT_CAP
+
+    info: dict[str, Any] = {"first": offset + 1 if shown else 0, "last": offset + shown, "size": size}
+    info["total"] = total
+    info["capped"] = total is not None and total >= COUNT_CAP
+    info["page"] = offset // size + 1 if size else 1
+    info["pages"] = max(1, math.ceil(total / size)) if total is not None and size else None
+    return info
+
+
 # ------------------------------------------------------------------ pages
 
 
@@ -449,6 +581,9 @@ def home(request: Request) -> Response:
         top=queries.actors(store, top=10),
         recent=data.list_articles(store, limit=10),
     )
+
+
+EMPTY_FORM = "Nothing to analyze: paste or upload an article."
 
 
 @router.get("/analyze", response_class=HTMLResponse)
@@ -478,6 +613,9 @@ async def analyze_submit(request: Request) -> Response:
     except (ApiError, NewsgraphError) as exc:
         status = exc.status if isinstance(exc, ApiError) else error_status(exc)
         message = exc.message if isinstance(exc, ApiError) else " ".join(str(exc).split())
+        if isinstance(exc, NewsgraphError) and exc.code == "E001" and exc.fields.get("path") == "<text>":
+            # The form sent without text or file: say what to do, not a file error about "<text>".
+            message = EMPTY_FORM
         return render(
             "analyze.html",
             status=status,
@@ -499,51 +637,66 @@ async def analyze_submit(request: Request) -> Response:
     )
 
 
+ARTICLE_COLUMNS = ("id", "name", "title", "outlet", "published", "url", "authors", "copy_of")
+
+
 @router.get("/articles", response_class=HTMLResponse)
 def articles_page(request: Request) -> Response:
+    """Stored articles, newest first, filtered by outlet, dates and words (``q``); ``format`` downloads."""
+    from newsgraph.store.queries import COUNT_CAP
     from newsgraph.web import data
 
-    params = _page_params(request, ("outlet", "since", "until"))
+    params = _page_params(request, ("outlet", "since", "until", "q"))
     offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    fmt = _download_format(request)
+    store = _store(request)
+    context: dict[str, Any] = {"page": "articles", "params": params, "offset": offset, "page_size": PAGE_SIZE}
     try:
-        rows = data.list_articles(
-            _store(request),
-            outlet=params["outlet"] or None,
-            since=_date_param(params["since"]),
-            until=_date_param(params["until"]),
-            limit=PAGE_SIZE + 1,
-            offset=offset,
-        )
+        filters = {
+            "outlet": params["outlet"] or None,
+            "since": _date_param(params["since"]),
+            "until": _date_param(params["until"]),
+        }
+        if params["q"]:
+            found = data.search_articles(store, params["q"], limit=COUNT_CAP, **filters)
+            total: int = len(found)
+            rows = found[offset : offset + PAGE_SIZE + 1] if not fmt else found[:DOWNLOAD_MAX]
+        else:
+            limit = DOWNLOAD_MAX if fmt else PAGE_SIZE + 1
+            rows = data.list_articles(store, **filters, limit=limit, offset=0 if fmt else offset)
+            total = data.count_articles(store, **filters)
     except NewsgraphError as exc:
         return render(
-            "articles.html",
-            status=422,
-            page="articles",
-            rows=[],
-            params=params,
-            offset=offset,
-            next_offset=None,
-            error=" ".join(str(exc).split()),
-            page_size=PAGE_SIZE,
-        )
+            "articles.html", status=422, rows=[], next_offset=None, error=" ".join(str(exc).split()),
+            info=_page_info(offset, PAGE_SIZE, 0, None), **context,
+        )  # fmt: skip
+    if fmt:
+        return download("articles", fmt, [r.to_dict() for r in rows], ARTICLE_COLUMNS)
     more = len(rows) > PAGE_SIZE
     return render(
         "articles.html",
-        page="articles",
         rows=rows[:PAGE_SIZE],
-        params=params,
-        offset=offset,
         next_offset=offset + PAGE_SIZE if more else None,
         error=None,
-        page_size=PAGE_SIZE,
+        info=_page_info(offset, PAGE_SIZE, len(rows[:PAGE_SIZE]), total),
+        **context,
     )
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: RowId) -> Response:
+    from newsgraph.store import queries
     from newsgraph.web import data
 
-    stored = data.get_article(_store(request), article_id)
+    fmt = _download_format(request)
+    store = _store(request)
+    if fmt:
+        if not data.article_exists(store, article_id):
+            raise ApiError(404, "not_found", f"no article with id {article_id}")
+        rows = queries.quotes(store, article=article_id, limit=DOWNLOAD_MAX)
+        rows.sort(key=lambda r: (r.cue_start, r.attribution_id))
+        return _quote_download(f"article-{article_id}-attributions", fmt, rows)
+    stored = data.get_article(store, article_id)
     if stored is None:
         raise ApiError(404, "not_found", f"no article with id {article_id}")
     actor_ids = stored.actor_ids
@@ -562,11 +715,13 @@ def article_page(request: Request, article_id: RowId) -> Response:
     )
 
 
-QUOTE_KEYS = ("speaker", "outlet", "since", "until", "search")
+QUOTE_KEYS = ("speaker", "outlet", "since", "until", "search", "min_confidence")
 
 
 @router.get("/quotes", response_class=HTMLResponse)
 def quotes_page(request: Request) -> Response:
+    """Statements with the CLI's filters and a minimum confidence, paged, with their total;
+    ``format=csv`` / ``format=json`` download every match (up to ``DOWNLOAD_MAX``)."""
     from newsgraph.store import queries
     from newsgraph.web.api import quote_dict
 
@@ -574,6 +729,8 @@ def quotes_page(request: Request) -> Response:
     copies = _copies(request)
     offset = _int_param(request, "offset", 0, 0, 10_000_000)
     limit = _int_param(request, "limit", PAGE_SIZE, 1, 500)
+    min_confidence = _min_confidence(request)
+    fmt = _download_format(request)
     context: dict[str, Any] = {
         "page": "quotes",
         "params": params,
@@ -581,18 +738,20 @@ def quotes_page(request: Request) -> Response:
         "offset": offset,
         "limit": limit,
     }
+    store = _store(request)
+    filters: dict[str, Any] = {
+        "speaker": params["speaker"] or None,
+        "outlet": params["outlet"] or None,
+        "search": params["search"] or None,
+        "include_copies": copies,
+        "min_confidence": min_confidence,
+    }
     try:
-        rows = queries.quotes(
-            _store(request),
-            speaker=params["speaker"] or None,
-            outlet=params["outlet"] or None,
-            since=_date_param(params["since"]),
-            until=_date_param(params["until"]),
-            search=params["search"] or None,
-            include_copies=copies,
-            limit=limit + 1,
-            offset=offset,
-        )
+        filters["since"], filters["until"] = _date_param(params["since"]), _date_param(params["until"])
+        if fmt:
+            return _quote_download("quotes", fmt, queries.quotes(store, **filters, limit=DOWNLOAD_MAX))
+        rows = queries.quotes(store, **filters, limit=limit + 1, offset=offset)
+        total = queries.count_quotes(store, **filters)
     except NewsgraphError as exc:
         return render(
             "quotes.html",
@@ -601,6 +760,7 @@ def quotes_page(request: Request) -> Response:
             next_offset=None,
             error=" ".join(str(exc).split()),
             link_params={},
+            info=_page_info(offset, limit, 0, None),
             **context,
         )
     more = len(rows) > limit
@@ -611,34 +771,98 @@ def quotes_page(request: Request) -> Response:
         next_offset=offset + limit if more else None,
         error=None,
         link_params=link_params,
+        info=_page_info(offset, limit, len(rows[:limit]), total),
         **context,
     )
 
 
+ACTOR_COLUMNS = ("actor_id", "name", "type", "statements", "first", "last")
+
+
 @router.get("/actors", response_class=HTMLResponse)
 def actors_page(request: Request) -> Response:
+    """The most quoted actors, ``top`` a page from ``offset``, or those whose name contains ``q``."""
     from newsgraph.store import queries
+    from newsgraph.web import data
 
     top = _int_param(request, "top", 50, 1, 500)
-    return render("actors.html", page="actors", rows=queries.actors(_store(request), top=top), top=top)
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    q = request.query_params.get("q", "").strip()[:500]
+    fmt = _download_format(request)
+    store = _store(request)
+    if q:
+        found = data.search_actors(store, q, limit=queries.COUNT_CAP)
+        total = len(found)
+        rows = found[:DOWNLOAD_MAX] if fmt else found[offset : offset + top]
+    else:
+        size, start = (DOWNLOAD_MAX, 0) if fmt else (top, offset)
+        listed, total = queries.actors_page(store, top=size, offset=start)
+        rows = [r.to_dict() for r in listed]
+    if fmt:
+        return download("actors", fmt, rows, ACTOR_COLUMNS)
+    link_params = {"q": q, "top": top if top != 50 else ""}
+    return render(
+        "actors.html",
+        page="actors",
+        rows=rows,
+        top=top,
+        q=q,
+        offset=offset,
+        link_params=link_params,
+        next_offset=offset + top if offset + top < total else None,
+        info=_page_info(offset, top, len(rows), total),
+    )
 
 
 @router.get("/actors/{actor_id}", response_class=HTMLResponse)
 def actor_page(request: Request, actor_id: RowId) -> Response:
+    """One actor: titles, timeline, relations, and their statements (``limit`` a page from ``offset``,
+    at least ``min_confidence``) grouped by article; ``format`` downloads the statements."""
     from newsgraph.store import queries
     from newsgraph.web.api import quote_dict
 
-    limit = _int_param(request, "limit", 100, 1, 500)
-    detail = queries.actor(_store(request), f"id:{actor_id}", limit=limit)
+    limit = _int_param(request, "limit", PAGE_SIZE, 1, 500)
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    min_confidence = _min_confidence(request)
+    fmt = _download_format(request)
+    store = _store(request)
+    if fmt:
+        if queries.actor(store, f"id:{actor_id}", limit=0) is None:
+            raise ApiError(404, "not_found", f"no actor with id {actor_id}")
+        mine = f"id:{actor_id}"
+        rows = queries.quotes(store, speaker=mine, min_confidence=min_confidence, limit=DOWNLOAD_MAX)
+        return _quote_download(f"actor-{actor_id}-statements", fmt, rows)
+    detail = queries.actor(
+        store, f"id:{actor_id}", limit=limit + 1, offset=offset, min_confidence=min_confidence
+    )
     if detail is None:
         raise ApiError(404, "not_found", f"no actor with id {actor_id}")
+    shown = [quote_dict(r) for r in detail.statements[:limit]]
+    total = (
+        queries.count_quotes(store, speaker=f"id:{actor_id}", min_confidence=min_confidence)
+        if min_confidence
+        else detail.statements_total
+    )
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for row in shown:
+        groups.setdefault(row["article_id"], []).append(row)
+    link_params = {
+        "min_confidence": request.query_params.get("min_confidence", "").strip()[:20],
+        "limit": limit if limit != PAGE_SIZE else "",
+    }
     return render(
         "actor.html",
         page="actors",
         actor=detail,
-        statements=[quote_dict(r) for r in detail.statements],
+        statements=shown,
+        groups=list(groups.values()),
         chart=timeline_bars(detail.timeline),
         limit=limit,
+        offset=offset,
+        min_confidence=link_params["min_confidence"],
+        link_params=link_params,
+        next_offset=offset + limit if len(detail.statements) > limit else None,
+        info=_page_info(offset, limit, len(shown), total),
     )
 
 
@@ -690,23 +914,38 @@ def network_page(request: Request) -> Response:
     )
 
 
+SEARCH_SHOWN = 10
+"""Rows of each section the search page shows; each links to its full list."""
+
+
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request) -> Response:
+    """Actors, quotes and articles matching ``q``: the first few of each with the section's total and a
+    link to its full list (``/actors?q=``, ``/quotes?search=``, ``/articles?q=``)."""
     from newsgraph.store import queries
     from newsgraph.web import data
     from newsgraph.web.api import quote_dict
 
     q = request.query_params.get("q", "").strip()[:500]
     if not q:
-        return render("search.html", page="search", q="", actors=[], quotes=[], articles=[])
+        return render("search.html", page="search", q="", actors=[], quotes=[], articles=[], totals={})
     store = _store(request)
+    actors = data.search_actors(store, q, limit=queries.COUNT_CAP)
+    articles = data.search_articles(store, q, limit=queries.COUNT_CAP)
+    totals = {
+        "actors": len(actors),
+        "quotes": queries.count_quotes(store, search=q),
+        "articles": len(articles),
+        "cap": queries.COUNT_CAP,
+    }
     return render(
         "search.html",
         page="search",
         q=q,
-        actors=data.search_actors(store, q),
-        quotes=[quote_dict(r) for r in queries.quotes(store, search=q, limit=20)],
-        articles=data.search_articles(store, q),
+        actors=actors[:SEARCH_SHOWN],
+        quotes=[quote_dict(r) for r in queries.quotes(store, search=q, limit=SEARCH_SHOWN)],
+        articles=articles[:SEARCH_SHOWN],
+        totals=totals,
     )
 
 

