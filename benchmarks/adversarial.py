@@ -147,8 +147,10 @@ def _measure(text: str, mode: str, budget: float | None) -> dict[str, object]:
         start = time.perf_counter()
         if mode == "bare":
             nlp(text)
-        else:
-            list(nlp.pipe(text[s:e] for s, e in pipeline.chunk_bounds(text)))
+        else:  # one chunk at a time, as newsgraph parses them (nlp.pipe's default batch of
+            # 1,000 texts would hold every chunk's activations at once: gigabytes)
+            for _doc in nlp.pipe((text[s:e] for s, e in pipeline.chunk_bounds(text)), batch_size=1):
+                pass
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_mb": _peak_mb(), "status": status, "chars": chars}
 

@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -100,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     t_bare = _best(run_bare, args.repeat)
     t_rules = _best(run_newsgraph("rules"), args.repeat)
     t_model = _best(run_newsgraph("trained"), args.repeat) if "trained" in engines else None
+    # ru_maxrss of the children: the largest resident set any finished worker reached (KiB on Linux)
+    worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    main_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"date:      {dt.datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(f"machine:   {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
@@ -112,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{label:12}{seconds:10.2f}{len(strings) / seconds:12.2f}{chars / seconds:12,.0f}"
               f"{t_bare / seconds:9.2f}")
     print(f"rules:   {t_bare / t_rules:.2f}x bare spaCy's articles/s (target: >= 0.80x)")
+    print(f"memory:  {worker_mib:,.0f} MiB peak per worker process, {main_mib:,.0f} MiB the parent "
+          "(target: < 1 GB per worker)")
     if t_model is None:
         print("trained: not timed (no trained weights; see docs/model-card.md)")
         return

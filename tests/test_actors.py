@@ -382,3 +382,83 @@ def test_actors_seed_article(nlp: Language) -> None:
     assert resolve(doc, span_of(doc, "he", after="40 times")) is austin
     assert resolve(doc, span_of(doc, "Yoav,")[:1]) is gallant
     assert resolve(doc, span_of(doc, "The Israeli defense minister")) is gallant
+
+
+def test_actors_honorific_gender_keeps_namesakes_apart(nlp: Language) -> None:
+    text = (
+        "Former Governor Tom Brennick spoke on Monday. Nora Brennick spoke on Tuesday.\n\n"
+        "Mrs. Brennick said the plan was ready. Mr. Brennick said the vote was close.\n"
+    )
+    doc = relabel(
+        nlp,
+        text,
+        [
+            ("Tom Brennick", "PERSON", None),
+            ("Nora Brennick", "PERSON", None),
+            ("Brennick", "PERSON", "Mrs."),
+            ("Brennick", "PERSON", "Mr."),
+        ],
+    )
+    tom, nora = actor_named(doc, "Tom Brennick"), actor_named(doc, "Nora Brennick")
+    assert owner_of(doc, span_of(doc, "Brennick", after="Mrs.")) is nora
+    assert owner_of(doc, span_of(doc, "Brennick", after="Mr.")) is tom
+
+
+def test_actors_junk_glued_to_names_is_repaired(nlp: Language) -> None:
+    text = (
+        "Vera Kollin leads the race.\n\n"
+        "In an interview with the Washington Post Kollin said she would win. "
+        "Polls give Kollin 47.3 percent of the vote.\n"
+    )
+    doc = relabel(
+        nlp,
+        text,
+        [
+            ("Vera Kollin", "PERSON", None),
+            ("Washington Post Kollin", "PERSON", None),
+            ("Kollin 47.3", "PERSON", "give"),
+        ],
+    )
+    persons = [a for a in doc._.actors if a.type == "PERSON"]
+    assert [(a.name, [m for m in mention_texts(a) if m != "she"]) for a in persons] == [
+        ("Vera Kollin", ["Vera Kollin", "Kollin", "Kollin"])
+    ]
+
+
+def test_actors_caps_dateline_and_headline_words_are_no_people(nlp: Language) -> None:
+    text = "Derelict Kollin and Marsh\n\nWASHINGTON — Vera Kollin said on Monday that taxes would fall.\n"
+    doc = relabel(
+        nlp,
+        text,
+        [
+            ("Derelict Kollin", "PERSON", None),
+            ("WASHINGTON", "PERSON", None),
+            ("Vera Kollin", "PERSON", None),
+        ],
+    )
+    persons = [a for a in doc._.actors if a.type == "PERSON"]
+    assert [(a.name, mention_texts(a)) for a in persons] == [("Vera Kollin", ["Kollin", "Vera Kollin"])]
+
+
+def test_actors_places_and_platforms_are_not_people(nlp: Language) -> None:
+    text = (
+        "Officials in Tavira said the port would reopen. The army plans an assault on Tavira.\n\n"
+        "Follow the mayor on Twitter for updates.\n"
+    )
+    doc = relabel(
+        nlp,
+        text,
+        [("Tavira", "GPE", "Officials in"), ("Tavira", "PERSON", "assault on"), ("Twitter", "PERSON", None)],
+    )
+    assert not [a for a in doc._.actors if a.type == "PERSON"]
+    tavira = owner_of(doc, span_of(doc, "Tavira", 1))
+    twitter = owner_of(doc, span_of(doc, "Twitter"))
+    assert tavira is not None and tavira.type == "GPE"
+    assert twitter is not None and twitter.type == "ORG"
+
+
+def test_actors_campaigns_of_two_people_stay_apart(nlp: Language) -> None:
+    doc = nlp("The Kollin campaign said the ad was false. The Marsh campaign said the ad was fair.\n")
+    first = add_actor(doc, span_of(doc, "The Kollin campaign"))
+    second = add_actor(doc, span_of(doc, "The Marsh campaign"))
+    assert first is not second

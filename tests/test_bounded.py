@@ -181,3 +181,20 @@ def test_web_analyze_slow_request_does_not_starve_others(nlp, tmp_path, monkeypa
     assert busy.headers["retry-after"] == "5"
     assert reading.status_code == 200
     assert slow["status"] == 422 and slow["body"]["error"]["code"] == "E040"  # type: ignore[index]
+
+
+def test_cli_time_budget_fails_the_article_with_e040_and_goes_on(nlp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    (tmp_path / "a-long.txt").write_text("Long\n\n" + PARAGRAPH * 600, encoding="utf-8")
+    (tmp_path / "b-short.txt").write_text(PARAGRAPH, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["analyze", str(tmp_path), "--model", "rules", "--time-budget", "0.001"]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("newsgraph: error: E040 ") and "a-long.txt" in line for line in lines)
+    assert lines[-1].startswith("newsgraph: analysed ")  # the run went on to the end
+    assert "failed 2" in lines[-1] or "analysed 1" in lines[-1]

@@ -736,6 +736,47 @@ def actor_(
 class ExportWhat(StrEnum):
     attributions = "attributions"
     events = "events"
+@app.command("figures")
+def figures_(
+    db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", help="Who puts the figure forward: a name or alias, or id:N.")
+    ] = None,
+    author_only: Annotated[
+        bool, typer.Option("--author-only", help="Only figures the articles state in their own voice.")
+    ] = False,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (percent, dollar, person, ...).")
+    ] = None,
+    concept: Annotated[
+        str | None,
+        typer.Option("--concept", help="Words that must all occur in the concept or around the figure."),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many figures.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
+    ] = ListFormat.table,
+) -> None:
+    """Figures in the corpus and who claims each (the claims ledger), newest first."""
+    from newsgraph.store import facts, queries
+
+    try:
+        since_d, until_d = queries.as_date(since), queries.as_date(until)
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+    def answer(store: Any) -> None:
+        rows = facts.claims(
+            store, speaker=speaker, author_only=author_only, unit=unit, concept=concept, since=since_d,
+            until=until_d, limit=limit, offset=offset,
+        )
+        _emit_rows(rows, format, facts.claims_csv, facts.claims_table)
+
+    _run_query(db, answer)
 
 
 @app.command("export")

@@ -47,7 +47,7 @@ class Errors:
     E033 = "E033 unknown attribution model {model!r}: use 'trained' or 'rules'"
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
     E035 = "E035 {path}: cannot read the metadata file: {reason}"
-    E040 = "E040 {path}: analysis stopped after {seconds:.0f} s, over the time budget of {budget:g} s"
+    E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
     E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 

@@ -414,7 +414,8 @@ class _Builder:
             if label != "PERSON" and self._titled_name(start, end):
                 label = "PERSON"  # "Mayor Elena Costa" tagged WORK_OF_ART or ORG
             if label == "PERSON":
-                cs, ce, gender = t.name_core(start, end, strict=False)
+                end = next((k for k in range(start, end) if any(ch.isdigit() for ch in t.text[k])), end)
+                cs, ce, gender = t.name_core(start, end, strict=False) if start < end else (end, end, None)
                 cs, ce = self._repair_name(cs, ce)
                 if cs < ce and self._all_caps(cs, ce):
                     capitals.append((cs, ce, gender))  # a dateline or a caps headline: names we know only
@@ -509,6 +510,7 @@ class _Builder:
             kept.append((s, e, g))
         singles = kept
 
+        singles.extend(self._drop_sentence_initial_words())
         self._drop_junk_prefixes()
         self._person_actors(singles)
         self._named_actors(orgs)
@@ -533,10 +535,9 @@ class _Builder:
                 break
         if start >= end:
             return start, start
-        sentence_start = start == 0 or t.sent_starts[t.sent[start]] == start or t.pos[start - 1] == "SPACE"
         if (
             end - start == 2
-            and sentence_start
+            and self._sentence_initial(start)
             and t.pos[start] not in ("PROPN",)
             and _name_gender(t.lower[start]) is None
         ):
@@ -565,6 +566,42 @@ class _Builder:
             and t.dep[i] == "pobj"
             and t.lower[t.head[i]] in LOCATIVE_PREPOSITIONS
         )
+
+    def _sentence_initial(self, i: int) -> bool:
+        t = self.t
+        return i == 0 or t.sent_starts[t.sent[i]] == i or t.pos[i - 1] == "SPACE"
+
+    def _drop_sentence_initial_words(self) -> list[tuple[int, int, str | None]]:
+        """ "Derelict Kollin" beside "Vera Kollin": a capitalised sentence opener glued to a surname.
+
+        A two-word name only ever seen at the start of a sentence, whose first
+        word is no known first name, while a real full name with that surname
+        is in the article, is that surname alone. Returns the surname mentions.
+        """
+        singles: list[tuple[int, int, str | None]] = []
+        for key, name in list(self.by_key.items()):
+            if key[2] or _name_gender(key[0]) is not None:
+                continue
+            if not all(e - s == 2 and self._sentence_initial(s) for s, e in name.full):
+                continue
+            real = [
+                n
+                for n in self.surnames.get(key[1], [])
+                if n is not name
+                and (
+                    _name_gender(n.first) is not None
+                    or not all(self._sentence_initial(s) for s, _ in n.full)
+                )
+            ]
+            if not real:
+                continue
+            singles.extend((e - 1, e, name.gender) for s, e in name.full)
+            del self.by_key[key]
+            self.surnames[key[1]].remove(name)
+            self.first_names[key[0]].remove(name)
+            if not self.first_names[key[0]]:
+                del self.first_names[key[0]]
+        return singles
 
     def _drop_junk_prefixes(self) -> None:
         """Merge "Rip Donald Trump" (a headline verb glued on by NER) into "Donald Trump"."""

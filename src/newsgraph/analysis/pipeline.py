@@ -24,7 +24,10 @@ from spacy.tokens import Doc
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
 from newsgraph.analysis import events as _events  # noqa: F401
+from newsgraph.analysis import figures as _figures  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
+from newsgraph.analysis import places as _places  # noqa: F401
+from newsgraph.analysis import times as _times  # noqa: F401
 from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET, Budget, OverBudget
 from newsgraph.analysis.intervals import Spans
 from newsgraph.analysis.neural import DEFAULT_ENGINE
@@ -66,8 +69,12 @@ def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, thresh
         nlp.add_pipe("newsgraph_actors")
     if "newsgraph_attributions" not in nlp.pipe_names:
         nlp.add_pipe("newsgraph_attributions", config={"model": model, "threshold": threshold})
+    # The facts: figures (which read the attributions for claimed_by), times, places.
+    for name in ("newsgraph_figures", "newsgraph_times", "newsgraph_places"):
+        if name not in nlp.pipe_names:
+            nlp.add_pipe(name)
     if "newsgraph_events" not in nlp.pipe_names:
-        nlp.add_pipe("newsgraph_events")  # last: it reads the actors, the attributions (and times, places)
+        nlp.add_pipe("newsgraph_events")  # last: it reads the actors, the attributions, times and places
     return nlp
 
 
@@ -181,6 +188,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
     """Convert the components' Doc extensions into the typed, JSON-ready ``Analysis``."""
     text = read.article.text  # == doc.text, which spaCy would rebuild on every access
     excluded = Spans(read.excluded)
+    places = doc._.places or {}
     entities = [
         Entity(
             id=actor.id,
@@ -188,6 +196,7 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
             type=actor.type,
             titles=list(actor.titles),
             mentions=[_span(text, m.start_char, m.end_char) for m in actor.mentions],
+            place=places.get(actor.id),
         )
         for actor in doc._.actors
     ]
@@ -219,12 +228,19 @@ def to_analysis(doc: Doc, read: ReadArticle) -> Analysis:
         for s in doc._.authorial
         if not _inside(s.start_char, s.end_char, excluded)
     ]
+    kept = {a.id for a in attributions}
+    figures = [
+        f if f.claimed_by is None or f.claimed_by in kept else f.model_copy(update={"claimed_by": None})
+        for f in (doc._.figures or ())
+    ]
     return Analysis(
         article=read.article,
         entities=entities,
         attributions=attributions,
         authorial=authorial,
-        events=_events_kept(doc, excluded, {a.id for a in attributions}),
+        figures=figures,
+        times=list(doc._.times or ()),
+        events=_events_kept(doc, excluded, kept),
         warnings=list(read.warnings) + _event_warnings(doc, read),
     )
 
@@ -274,7 +290,12 @@ def _over_budget(read: ReadArticle, budget: Budget) -> NewsgraphError:
 
 
 def _finish(nlp: Language, doc: Doc, read: ReadArticle, budget: Budget) -> Analysis:
-    """Run the whole-article components on ``doc`` (the budget checked after each), then convert it."""
+    """Run the whole-article components on ``doc`` (the budget checked after each), then convert it.
+
+    The components read the article's metadata from the Doc: ``doc._.published``
+    is the date times are resolved against.
+    """
+    doc._.published = read.article.published
     for name in _late(nlp):
         budget.check()
         doc = nlp.get_pipe(name)(doc)

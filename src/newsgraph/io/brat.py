@@ -207,19 +207,64 @@ def attributions_to_ann(text: str, attributions: Iterable[Mapping[str, Sequence[
     return "".join(line + "\n" for line in lines)
 
 
-def to_ann(analysis: Analysis, *, nested: bool = False, events: bool = True) -> str:
+def to_ann(analysis: Analysis, *, nested: bool = False, facts: bool = True, events: bool = True) -> str:
     """Write an analysis' attributions as PolNeAR-form BRAT standoff (the ``.ann`` file content).
 
     The matching ``.txt`` file is ``analysis.article.text``, unchanged. PolNeAR
     annotates only the outermost attribution where one is nested in another's
     content, so nested ones (``parent`` set) are left out unless ``nested``.
-    With ``events`` the PLOVER events follow (see ``events_to_ann``).
+    With ``facts`` the figures, times and resolved places follow as entities
+    (see ``facts_to_ann``), and with ``events`` the PLOVER events (see
+    ``events_to_ann``); PolNeAR readers ignore both.
     """
     chosen = (a for a in analysis.attributions if nested or a.parent is None)
     ann = attributions_to_ann(analysis.article.text, (attribution_spans(a) for a in chosen))
+    if facts:
+        first = sum(1 for line in ann.splitlines() if line.startswith("T")) + 1
+        ann += facts_to_ann(analysis, first)
     if events and analysis.events:
         ann += events_to_ann(analysis.article.text, analysis.events, ann)
     return ann
+
+
+def facts_to_ann(analysis: Analysis, first: int = 1) -> str:
+    """Figures, times and places as BRAT entities, their values in ``AnnotatorNotes``.
+
+    Labels: ``Figure`` (note: value, unit, change, claimed_by), ``Time`` (note:
+    TIMEX3 type and value) and ``Place`` (one per mention of a resolved place
+    actor; note: GeoNames id, name, country). Ids continue from ``first``.
+    """
+    text = analysis.article.text
+    lines: list[str] = []
+    number = first - 1
+
+    def add(label: str, start: int, end: int, note: str) -> None:
+        nonlocal number
+        pieces = fragments(text, start, end)
+        if not pieces or pieces[0][0] == pieces[0][1]:
+            return
+        number += 1
+        offsets = ";".join(f"{s} {e}" for s, e in pieces)
+        lines.append(f"T{number}\t{label} {offsets}\t{' '.join(text[s:e] for s, e in pieces)}")
+        lines.append(f"#{number}\tAnnotatorNotes T{number}\t{note}")
+
+    for figure in analysis.figures:
+        value = figure.value
+        shown = "-".join(f"{v:g}" for v in value) if isinstance(value, list) else f"{value:g}"
+        note = f"value={shown} unit={figure.unit or '-'} change={figure.change}"
+        note += f" claimed_by={figure.claimed_by or '-'}"
+        add("Figure", figure.start, figure.end, " ".join(note.split()))
+    for time in analysis.times:
+        add("Time", time.start, time.end, f"type={time.type} value={time.value}")
+    for entity in analysis.entities:
+        if entity.place is None:
+            continue
+        place = entity.place
+        note = f"geonameid={place.geonameid} name={place.name} country={place.country or '-'}"
+        note = " ".join(note.split())
+        for mention in entity.mentions:
+            add("Place", mention.start, mention.end, note)
+    return "".join(line + "\n" for line in lines)
 
 
 def events_to_ann(text: str, events: Iterable[Event], preceding: str = "") -> str:

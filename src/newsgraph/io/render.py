@@ -18,7 +18,7 @@ from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
 
-from newsgraph.models import Analysis, Attribution, Entity, Event
+from newsgraph.models import Analysis, Attribution, Entity, Event, Figure
 
 CONTENT_CHARS = 240
 """Longest content shown per attribution in the text report (JSON is never truncated)."""
@@ -188,6 +188,51 @@ def _header(analysis: Analysis, name: str | None) -> Iterable[RenderableType]:
     )
 
 
+def _figure_value(figure: Figure) -> str:
+    def number(x: float) -> str:
+        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+
+    value = figure.value
+    shown = f"{number(value[0])}–{number(value[1])}" if isinstance(value, list) else number(value)
+    markers = {"=": "", "~": "~", ">": ">", "<": "<", ">=": "≥", "<=": "≤", "up": "+", "down": "−"}
+    marker = markers[figure.change]
+    return marker + shown + (f" {figure.unit}" if figure.unit else "")
+
+
+def _facts(analysis: Analysis, entities: dict[str, Entity]) -> Iterable[RenderableType]:
+    """The figures (with who claims each), the times and the resolved places."""
+    if analysis.figures:
+        yield Rule("Figures", align="left", style="dim")
+        sources = {a.id: a for a in analysis.attributions}
+        for figure in analysis.figures:
+            line = Text("• ")
+            line.append(one_line(figure.text, 60), style="bold")
+            line.append(f"  = {_figure_value(figure)}", style="cyan")
+            if figure.concept is not None:
+                line.append(f"  of {one_line(figure.concept.text, 60)}")
+            claim = sources.get(figure.claimed_by or "")
+            if claim is None:
+                line.append("  — the article's own voice", style="dim")
+            else:
+                entity = entities.get(claim.source.entity or "") if claim.source else None
+                who = entity.name if entity else (claim.source.text if claim.source else "unnamed source")
+                line.append(f"  — claimed by {one_line(who, 60)} ({claim.id})", style="dim")
+            yield line
+    if analysis.times:
+        yield Rule("Times", align="left", style="dim")
+        yield Text("  ".join(f"{one_line(t.text, 40)} = {t.value}" for t in analysis.times))
+    places = [e for e in analysis.entities if e.place is not None]
+    if places:
+        yield Rule("Places", align="left", style="dim")
+        for entity in places:
+            place = entity.place
+            assert place is not None
+            yield Text(
+                f"• {one_line(entity.name, 60)} → {place.name}, {place.country or '?'} "
+                f"({place.lat:.2f}, {place.lon:.2f}; GeoNames {place.geonameid})"
+            )
+
+
 def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
     """The terminal report as a rich renderable (the CLI prints it, ``to_text`` renders it to a string)."""
     parts: list[RenderableType] = list(_header(analysis, name))
@@ -207,6 +252,7 @@ def report(analysis: Analysis, *, name: str | None = None) -> RenderableType:
         parts.append(Text("No attributions found.", style="dim"))
     if analysis.events:
         parts.extend(_events_by_actor(analysis))
+    parts.extend(_facts(analysis, entities))
     parts.append(Rule(style="dim"))
     parts.append(Text(f"Authorial voice: {len(analysis.authorial)} sentences state things in the "
                       "article's own voice, attributed to no one."))

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, inspect, select, update
 
 from newsgraph.models import Entity, Span
 from newsgraph.store import identity, schema
@@ -39,6 +39,14 @@ ALIASES: Table = schema.ActorAlias.__table__  # type: ignore[assignment]
 TITLES: Table = schema.ActorTitle.__table__  # type: ignore[assignment]
 MENTIONS: Table = schema.Mention.__table__  # type: ignore[assignment]
 ATTRIBUTIONS: Table = schema.Attribution.__table__  # type: ignore[assignment]
+EVENTS: Table = schema.Event.__table__  # type: ignore[assignment]
+FIGURES: Table = schema.FigureRow.__table__  # type: ignore[assignment]
+PLACES: Table = schema.PlaceRow.__table__  # type: ignore[assignment]
+
+
+def _has(conn: Connection, table: Table) -> bool:
+    """Whether ``table`` exists yet: migration 0005 runs this before 0006 and 0007 add facts and events."""
+    return inspect(conn).has_table(table.name)
 
 
 def _entity_name(texts: list[str], type_: str) -> str:
@@ -254,6 +262,7 @@ def _apply(
             )
     entities = {(a, r.local_id, r.actor_id): (e, r) for a, pairs in per_article.items() for e, r in pairs}
     touched: set[int] = set()
+    linked = [t for t in (EVENTS, FIGURES, PLACES) if _has(conn, t)]
     for (article_id, local_id, old_id), ident in sorted(moves.items()):
         new_id = ids[ident.key]
         touched.update((old_id, new_id))
@@ -316,6 +325,8 @@ def _apply(
                     .where(ATTRIBUTIONS.c.id == attribution_id)
                     .values({actor_col: new_id})
                 )
+        if linked:
+            _move_links(conn, article_id, local_id, old_id, new_id, spans, others)
         if not others:
             conn.execute(
                 update(TITLES)
@@ -336,6 +347,45 @@ def _apply(
     _refresh_actors(conn, touched)
 
 
+def _move_links(
+    conn: Connection,
+    article_id: int,
+    local_id: str,
+    old_id: int,
+    new_id: int,
+    spans: list[tuple[int, int]],
+    others: list[list[tuple[int, int]]],
+) -> None:
+    """Events' agents, targets and places, figures' speakers and resolved places follow the move."""
+    for role in ("agent", "target", "place"):
+        actor_col = EVENTS.c[f"{role}_actor_id"]
+        start_col, end_col = EVENTS.c[f"{role}_start"], EVENTS.c[f"{role}_end"]
+        for event_id, start, end in conn.execute(
+            select(EVENTS.c.id, start_col, end_col).where(
+                EVENTS.c.article_id == article_id, actor_col == old_id
+            )
+        ):
+            if others and not _covers(spans, start, end) and any(_covers(o, start, end) for o in others):
+                continue  # another entity of the old actor in this article
+            conn.execute(update(EVENTS).where(EVENTS.c.id == event_id).values({actor_col: new_id}))
+    conn.execute(
+        update(PLACES)
+        .where(PLACES.c.article_id == article_id, PLACES.c.local_id == local_id, PLACES.c.actor_id == old_id)
+        .values(actor_id=new_id)
+    )
+    # a figure's speaker is its attribution's source, copied: copy it again
+    speaker = (
+        select(ATTRIBUTIONS.c.source_actor_id)
+        .where(ATTRIBUTIONS.c.id == FIGURES.c.attribution_id)
+        .scalar_subquery()
+    )
+    conn.execute(
+        update(FIGURES)
+        .where(FIGURES.c.article_id == article_id, FIGURES.c.speaker_actor_id == old_id)
+        .values(speaker_actor_id=speaker)
+    )
+
+
 def _covers(spans: list[tuple[int, int]], start: int | None, end: int | None) -> bool:
     if start is None or end is None:
         return False
@@ -344,6 +394,7 @@ def _covers(spans: list[tuple[int, int]], start: int | None, end: int | None) ->
 
 def _refresh_actors(conn: Connection, actor_ids: set[int]) -> None:
     """Aliases rebuilt from the mentions; names lengthened; actors with nothing left deleted."""
+    events = _has(conn, EVENTS)
     for actor_id in sorted(actor_ids):
         rows = list(
             conn.execute(
@@ -362,6 +413,18 @@ def _refresh_actors(conn: Connection, actor_ids: set[int]) -> None:
                 )
                 .limit(1)
             ).first()
+            or (
+                events
+                and conn.execute(
+                    select(EVENTS.c.id)
+                    .where(
+                        (EVENTS.c.agent_actor_id == actor_id)
+                        | (EVENTS.c.target_actor_id == actor_id)
+                        | (EVENTS.c.place_actor_id == actor_id)
+                    )
+                    .limit(1)
+                ).first()
+            )
         )
         if not used:
             conn.execute(delete(ALIASES).where(ALIASES.c.actor_id == actor_id))

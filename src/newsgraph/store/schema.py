@@ -393,3 +393,81 @@ class Event(Base):
     modality: Mapped[str] = mapped_column(Coded(MODALITIES))
     attribution_local_id: Mapped[str | None] = mapped_column(String(16))
     statement_local_id: Mapped[str | None] = mapped_column(String(16))
+
+
+# ---------------------------------------------------------------- facts (migration 0006)
+
+_CLAIMED = "speaker_actor_id IS NOT NULL"
+
+
+class FigureRow(Base):
+    """A figure an article states, with who claims it: the claims ledger (migration 0006).
+
+    Offsets index ``articles.text``; the figure's and the concept's words are
+    cut from it when read, as for statements. ``attribution_id`` is the
+    attribution whose content holds the figure (``None``: the article's own
+    voice) and ``speaker_actor_id`` that attribution's source actor, copied
+    here so "every figure X put forward" is one index range. ``value`` is the
+    number or a range's low end, ``value_high`` a range's high end.
+    """
+
+    __tablename__ = "figures"
+    __table_args__ = (
+        Index(
+            "ix_figures_speaker",
+            "speaker_actor_id",
+            "published",
+            sqlite_where=text(_CLAIMED),
+            postgresql_where=text(_CLAIMED),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(16))  # "F3" within the analysis
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    value_high: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(128), index=True)
+    change: Mapped[str] = mapped_column(String(8))
+    concept_start: Mapped[int | None] = mapped_column(Integer)
+    concept_end: Mapped[int | None] = mapped_column(Integer)
+    attribution_id: Mapped[int | None] = mapped_column(ForeignKey("attributions.id"), index=True)
+    speaker_actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    published: Mapped[dt.date | None] = mapped_column(StoredDate, index=True)  # the article's
+
+
+class TimeRow(Base):
+    """A normalised time expression of an article (TIMEX3 type and value; migration 0006)."""
+
+    __tablename__ = "times"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    local_id: Mapped[str] = mapped_column(String(16))  # "T2" within the analysis
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PlaceRow(Base):
+    """Where a place actor of one article is: its GeoNames record (migration 0006).
+
+    Per article, not per actor: "Georgia" may be the state in one article and
+    the country in the next.
+    """
+
+    __tablename__ = "places"
+    __table_args__ = (PrimaryKeyConstraint("article_id", "local_id"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    local_id: Mapped[str] = mapped_column(String(16))  # the entity id within the analysis ("E3")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    geonameid: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    feature: Mapped[str] = mapped_column(String(8))

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from newsgraph.store import identity, schema, search
+from newsgraph.store import facts, identity, schema, search
 from newsgraph.store.db import chunks
 
 if TYPE_CHECKING:
@@ -387,6 +387,7 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
     aliases: dict[tuple[int, str], None] = {}
     attributions: list[dict[str, Any]] = []
     documents: list[search.StatementTexts] = []
+    fact_rows = facts.FactRows()
     for position_in_batch, (p, article_id, idents) in enumerate(
         zip(todo, article_ids, identities, strict=True)
     ):
@@ -417,6 +418,7 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
             {"article_id": article_id, "local_id": local_id, "actor_id": actor_id, "spans": where}
             for (local_id, actor_id), where in spans.items()
         )
+        facts.add_article(fact_rows, article_id, p.analysis, local, p.published)
         quotes_here = quote_ids[position_in_batch]
         for position, a in enumerate(p.analysis.attributions):
             source, addressee = a.source, a.addressee
@@ -478,6 +480,14 @@ def _add(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> A
                 insert(ATTRIBUTIONS).returning(ATTRIBUTIONS.c.id, sort_by_parameter_order=True), attributions
             )
         )
+    facts.insert(
+        conn,
+        fact_rows,
+        {
+            (row["article_id"], row["local_id"]): (db_id, row["source_actor_id"])
+            for row, db_id in zip(attributions, attribution_ids, strict=True)
+        },
+    )
     search.index(
         conn,
         [

@@ -629,3 +629,39 @@ def _ingest_bytes(web: WebState, name: str, data: bytes, published: str | None) 
         # Messages name the upload, not the temporary directory it passed through.
         summary.errors = [e.replace(str(path), name).replace(tmp + "/", "") for e in summary.errors]
         return summary
+
+
+# ------------------------------------------------------------------ figures (the claims ledger)
+
+
+@router.get("/figures", responses=_ERRORS, summary="Figures and who claims each, newest first")
+def figures(
+    request: Request,
+    speaker: TextParam = None,
+    author_only: bool = False,
+    unit: TextParam = None,
+    concept: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    article: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """``newsgraph figures`` as JSON: ``speaker`` (a name, alias or ``id:N``), ``author_only``
+    (only the articles' own figures), ``unit``, ``concept`` (words that must all occur in the
+    concept or around the figure), ``since``/``until`` dates, ``article`` (one article's id)."""
+    from newsgraph.store import facts
+
+    rows = facts.claims(
+        state_of(request).store(),
+        speaker=speaker or None,
+        author_only=author_only,
+        unit=unit or None,
+        concept=concept if concept and concept.strip() else None,
+        since=as_date(since),
+        until=as_date(until),
+        article_id=article,
+        limit=limit + 1,
+        offset=offset,
+    )
+    return page([r.to_dict() for r in rows], limit, offset)

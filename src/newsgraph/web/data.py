@@ -390,6 +390,7 @@ def delete_article(store: Store, article_id: int) -> bool:
     at it, so ``copy_of`` never points at a deleted article. The full-text
     indexes forget the article and its statements (``store.search.unindex_article``).
     """
+    from newsgraph.store import facts as store_facts
     from newsgraph.store.search import unindex_article
 
     # BEGIN IMMEDIATE on SQLite (the store's write option): take the write lock up front.
@@ -415,6 +416,7 @@ def delete_article(store: Store, article_id: int) -> bool:
 
         unindex_article(conn, article_id)
         conn.execute(sa.delete(_EVENT).where(_EVENT.c.article_id == article_id))
+        store_facts.delete_article(conn, article_id)  # figures point at the attributions
         conn.execute(sa.delete(_A).where(_A.c.article_id == article_id))
         conn.execute(sa.delete(_MENTION).where(_MENTION.c.article_id == article_id))
         conn.execute(sa.delete(_TITLE).where(_TITLE.c.article_id == article_id))

@@ -17,7 +17,7 @@ from alembic import op
 from newsgraph.store.schema import MODALITIES, Coded, StoredDate
 
 revision = "0007"
-down_revision = "0005_identity"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
