@@ -1118,6 +1118,9 @@ def events_client(analyses, tmp_path_factory) -> TestClient:
     app.state.web.close()
 
 
+from newsgraph.store.events import FAMILY_OF  # noqa: E402 (with the tests that use it)
+
+
 def _event_ids(html_text: str) -> list[str]:
     return re.findall(r'<tr class="event-row[^"]*" data-event-id="(\d+)"', html_text)
 
@@ -1215,6 +1218,7 @@ def test_web_article_view_marks_event_triggers_and_lists_events(events_client):
     assert {m[1] for m in marks} == set(by_id)
     for family, event_id, type_, title in marks:
         assert type_ == by_id[event_id]["type"] and html.unescape(title).startswith(type_ + ":")
+        assert family == FAMILY_OF[type_]
     # the marked text, pieces joined, is each trigger's text at its offsets
     marked: dict[str, str] = {}
     for event_id, inner in re.findall(r'<mark class="event-trigger[^"]*" data-event-id="(V\d+)"[^>]*>(.*?)</mark>',

@@ -341,6 +341,10 @@ def actor_events(store: Store, actor_id: int) -> ActorEvents:
     return ActorEvents(did=out[0], did_months=out[1], done_to=out[2], done_to_months=out[3])
 
 
+def _most_first(kv: tuple[str, int]) -> tuple[int, str]:
+    return -kv[1], kv[0]
+
+
 @dataclass(frozen=True)
 class EventEdge:
     """Events from one actor (agent) to another (target) in one PLOVER family, with their types."""
@@ -380,7 +384,7 @@ def event_edges(
         family = FAMILY_OF.get(type_, "other")
         grouped.setdefault((int(agent), int(target), family), {})[type_] = int(n)
     edges = [
-        EventEdge(s, t, family, sum(types.values()), tuple(sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))))
+        EventEdge(s, t, family, sum(types.values()), tuple(sorted(types.items(), key=_most_first)))
         for (s, t, family), types in grouped.items()
     ]
     edges.sort(key=lambda e: (-e.count, e.source, e.target, e.family))

@@ -138,7 +138,9 @@ def segments(analysis: Analysis) -> list[Segment]:
 
 def _segment(text: str, left: int, right: int, active: list[_Interval], anchors: tuple[str, ...]) -> Segment:
     authorial = any(iv.role == "authorial" for iv in active)
-    triggers = sorted((iv for iv in active if iv.role == "event"), key=lambda iv: (iv.end - iv.start, iv.start))
+    triggers = sorted(
+        (iv for iv in active if iv.role == "event"), key=lambda iv: (iv.end - iv.start, iv.start)
+    )
     events = tuple(dict.fromkeys(iv.attribution for iv in triggers if iv.attribution is not None))
     spans = [iv for iv in active if iv.role not in ("authorial", "event")]
     roles = tuple(sorted({iv.role for iv in spans}, key=_PRIORITY.__getitem__))

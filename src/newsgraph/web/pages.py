@@ -451,7 +451,12 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
         )
     event_lines = []
     top_events = max((e.count for e in event_edges or []), default=1)
-    offsets = {"verbal-cooperation": 5, "material-cooperation": 10, "verbal-conflict": -5, "material-conflict": -10}
+    offsets = {
+        "verbal-cooperation": 5,
+        "material-cooperation": 10,
+        "verbal-conflict": -5,
+        "material-conflict": -10,
+    }
     for e in event_edges or []:
         if e.source not in pos or e.target not in pos:
             continue
