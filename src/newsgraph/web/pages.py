@@ -397,10 +397,10 @@ def timeline_bars(
 
 
 FAMILY_WORDS = {
-    "verbal-cooperation": "verbal cooperation (agree, consult, support, concede)",
-    "material-cooperation": "material cooperation (cooperate, aid, retreat)",
-    "verbal-conflict": "verbal conflict (request, accuse, reject, threaten)",
-    "material-conflict": "material conflict (protest, sanction, mobilize, coerce, assault)",
+    "verbal-cooperation": "verbal cooperation",
+    "material-cooperation": "material cooperation",
+    "verbal-conflict": "verbal conflict",
+    "material-conflict": "material conflict",
     "other": "other events",
 }
 """The network legend's words for each PLOVER family (``store.events.PLOVER_FAMILIES``)."""
@@ -450,12 +450,12 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
             }
         )
     event_lines = []
-    top_events = max((e.count for e in event_edges or []), default=1)
+    top_events = max([top_count, *(e.count for e in event_edges or [])])
     offsets = {
-        "verbal-cooperation": 5,
-        "material-cooperation": 10,
-        "verbal-conflict": -5,
-        "material-conflict": -10,
+        "verbal-cooperation": 9,
+        "material-cooperation": 18,
+        "verbal-conflict": -9,
+        "material-conflict": -18,
     }
     for e in event_edges or []:
         if e.source not in pos or e.target not in pos:
@@ -478,7 +478,7 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
                 "offset": side,
                 "types": types,
                 "count": e.count,
-                "width": round(1 + 4 * math.log1p(e.count) / math.log1p(top_events), 2),
+                "width": round(1 + 3 * math.log1p(e.count) / math.log1p(top_events), 2),
                 "source": e.source,
                 "target": e.target,
                 "source_name": names[e.source],
@@ -505,13 +505,18 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
         }
         for n in net.nodes
     ]
+    from newsgraph.store.events import PLOVER_FAMILIES
+
     place_labels(nodes, size=1000.0)
     families = sorted({e["family"] for e in event_lines}, key=list(FAMILY_WORDS).index)
     return {
         "nodes": nodes,
         "edges": edges,
         "event_edges": event_lines,
-        "families": [{"family": f, "words": FAMILY_WORDS[f]} for f in families],
+        "families": [
+            {"family": f, "words": FAMILY_WORDS[f], "types": ", ".join(PLOVER_FAMILIES.get(f, ()))}
+            for f in families
+        ],
         "size": 1000,
     }
 
