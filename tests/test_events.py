@@ -116,9 +116,14 @@ def _with_times(nlp, text: str, times: list[Time]) -> Doc:  # type: ignore[no-un
     return doc
 
 
-def test_events_without_times_have_no_time(nlp) -> None:  # type: ignore[no-untyped-def]
-    a = analyze("Mayor Elena Costa met union leaders on Monday.\n")
-    assert all(e.time is None for e in a.events)
+def test_events_time_resolved_against_the_publication_date(nlp) -> None:  # type: ignore[no-untyped-def]
+    # the whole pipeline: the times component normalises "Monday", the event takes it
+    dated = analyze("Mayor Elena Costa met union leaders on Monday.\n", published="2024-03-26")
+    (meet,) = [e for e in dated.events if e.type == "CONSULT"]
+    assert meet.time is not None and meet.time.value == "2024-03-25"
+    undated = analyze("Mayor Elena Costa met union leaders on Monday.\n")
+    (meet,) = [e for e in undated.events if e.type == "CONSULT"]
+    assert meet.time is not None and meet.time.value == "XXXX-WXX-1"  # no date to resolve it against
 
 
 BAD_INPUTS = [

@@ -278,11 +278,12 @@ def test_ingest_database_failure_stops_the_run_with_one_e031(tmp_path, stand_in,
                                  "--batch-size", "4"])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
+    assert len(lines) == 2, result.stderr  # the error, then the summary: printed however the run ends
     assert lines[0].startswith(f"newsgraph: error: E031 sqlite:///{db}: database failure, ingest stopped after storing ")
     assert lines[0].endswith(": database or disk is full")
     stored = len(db_rows(db))
     assert f"after storing {stored} articles" in lines[0]
+    assert lines[1].startswith(f"newsgraph: ingested {stored}: stored {stored}, ")
     assert 0 < stored < 40 if method == "add" else stored < 40
 
     monkeypatch.setattr(Store, method, real)
@@ -405,7 +406,8 @@ def test_ingest_cli_database_that_cannot_be_opened_is_one_line(tmp_path, stand_i
     result = runner.invoke(app, ["ingest", str(tmp_path / "in"), "--db", str(not_a_db)])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("newsgraph: error: E030 "), result.stderr
+    assert len(lines) == 2 and lines[0].startswith("newsgraph: error: E030 "), result.stderr
+    assert lines[1] == "newsgraph: ingested 0: stored 0, skipped 0 (already stored), duplicates 0 (near-copies), failed 0"
     assert "Traceback" not in result.stderr
 
 

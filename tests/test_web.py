@@ -886,7 +886,8 @@ def test_web_ingest_json_and_upload_store_articles(writable):
     ]
     r = writable.post("/api/ingest", json=records, headers=AUTH)
     assert r.status_code == 200, r.text
-    assert r.json() | {"errors": []} == {"stored": 2, "skipped": 0, "duplicates": 0, "failed": 0, "errors": []}
+    assert r.json() | {"errors": []} == {"stored": 2, "skipped": 0, "duplicates": 0, "failed": 0, "errors": [],
+                                         "warnings": []}
     again = writable.post("/api/ingest", json=records, headers=AUTH).json()
     assert again["stored"] == 0 and again["skipped"] == 2
     items = writable.get("/api/articles", params={"limit": 500}).json()["items"]

@@ -32,6 +32,7 @@ from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
+from newsgraph.shutdown import interruptible
 
 PROG = "newsgraph"
 
@@ -329,12 +330,17 @@ def analyze(
     if format is OutputFormat.brat and out is None:
         _error_line(NewsgraphError(Errors.E013, path=inputs[0]))
         raise typer.Exit(2)
+    tally = _Tally()
     try:
-        tally = _run_analyze(
-            inputs, format, out, published, processes, max_bytes, model.value, threshold, time_budget
-        )
-    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        with interruptible():
+            _run_analyze(
+                inputs, format, out, published, processes, max_bytes, model.value, threshold, time_budget,
+                tally,
+            )
+    except (typer.Exit, BrokenPipeError):
         raise
+    except KeyboardInterrupt as stop:
+        _interrupted(stop, f"analysing {tally.analysed} articles", "run again on the inputs not yet analysed")
     except NewsgraphError as error:
         _error_line(error)
         raise typer.Exit(1) from None
@@ -357,6 +363,7 @@ def _run_analyze(
     model: str,
     threshold: float,
     time_budget: float = DEFAULT_TIME_BUDGET,
+    tally: _Tally | None = None,
 ) -> _Tally:
     if out is not None:
         try:
@@ -366,7 +373,7 @@ def _run_analyze(
     from newsgraph.analysis import pipeline  # spaCy: only now
 
     pipeline.load(model, threshold)  # fail once, clearly, if a model is missing; forked workers inherit it
-    tally = _Tally()
+    tally = tally if tally is not None else _Tally()
     output = _Output(fmt, out)
     reads = _within(
         _reads(inputs, published=published, max_bytes=max_bytes, stdin=sys.stdin), pipeline.MAX_CHARS
@@ -483,10 +490,11 @@ def ingest_(
     ] = None,
 ) -> None:
     """Analyse articles, feeds and web archives and store them in a corpus database."""
-    from newsgraph.store.ingest import ingest
+    from newsgraph.store.ingest import IngestSummary, ingest
 
     try:
         published = parse_published(published)
+        _check_text("--db", db)
     except NewsgraphError as error:
         _error_line(error)
         raise typer.Exit(2) from None
@@ -499,20 +507,30 @@ def ingest_(
     def warning_above_progress(message: str) -> None:
         print(f"{PROG}: warning: {_one_line(message)}", file=sys.stderr, flush=True)
 
+    # Filled in as articles are stored: the summary line is printed however the run ends.
+    summary = IngestSummary()
     try:
-        summary = ingest(
-            inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
-            max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
-            model=model.value, threshold=threshold, time_budget=time_budget,
-            metadata=metadata, on_warning=warning_above_progress,
-        )
-    except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
+        with interruptible():
+            ingest(
+                inputs, db=db, n_process=processes, batch_size=batch_size, published=published,
+                max_bytes=max_bytes, progress=not no_progress, on_error=error_above_progress,
+                model=model.value, threshold=threshold, time_budget=time_budget,
+                metadata=metadata, on_warning=warning_above_progress, summary=summary,
+            )
+    except (typer.Exit, BrokenPipeError):
         raise
+    except KeyboardInterrupt as stop:
+        _interrupted(
+            stop, f"storing {summary.stored} articles",
+            "run the same command again to go on (stored articles are skipped)", summary=f"{PROG}: {summary}",
+        )
     except NewsgraphError as error:
         _error_line(error)
+        typer.echo(f"{PROG}: {summary}", err=True)
         raise typer.Exit(1) from None
     except Exception as exc:
-        _error_line(_internal(db or "newsgraph.db", exc))
+        _error_line(_store_failure(db, exc))
+        typer.echo(f"{PROG}: {summary}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{PROG}: {summary}", err=True)
     if summary.failed:
@@ -601,7 +619,7 @@ def _run_query(db: str | None, what: Callable[[Any], None]) -> None:
         _error_line(error)
         raise typer.Exit(1) from None
     except Exception as exc:
-        _error_line(_internal(db or "newsgraph.db", exc))
+        _error_line(_store_failure(db, exc))
         raise typer.Exit(1) from None
     finally:
         if store is not None:
@@ -636,8 +654,8 @@ def quotes_(
     no_copies: Annotated[
         bool, typer.Option("--no-copies", help="Leave out near-duplicate copies of earlier articles.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many statements.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many first (paging).")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many statements.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
     ] = ListFormat.table,
@@ -650,6 +668,9 @@ def quotes_(
 
     try:
         since_d, until_d = queries.as_date(since), queries.as_date(until)
+        _check_args(
+            db=db, speaker=speaker, outlet=outlet, search=search, limit=limit, offset=offset
+        )
     except NewsgraphError as error:
         _error_line(error)
         raise typer.Exit(2) from None
@@ -677,7 +698,7 @@ def _emit_rows(rows: list[Any], format: ListFormat, as_csv: Any, as_table: Any) 
 @app.command("actors")
 def actors_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
-    top: Annotated[int, typer.Option("--top", min=0, help="How many actors, most quoted first.")] = 20,
+    top: Annotated[int, typer.Option("--top", help="How many actors, most quoted first.")] = 20,
     no_copies: Annotated[
         bool, typer.Option("--no-copies", help="Do not count statements in near-duplicate copies.")
     ] = False,
@@ -687,6 +708,8 @@ def actors_(
 ) -> None:
     """The most quoted actors in the corpus, with how often and when they were quoted."""
     from newsgraph.store import queries
+
+    _usage_check(lambda: _check_args(db=db, top=top))
 
     def answer(store: Any) -> None:
         rows = queries.actors(store, top=top, include_copies=not no_copies)
@@ -701,7 +724,7 @@ def actor_(
         str, typer.Argument(metavar="NAME", help="A name or alias (any case), or id:N.", show_default=False)
     ],
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="List at most this many statements.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", help="List at most this many statements.")] = 20,
     format: Annotated[
         DetailFormat, typer.Option("--format", "-f", help="table or json.")
     ] = DetailFormat.table,
@@ -711,6 +734,8 @@ def actor_(
 ) -> None:
     """One actor: titles over time, statements by date, whom they address, who addresses and quotes them."""
     from newsgraph.store import queries
+
+    _usage_check(lambda: _check_args(db=db, name=name, limit=limit))
 
     def answer(store: Any) -> None:
         try:
@@ -795,6 +820,8 @@ def export_(
     if what is ExportWhat.events and format.value not in EVENT_EXPORT_FORMATS:
         _error_line(NewsgraphError(Errors.E070, format=format.value))
         raise typer.Exit(2)
+
+    _usage_check(lambda: _check_args(db=db))
 
     def answer(store: Any) -> None:
         if what is ExportWhat.events:
@@ -883,6 +910,7 @@ def serve_(
     if private and not token:
         _error_line("--private needs a token (--token or the NEWSGRAPH_TOKEN environment variable)")
         raise typer.Exit(2)
+    _usage_check(lambda: _check_args(db=db))
     try:
         from newsgraph.web import MAX_BYTES as WEB_MAX_BYTES
         from newsgraph.web import create_app
@@ -900,6 +928,85 @@ def serve_(
         _error_line(_internal(db or "newsgraph.db", exc))
         raise typer.Exit(1) from None
     web_server.serve(web_app, host=host, port=port)
+
+
+# ---------------------------------------------------------------- checks at the edge
+
+
+def _check_text(option: str, value: str | None) -> None:
+    """E051 for an argument that is not valid UTF-8 (the shell passed bytes Python could only
+    smuggle in as lone surrogates): no name, search or database URL can be made of it."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise NewsgraphError(Errors.E051, what=option, value=shown) from None
+
+
+def _check_args(
+    *,
+    db: str | None = None,
+    speaker: str | None = None,
+    outlet: str | None = None,
+    search: str | None = None,
+    name: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    top: int | None = None,
+) -> None:
+    """The query commands' arguments checked before any database is opened: E050 (a number out
+    of range, ``id:N`` beyond any row id) or E051 (not UTF-8)."""
+    from newsgraph.store import queries
+
+    for option, text in (("--db", db), ("--speaker", speaker), ("--outlet", outlet),
+                         ("--search", search), ("NAME", name)):
+        _check_text(option, text)
+    for option, number in (("--limit", limit), ("--offset", offset), ("--top", top)):
+        if number is not None:
+            queries.check_count(option, number)
+    if speaker is not None:
+        queries.check_actor_name(speaker, "--speaker id")
+    if name is not None:
+        queries.check_actor_name(name, "id")
+
+
+def _usage_check(check: Callable[[], None]) -> None:
+    """Run ``check``; a coded error it raises is a usage error: one line and exit status 2."""
+    try:
+        check()
+    except NewsgraphError as error:
+        _error_line(error)
+        raise typer.Exit(2) from None
+
+
+def _store_failure(db: str | None, exc: Exception) -> NewsgraphError:
+    """A database error as E052 (the driver's one-line reason, never the SQL statement); anything
+    else as E999."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from newsgraph.store.db import normalize_url, shown_url
+    from newsgraph.store.write import db_reason
+
+    if isinstance(exc, SQLAlchemyError):
+        try:
+            where = shown_url(normalize_url(db))
+        except Exception:
+            where = db or "newsgraph.db"
+        return NewsgraphError(Errors.E052, path=where, reason=db_reason(exc))
+    return _internal(db or "newsgraph.db", exc)
+
+
+def _interrupted(stop: BaseException, done: str, resume: str, summary: str | None = None) -> None:
+    """Ctrl-C or SIGTERM: one line (E054) saying what was done and how to go on, the summary, and
+    the shell's exit status for the signal (130, 143). The workers are stopped by then."""
+    from newsgraph.shutdown import exit_status, signal_name
+
+    _error_line(NewsgraphError(Errors.E054, signal=signal_name(stop), done=done, resume=resume))
+    if summary is not None:
+        typer.echo(summary, err=True)
+    raise typer.Exit(exit_status(stop)) from None
 
 
 def main() -> None:

@@ -49,6 +49,11 @@ class Errors:
     E035 = "E035 {path}: cannot read the metadata file: {reason}"
     E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
     E070 = "E070 the event export writes csv or parquet, not {format}"
+    E050 = "E050 {what} {value}: out of range (expected {low} to {high:,})"
+    E051 = "E051 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"
+    E052 = "E052 {path}: database error: {reason}"
+    E053 = "E053 {path}: JSON nested too deeply (no article record nests like that)"
+    E054 = "E054 interrupted by {signal} after {done}: {resume}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 
 
@@ -66,6 +71,7 @@ class Warnings:
     W009 = "W009 {path}: metadata is not UTF-8; read as {encoding}"
     W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
     W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
+    W011 = "W011 {path}: URL is {length:,} characters, above the limit of {limit:,}; stored without it"
 
 
 class NewsgraphError(Exception):

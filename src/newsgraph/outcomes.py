@@ -30,7 +30,15 @@ def one_line(message: str) -> str:
 
 
 def internal_error(path: str, exc: BaseException) -> NewsgraphError:
-    """An unexpected exception as a coded one-line error (E999) naming the input it happened on."""
+    """An unexpected exception as a coded one-line error (E999) naming the input it happened on.
+
+    A database driver's error wrapped by SQLAlchemy (it has ``orig`` and
+    ``statement``) is shown by the driver's message alone: the SQL statement
+    and its parameters are no message for a user.
+    """
+    orig = getattr(exc, "orig", None)
+    if orig is not None and hasattr(exc, "statement"):
+        exc = orig
     return NewsgraphError(Errors.E999, path=path, reason=one_line(f"{type(exc).__name__}: {exc}"))
 
 

@@ -168,7 +168,10 @@ def _actorish(tok: Token | None) -> bool:
     lemma = tok.lemma_.lower()
     if lemma in ACTOR_NOUNS or lemma in TITLE_WORDS or lemma in PERSONISH:
         return True
-    return tok.pos_ == "NOUN" and lemma.endswith(ACTOR_SUFFIXES) and len(lemma) > 4
+    # "-ent" names people (president, opponent) but "-ment" names things (development, statement);
+    # the institutions among those (government, department) are in ACTOR_NOUNS
+    suffixed = lemma.endswith(ACTOR_SUFFIXES) and not lemma.endswith("ment")
+    return tok.pos_ == "NOUN" and suffixed and len(lemma) > 4
 
 
 def _is_event_noun(tok: Token) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -909,6 +910,8 @@ def _sniff(text: str) -> str:
         try:
             json.loads(text)
             return "json"
+        except RecursionError:  # JSON, nested too deeply: the json branch says so (E053)
+            return "json"
         except ValueError:
             lines = [line.strip() for line in text.splitlines() if line.strip()]
             if lines and all(line.startswith("{") for line in lines):
@@ -956,6 +959,9 @@ def _items_from_text(
         except json.JSONDecodeError as err:
             yield NewsgraphError(Errors.E007, path=label, line=err.lineno, reason=err.msg)
             return
+        except RecursionError:  # Python's parser recurses: [[[[... a million deep exhausts it
+            yield NewsgraphError(Errors.E053, path=label)
+            return
         records = data if isinstance(data, list) else [data]
         for n, obj in enumerate(records, start=1):
             if isinstance(data, list):
@@ -975,6 +981,9 @@ def _items_from_text(
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
                 yield NewsgraphError(Errors.E007, path=label, line=n, reason=err.msg)
+                continue
+            except RecursionError:
+                yield NewsgraphError(Errors.E053, path=f"{label}: line {n}")
                 continue
             if not isinstance(obj, dict):
                 yield NewsgraphError(Errors.E007, path=label, line=n, reason="expected a JSON object")
@@ -1139,5 +1148,14 @@ def iter_inputs(paths: Iterable[str | Path]) -> Iterator[Path | NewsgraphError]:
             yield from found
         elif p.exists():
             yield p
+        elif p.is_symlink():  # a link whose target cannot be reached (a loop, a dangling link)
+            try:
+                p.stat()
+                yield p  # pragma: no cover - appeared in between
+            except OSError as err:
+                if err.errno == errno.ENOENT:
+                    yield NewsgraphError(Errors.E005, path=str(raw))
+                else:
+                    yield NewsgraphError(Errors.E010, path=str(raw), reason=_os_reason(err))
         else:
             yield NewsgraphError(Errors.E005, path=str(raw))

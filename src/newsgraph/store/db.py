@@ -242,6 +242,15 @@ def _reason(error: BaseException) -> str:
     return message[:300]
 
 
+def _storable(value: str) -> bool:
+    """Whether every database can take ``value`` as a string parameter (UTF-8, no NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
 def chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
     """``values`` in slices small enough for one ``IN (...)`` clause."""
     for i in range(0, len(values), size):
@@ -293,7 +302,9 @@ class Store:
     def known(self, urls: Iterable[str | None], hashes: Iterable[str]) -> tuple[set[str], set[str]]:
         """Which of these URLs and content hashes are already stored."""
         articles = schema.Article.__table__
-        url_list = sorted({u for u in urls if u})
+        # A URL no database can hold (a lone surrogate, a NUL) is stored by no one: not worth
+        # asking about, and asking would fail the whole look-up rather than that one article.
+        url_list = sorted({u for u in urls if u and _storable(u)})
         hash_list = sorted(set(hashes))
         found_urls: set[str] = set()
         found_hashes: set[str] = set()

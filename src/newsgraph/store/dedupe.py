@@ -68,6 +68,7 @@ under load), a query about 45 µs.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import operator
 import re
@@ -304,6 +305,17 @@ def _band_hashes(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return h
 
 
+@functools.lru_cache(maxsize=16)
+def _lsh_layout(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows per band for ``threshold``: datasketch's optimum, computed once per setting.
+
+    Why cached: datasketch finds it by numerical integration over every
+    layout (about 85 ms), and the write path makes a small index per batch.
+    """
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+    return lsh.b, lsh.r
+
+
 class NearDuplicateIndex:
     """Keys (e.g. article ids) by signature, queried for those at or above ``threshold``.
 
@@ -327,10 +339,9 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float, num_perm: int = NUM_PERM) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
         self.threshold = threshold
         self.num_perm = num_perm
-        self.bands, self.rows = lsh.b, lsh.r
+        self.bands, self.rows = _lsh_layout(threshold, num_perm)
         self._matrix = np.empty((64, num_perm), dtype=_DTYPE)  # rows [0, _n) in use
         self._keys = np.empty(64, dtype=np.int64)
         self._n = 0

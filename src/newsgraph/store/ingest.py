@@ -59,7 +59,7 @@ class IngestSummary:
     duplicates: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # metadata-file warnings (W005-W009), in order
+    warnings: list[str] = field(default_factory=list)  # metadata (W005-W009) and URL (W011) warnings
 
     @property
     def ingested(self) -> int:
@@ -202,6 +202,7 @@ def ingest(
     time_budget: float | None = DEFAULT_TIME_BUDGET,
     metadata: str | os.PathLike[str] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    summary: IngestSummary | None = None,
 ) -> IngestSummary:
     """Analyse the articles of ``specs`` (files, directories, feed or page URLs, WARC files)
     and store them in ``db``, ``batch_size`` articles per transaction.
@@ -220,6 +221,9 @@ def ingest(
     whose rows fill the articles' title, date, outlet, authors and URL
     (``io.metadata``; E005/E035 if it cannot be read); its warnings go to
     ``on_warning`` and ``IngestSummary.warnings``.
+    Warnings about stored articles (W011, a URL too long to keep) go there
+    too. Pass your own ``summary`` to see the counts even when the run stops
+    early (E031, Ctrl-C): it is filled in as articles are stored.
     """
     if batch_size < 1 or n_process < 1:
         raise ValueError("batch_size and n_process must be at least 1")
@@ -230,7 +234,7 @@ def ingest(
     from newsgraph.store import content_hash
 
     store, owned = _open(db)
-    summary = IngestSummary()
+    summary = summary if summary is not None else IngestSummary()
 
     def warn(message: str) -> None:
         summary.warnings.append(one_line(message))
@@ -278,11 +282,11 @@ def ingest(
                     continue
                 batch.append((analysis, read))
                 if len(batch) >= batch_size:
-                    _write(store, batch, summary, fail)
+                    _write(store, batch, summary, fail, warn)
                     batch = []
                     bar.show(summary)
             if batch:
-                _write(store, batch, summary, fail)
+                _write(store, batch, summary, fail, warn)
                 bar.show(summary)
         unmatched = meta.unmatched_warning() if meta is not None else None
         if unmatched:
@@ -309,24 +313,34 @@ def _write(
     batch: Sequence[tuple[Analysis, ReadArticle]],
     summary: IngestSummary,
     fail: Callable[[NewsgraphError], None],
+    warn: Callable[[str], None] | None = None,
 ) -> None:
-    """Store a batch in one transaction; if it fails, store its articles one by one so that
-    only the article at fault is lost (counted as failed)."""
+    """Store a batch in one transaction; an article the store refuses fails alone (E019, its input
+    named: ``Store.add`` gives each article a savepoint of its own when the batch fails)."""
+    from newsgraph.store.write import db_reason, url_warning
+
     try:
         result = store.add([(analysis, read.name) for analysis, read in batch])
     except Exception as exc:
         _stop_if_database_failed(store, exc, summary)
-        if len(batch) > 1:
+        if len(batch) > 1:  # not expected (``add`` isolates articles itself): still lose only one
             for item in batch:
-                _write(store, [item], summary, fail)
+                _write(store, [item], summary, fail, warn)
             return
         read = batch[0][1]
         if isinstance(exc, NewsgraphError):
             fail(exc)
         else:
-            reason = one_line(f"{type(exc).__name__}: {exc}")
-            fail(NewsgraphError(Errors.E019, path=label(read), reason=reason))
+            fail(NewsgraphError(Errors.E019, path=label(read), reason=db_reason(exc)))
         return
+    failed = {position for position, _ in result.failed}
+    for position, reason in result.failed:
+        fail(NewsgraphError(Errors.E019, path=label(batch[position][1]), reason=reason))
+    if warn is not None:
+        for position, (analysis, read) in enumerate(batch):
+            message = url_warning(analysis.article.url, label(read))
+            if message is not None and position not in failed:
+                warn(message)
     summary.stored += result.stored
     summary.skipped += result.skipped
     summary.duplicates += result.duplicates

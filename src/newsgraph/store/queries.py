@@ -82,9 +82,31 @@ _QUOTE = Quote.__table__
 _SRC = _ACT.alias("src")
 _ADR = _ACT.alias("adr")
 
-MAX_ID = 2**63 - 1
-"""The largest row id a database integer holds: ``id:N`` above it names no actor."""
 _ID_NAME = re.compile(r"\s*id:\s*(\d+)\s*", re.I)
+
+MAX_ID = 2**63 - 1
+"""The largest row id (the databases' 64-bit integers): ``id:N`` above it names no actor here, and is
+E050 where it enters (the CLI's arguments, the API's parameters: ``check_actor_name``)."""
+MAX_COUNT = 2**31 - 1
+"""The largest ``limit``, ``offset`` or ``top`` accepted (E050 above): far beyond any page."""
+
+
+def check_count(what: str, value: int, low: int = 0, high: int = MAX_COUNT) -> int:
+    """``value`` when ``low <= value <= high``; else E050 naming it (``what`` is the option's name)."""
+    if not low <= value <= high:
+        raise NewsgraphError(Errors.E050, what=what, value=value, low=low, high=high)
+    return value
+
+
+def check_actor_name(name: str, what: str = "id") -> None:
+    """E050 for ``id:N`` with N beyond any row id; other names are looked up as given."""
+    by_id = _ID_NAME.fullmatch(name)
+    if by_id:
+        digits = by_id.group(1)
+        # Compare by length first: int() of thousands of digits is itself refused by Python.
+        if len(digits.lstrip("0")) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
+            raise NewsgraphError(Errors.E050, what=what, value=shown, low=1, high=MAX_ID)
 
 
 # ---------------------------------------------------------------- result rows
@@ -247,9 +269,20 @@ def as_date(value: str | dt.date | None) -> dt.date | None:
 # ---------------------------------------------------------------- lookups
 
 
-def _clean(text: str) -> str:
-    """User text without NUL characters, which PostgreSQL refuses in any string (SQLite would store them)."""
-    return text.replace("\x00", "")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """User text without NUL and the other control characters (tab and line breaks stay).
+
+    PostgreSQL refuses NUL in any string, SQLite's LIKE stops at it (so a
+    search for NUL would match everything), and no stored name holds one:
+    they are dropped on both backends alike.
+    """
+    return _CONTROLS.sub("", text)
+
+
+_clean = clean_text
 
 
 def _identity_keys(name: str) -> list[str]:
@@ -451,8 +484,8 @@ def _page_newest_first(conn: Connection, stmt: sa.Select[Any], limit: int, offse
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if limit < 0 or offset < 0:
-        raise ValueError(f"limit and offset must be >= 0 (got {limit}, {offset})")
+    check_count("limit", limit)
+    check_count("offset", offset)
 
 
 def _check_confidence(min_confidence: float | None) -> None:
@@ -505,7 +538,7 @@ def _quote_filter(
     if until_d is not None:
         f.conds.append(_A.c.published <= until_d)
     if search is not None:
-        terms = search_terms(search)
+        terms = search_terms(_clean(search))
         if not terms:
             f.empty = True
             return f
@@ -625,8 +658,8 @@ def actors_page(
     speaker; a window count over those groups gives the total for free,
     where a separate count would read them all again.
     """
-    if top < 0 or offset < 0:
-        raise ValueError(f"top and offset must be >= 0 (got {top}, {offset})")
+    check_count("top", top)
+    check_count("offset", offset)
     n = sa.func.count().label("n")
     stmt = sa.select(
         _A.c.source_actor_id,

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, StatementError
 
 from newsgraph.store import facts, identity, schema, search
 from newsgraph.store.db import chunks
@@ -73,8 +73,22 @@ EVENTS: Table = schema.Event.__table__  # type: ignore[assignment]
 
 
 def content_hash(text: str) -> str:
-    """sha256 hex digest of the exact text: the article's identity in the store."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 hex digest of the exact text: the article's identity in the store.
+
+    ``surrogatepass``: a text with a lone surrogate (which no database can
+    store) still gets a hash, so looking it up never fails; storing it then
+    fails for that article alone (see ``add``).
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def url_warning(url: str | None, path: str) -> str | None:
+    """W011 when ``url`` is too long for the store's column (the article is stored without it)."""
+    if url and len(url) > URL_LENGTH:
+        from newsgraph.errors import Warnings
+
+        return Warnings.W011.format(path=path, length=len(url), limit=URL_LENGTH)
+    return None
 
 
 @dataclass
@@ -90,6 +104,15 @@ class AddResult:
     skipped: int = 0
     duplicates: int = 0
     article_ids: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    """``(position in the batch, one-line reason)`` of each article that could not be stored."""
+
+    def merge(self, other: AddResult) -> None:
+        self.stored += other.stored
+        self.skipped += other.skipped
+        self.duplicates += other.duplicates
+        self.article_ids += other.article_ids
+        self.failed += other.failed
 
 
 # ---------------------------------------------------------------------------
@@ -195,6 +218,7 @@ class _Prepared:
     searchable: bool  # enough words for near-duplicate search
     published: dt.date | None
     quotes: list[_Quote]
+    position: int = -1  # in the batch given to ``add``
 
 
 def _published(value: str | None) -> dt.date | None:
@@ -235,6 +259,13 @@ def _prepare(analysis: Analysis, name: str) -> _Prepared:
 def add(store: Store, items: Sequence[tuple[Analysis, str]]) -> AddResult:
     """Store ``(analysis, name)`` pairs in one transaction; see the module docstring.
 
+    One article that cannot be stored (a text the database refuses, such as
+    a lone surrogate, or a NUL character on PostgreSQL) fails alone: it is
+    listed in ``AddResult.failed`` with its position and the reason, and the
+    rest of the batch is stored. The batch is first written in bulk under a
+    savepoint; if that fails, it is rolled back to the savepoint and each
+    article is written under a savepoint of its own, in the same transaction.
+
     Raises SQLAlchemy's errors when the database fails (locked past the busy
     timeout, disk full, server gone): then nothing of the batch is stored.
     """
@@ -245,14 +276,21 @@ def add(store: Store, items: Sequence[tuple[Analysis, str]]) -> AddResult:
     urls, hashes = store.known(
         [a.article.url for a, _ in items], [content_hash(a.article.text) for a, _ in items]
     )
-    prepared = [
-        _prepare(analysis, name)
-        for analysis, name in items
-        if analysis.article.url not in urls and content_hash(analysis.article.text) not in hashes
-    ]
-    skipped_early = len(items) - len(prepared)
+    early = AddResult()
+    prepared: list[_Prepared] = []
+    for position, (analysis, name) in enumerate(items):
+        if analysis.article.url in urls or content_hash(analysis.article.text) in hashes:
+            early.skipped += 1
+            continue
+        try:
+            p = _prepare(analysis, name)
+        except Exception as exc:  # a text the hashing or the signatures cannot take: this article only
+            early.failed.append((position, db_reason(exc)))
+            continue
+        p.position = position
+        prepared.append(p)
     if not prepared:
-        return AddResult(skipped=skipped_early)
+        return early
     identity.title_words()  # the first call imports the analysis' lexicon: not under the lock
     near = store.near_duplicates
     with store.engine.connect() as conn:
@@ -262,13 +300,58 @@ def add(store: Store, items: Sequence[tuple[Analysis, str]]) -> AddResult:
         try:
             with store.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
                 near.refresh(conn)  # what other writers committed meanwhile (usually nothing)
-                result = _add(conn, prepared, near)
-            result.skipped += skipped_early
-            return result
+                result = _add_batch(conn, prepared, near)
         except (IntegrityError, OperationalError) as error:
+            store.forget_indexes()  # it may hold rows of the rolled-back transaction
+            near = store.near_duplicates
             if attempt == RETRIES - 1 or not _retryable(error):
                 raise
+            continue
+        except BaseException:
+            store.forget_indexes()
+            raise
+        result.merge(early)
+        result.failed.sort()
+        return result
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_DATABASE_FAILURES = (IntegrityError, OperationalError, InterfaceError)
+"""Errors about the database or a concurrent writer, not about one article: never per-article failures."""
+
+
+def _add_batch(conn: Connection, prepared: list[_Prepared], near: NearDuplicates) -> AddResult:
+    """The batch under a savepoint; if an article makes it fail, find that article by halving.
+
+    Each half is tried under a savepoint of its own, and a half that fails is
+    halved again, down to the single article at fault, which is reported in
+    ``failed``; everything else is stored. One bad article in a batch of 32
+    costs about ten attempts, not 32. Database failures (and collisions with
+    a concurrent writer) are no article's fault: they propagate.
+    """
+    try:
+        with conn.begin_nested():
+            return _add(conn, prepared, near)
+    except _DATABASE_FAILURES:
+        raise
+    except Exception as exc:  # rolled back to the savepoint: find the article at fault
+        if len(prepared) == 1:
+            return AddResult(failed=[(prepared[0].position, db_reason(exc))])
+    middle = len(prepared) // 2
+    result = _add_batch(conn, prepared[:middle], near)
+    # The second half may hold near-copies of the first: index what the first stored (our own
+    # transaction sees it; should the transaction fail after all, ``add`` drops the indexes).
+    near.refresh(conn)
+    result.merge(_add_batch(conn, prepared[middle:], near))
+    return result
+
+
+def db_reason(error: BaseException) -> str:
+    """Why a statement failed, in one line: the driver's message, never the SQL statement."""
+    orig = getattr(error, "orig", None) if isinstance(error, DBAPIError | StatementError) else None
+    shown = orig if orig is not None else error
+    message = " ".join(str(shown).split())[:300]
+    return f"{type(shown).__name__}: {message}" if message else type(shown).__name__
 
 
 def _retryable(error: DBAPIError) -> bool:

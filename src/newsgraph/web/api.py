@@ -64,11 +64,17 @@ class IngestResult(BaseModel):
     duplicates: int
     failed: int
     errors: list[str]
+    warnings: list[str] = []
 
+
+MAX_DEPTH = 32
+"""How deeply a JSON request body may nest (E053, 422 beyond): article records are two levels deep."""
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 DateParam = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive).")]
+# NUL and other control characters in query strings are dropped where they meet the store
+# (``queries.clean_text``): PostgreSQL refuses NUL, SQLite's LIKE stops at it.
 TextParam = Annotated[str | None, Query(max_length=500)]
 RowId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A row id.")]
 MinConfidence = Annotated[
@@ -126,14 +132,26 @@ def looks_like_html(text: str) -> bool:
     return head.startswith("<") and _HTML_START.search(head) is not None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def read_posted_text(
     text: str, *, published: str | None, fmt: str = "auto", name: str = "<text>"
 ) -> ReadArticle:
-    """Posted text (or HTML) as a ``ReadArticle``; 422 (E001) when there is nothing to read."""
-    from newsgraph.io.reading import read_html, read_text
+    """Posted text (or HTML) as a ``ReadArticle``; 422 (E001) when there is nothing to read.
+
+    Checked as the CLI checks a file: NUL characters or mostly control
+    characters are E002 (binary). A lone surrogate (JSON ``"\\ud800"``, which
+    no UTF-8 can carry) becomes U+FFFD, one for one, so the offsets still hold.
+    """
+    from newsgraph.io.reading import _binary_reason, read_html, read_text
 
     if not text.strip():
         raise NewsgraphError(Errors.E001, path=name)
+    text = _SURROGATE.sub("\ufffd", text)
+    reason = _binary_reason(text.encode("utf-8"))
+    if reason is not None:
+        raise NewsgraphError(Errors.E002, path=name, reason=reason)
     if fmt == "html" or (fmt == "auto" and looks_like_html(text)):
         return read_html(text, name=name, published=published)
     return read_text(text, name=name, published=published)
@@ -180,10 +198,7 @@ async def analyze_request(request: Request) -> tuple[ReadArticle, str | None]:
     ``text`` or ``file`` (and ``published``). Returns the read article and the uploaded file name."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
-        try:
-            payload = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(422, "invalid", "the body is not valid JSON") from None
+        payload = json_body(await request.body())
         try:
             req = AnalyzeRequest.model_validate(payload)
         except ValueError as exc:
@@ -219,6 +234,41 @@ async def analyze_request(request: Request) -> tuple[ReadArticle, str | None]:
         "unsupported_media_type",
         "send JSON ({\"text\": ...}) or a form (multipart/form-data with 'text' or 'file')",
     )
+
+
+def json_body(body: bytes) -> Any:
+    """The parsed JSON of a request body; 422 when it is not JSON or nests deeper than ``MAX_DEPTH``.
+
+    Why the depth check: Python's parser recurses, so ``[[[[...`` a million
+    levels deep (well within the size limit) raises ``RecursionError``; and
+    what nests beyond a few levels is no article in any case.
+    """
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise NewsgraphError(Errors.E053, path="request body") from None
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "invalid", "the body is not valid JSON") from None
+    if _depth_exceeds(payload, MAX_DEPTH):
+        raise NewsgraphError(Errors.E053, path="request body")
+    return payload
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep (iterative: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _form_str(value: Any) -> str | None:
@@ -373,6 +423,8 @@ def quotes(
     counts every match (up to 10,000); ``format=csv`` answers the page as CSV."""
     from newsgraph.store import queries
 
+    if speaker:
+        queries.check_actor_name(speaker, "speaker id")  # E050 (422): beyond any row id
     store = state_of(request).store()
     filters: dict[str, Any] = {
         "speaker": speaker or None,
@@ -479,6 +531,7 @@ def actor_by_name(
     answer is 300 with ``error.candidates``, one of which can be asked for by id."""
     from newsgraph.store import queries
 
+    queries.check_actor_name(name, "name id")  # E050 (422): beyond any row id
     try:
         detail = queries.actor(state_of(request).store(), name, limit=limit, min_confidence=min_confidence)
     except queries.AmbiguousActor as exc:
@@ -581,16 +634,14 @@ async def ingest(request: Request, published: DateParam = None) -> Any:
     web = require_writer(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
-        body = await request.body()
-        try:
-            records = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(422, "invalid", "the body is not valid JSON") from None
+        records = json_body(await request.body())
         if isinstance(records, dict) and isinstance(records.get("articles"), list):
             records = records["articles"]
         if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
             raise ApiError(422, "invalid", "expected a non-empty JSON list of article objects")
-        name, data = "articles.json", json.dumps(records, ensure_ascii=False).encode("utf-8")
+        # ASCII escapes: a lone surrogate ("\ud800") travels as its escape to the reader, which
+        # cleans it, rather than failing to encode here.
+        name, data = "articles.json", json.dumps(records, ensure_ascii=True).encode("ascii")
     elif ctype == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
@@ -613,6 +664,7 @@ async def ingest(request: Request, published: DateParam = None) -> Any:
         duplicates=summary.duplicates,
         failed=summary.failed,
         errors=summary.errors,
+        warnings=summary.warnings,
     )
 
 
@@ -628,6 +680,7 @@ def _ingest_bytes(web: WebState, name: str, data: bytes, published: str | None) 
             summary = run_ingest([str(path)], db=store, n_process=1, published=published, progress=False)
         # Messages name the upload, not the temporary directory it passed through.
         summary.errors = [e.replace(str(path), name).replace(tmp + "/", "") for e in summary.errors]
+        summary.warnings = [w.replace(str(path), name).replace(tmp + "/", "") for w in summary.warnings]
         return summary
 
 

@@ -115,7 +115,9 @@ def list_articles(
     """A page of stored articles, newest first (undated last, then by id descending)."""
     stmt = sa.select(*_summary_columns())
     if outlet is not None:
-        stmt = stmt.where(sa.func.lower(_ART.c.outlet) == " ".join(outlet.split()).lower())
+        from newsgraph.store.queries import clean_text  # no NUL: PostgreSQL refuses it in a parameter
+
+        stmt = stmt.where(sa.func.lower(_ART.c.outlet) == " ".join(clean_text(outlet).split()).lower())
     if since is not None:
         stmt = stmt.where(_ART.c.published >= since)
     if until is not None:
@@ -478,8 +480,14 @@ def _like(text: str) -> str:
 
 def search_actors(store: Store, q: str, *, limit: int = 20) -> list[dict[str, Any]]:
     """Actors whose name or an alias contains ``q`` (case-insensitive), most quoted first
-    (at most 500 matches by alias and 500 by name are looked at)."""
-    words = " ".join(q.split()).lower()
+    (at most 500 matches by alias and 500 by name are looked at).
+
+    Control characters are dropped first: SQLite's LIKE stops at a NUL, so
+    ``q="\x00"`` would otherwise match every actor.
+    """
+    from newsgraph.store.queries import clean_text
+
+    words = " ".join(clean_text(q).split()).lower()
     if not words:
         return []
     pattern = _like(words)
@@ -548,9 +556,10 @@ def search_articles(
     looked up as its words, and the hits, newest first, are checked with FTS5
     on their title and text until ``limit`` pass, so the answer is what a
     full-detail index would give."""
+    from newsgraph.store.queries import clean_text
     from newsgraph.store.search import Fts5Scratch, article_query, fts5_query, search_terms
 
-    terms = search_terms(q)
+    terms = search_terms(clean_text(q))
     if not terms:
         return []
     order = (_ART.c.published.desc().nulls_last(), _ART.c.id.desc())

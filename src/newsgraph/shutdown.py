@@ -1,0 +1,102 @@
+"""Quiet shutdown: Ctrl-C, SIGTERM and a killed parent end a run without tracebacks.
+
+Why a module of its own: ``analyze -p N`` and ``ingest -p N`` run a pool of
+worker processes. Left to the defaults, Ctrl-C reaches every process of the
+terminal's group, so each worker prints its own ``KeyboardInterrupt``
+traceback; SIGTERM kills the parent at once, and the orphaned workers then
+print ``BrokenPipeError`` tracebacks into the terminal when they try to hand
+back their results. Here
+
+* the parent turns SIGINT and SIGTERM into one exception (``Interrupted``, a
+  ``KeyboardInterrupt``), so the pool is shut down by the ``with`` blocks it
+  unwinds and the CLI prints one line saying what was done and how to go on;
+* each worker ignores SIGINT (the parent decides), takes SIGTERM with its
+  default action (die silently: that is how the pool stops it), and asks the
+  kernel to send it SIGTERM when its parent dies (``PR_SET_PDEATHSIG`` on
+  Linux), so a ``kill -9`` of the parent leaves no worker behind to print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal the kernel sends this process when its parent thread dies."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised in the parent by SIGINT or SIGTERM; ``signal_name`` says which."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def signal_name(exc: BaseException) -> str:
+    """``SIGTERM`` for an ``Interrupted`` by SIGTERM, else ``SIGINT`` (a plain Ctrl-C)."""
+    return exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+
+
+def exit_status(exc: BaseException) -> int:
+    """The shell's convention for a run ended by a signal: 128 + its number."""
+    return 128 + (signal.SIGTERM if signal_name(exc) == "SIGTERM" else signal.SIGINT)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` in the main thread while the block runs.
+
+    The first signal also makes both ignored, so a second Ctrl-C pressed while
+    the pool shuts down cannot interrupt the shutdown itself (and print a
+    traceback from inside it). The previous handlers come back afterwards.
+    """
+    if not _main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in previous:
+        if previous[s] is not signal.SIG_IGN:  # a job started with SIGINT ignored keeps it so
+            signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def start_worker(parent: int, then: Callable[..., Any], *args: Any) -> None:
+    """Pool initializer: quiet signals, die with the parent, then ``then(*args)`` (load the model).
+
+    ``parent`` is the parent's pid when the pool was made: if it is gone by
+    the time the worker starts (killed during the fork), the worker leaves at once.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the parent's pool still stops us normally
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
+    then(*args)
