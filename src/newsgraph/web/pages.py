@@ -498,9 +498,7 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
             "r": round(radius[n.id], 1),
             "neighbours": " ".join(
                 str(other)
-                for other in sorted(
-                    {t for s, t in linked if s == n.id} | {s for s, t in linked if t == n.id}
-                )
+                for other in sorted({t for s, t in linked if s == n.id} | {s for s, t in linked if t == n.id})
             ),
         }
         for n in net.nodes
