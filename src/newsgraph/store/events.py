@@ -316,26 +316,29 @@ fast for the most active actors; the counts then describe the newest ones."""
 def actor_events(store: Store, actor_id: int) -> ActorEvents:
     """Counts by type and by month of the events ``actor_id`` is the agent and the target of.
 
-    Each role reads (type, date) from its partial index (``ix_events_agent`` /
+    Each role reads its events from its partial index (``ix_events_agent`` /
     ``ix_events_target``, keyed on the actor and the date), newest first and
-    at most ``ACTOR_EVENTS_CAP`` rows, and counts them here.
+    at most ``ACTOR_EVENTS_CAP``, counted by (type, day) in SQL and by month here.
     """
     out: list[list[tuple[str, int]]] = []
     with store.engine.connect() as conn:
         for column in (_E.c.agent_actor_id, _E.c.target_actor_id):
-            rows = conn.execute(
+            newest = (
                 sa.select(_E.c.type, _E.c.date)
                 .where(column == actor_id)
                 .order_by(_E.c.date.desc().nulls_last())
                 .limit(ACTOR_EVENTS_CAP)
-            ).all()
+                .subquery()
+            )
+            n = sa.func.count().label("n")
+            rows = conn.execute(sa.select(newest.c.type, newest.c.date, n).group_by(newest.c.type, newest.c.date))
             types: dict[str, int] = {}
             months: dict[str, int] = {}
-            for type_, date in rows:
-                types[type_] = types.get(type_, 0) + 1
+            for type_, date, count in rows:  # one row per (type, day): far fewer than events
+                types[type_] = types.get(type_, 0) + count
                 iso = queries._iso(date)
                 month = iso[:7] if iso else "undated"
-                months[month] = months.get(month, 0) + 1
+                months[month] = months.get(month, 0) + count
             out.append(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))
             out.append(sorted(months.items()))
     return ActorEvents(did=out[0], did_months=out[1], done_to=out[2], done_to_months=out[3])
@@ -361,8 +364,8 @@ def event_edges(
 ) -> list[EventEdge]:
     """Agent -> target event counts between the given actors (the network's nodes), by PLOVER family.
 
-    Reads the agent index (``ix_events_agent``: actor, date) for the given
-    actors only, so its cost follows their events, not the corpus.
+    Reads the dyad index alone (``ix_events_dyad``: agent, target, type;
+    migration 0008) for the given actors, so its cost follows their events, not the corpus.
     """
     if not actor_ids:
         return []
