@@ -331,7 +331,8 @@ def actor_events(store: Store, actor_id: int) -> ActorEvents:
                 .subquery()
             )
             n = sa.func.count().label("n")
-            rows = conn.execute(sa.select(newest.c.type, newest.c.date, n).group_by(newest.c.type, newest.c.date))
+            by_day = sa.select(newest.c.type, newest.c.date, n).group_by(newest.c.type, newest.c.date)
+            rows = conn.execute(by_day)
             types: dict[str, int] = {}
             months: dict[str, int] = {}
             for type_, date, count in rows:  # one row per (type, day): far fewer than events
