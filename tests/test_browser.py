@@ -34,7 +34,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from test_web import TOKEN, XSS, analyses, build_db  # noqa: F401 (analyses: a fixture used here)
+from test_web import CLASHES, TOKEN, XSS, analyses, build_db  # noqa: F401 (analyses: a fixture used here)
 
 from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
 
@@ -129,12 +129,13 @@ class Site:
         pages = {
             "home": "/", "analyze": "/analyze", "articles": "/articles", "quotes": "/quotes",
             "quotes-filtered": "/quotes?speaker=Dana+Whitlock&filtered=1&copies=1",
-            "actors": "/actors", "network": "/network", "search": "/search?q=harbor", "login": "/login",
+            "actors": "/actors", "network": "/network", "events": "/events",
+            "events-filtered": "/events?type=CONSULT&source=author", "search": "/search?q=harbor", "login": "/login",
             "choose-actor": "/actor?name=smith",
         }
         for i, article_id in enumerate(sorted(self.articles.values())):
             pages[f"article-{i}"] = f"/articles/{article_id}"
-        for name in ("Dana Whitlock", "Elena Ortiz", "Nora Bell", PWN_NAME):
+        for name in ("Dana Whitlock", "Elena Ortiz", "Nora Bell", PWN_NAME, "Ana Kell"):
             pages[f"actor-{re.sub(r'[^a-z]+', '-', name.lower()).strip('-')[-12:]}"] = f"/actors/{self.actors[name]}"
         return pages
 
@@ -147,6 +148,9 @@ def site(analyses, nlp, tmp_path_factory) -> Iterator[Site]:  # noqa: F811 (the 
 
     extra = [(pwned_analysis(), "pwned")]
     extra += [(newsgraph.analyze(text, published=day), f"smith-{i}") for i, (text, day) in enumerate(SMITHS)]
+    clashes = newsgraph.analyze(CLASHES, published="2024-04-02")
+    clashes.article = clashes.article.model_copy(update={"outlet": "Border Herald", "url": "https://border.example/clashes"})
+    extra.append((clashes, "clashes"))
     db = build_db(tmp_path_factory.mktemp("browser") / "corpus.db", [*analyses, *extra])
     app = create_app(db, token=TOKEN)
     with running(app) as base:
@@ -700,7 +704,7 @@ def test_browser_network_shows_nodes_and_filters_by_date(browsing, shots):
     shown = sorted(lab[:-1] if lab.endswith("…") else lab for lab in labels)
     assert len(shown) == len(names)
     assert all(any(name.startswith(label.rstrip()) for name in names) for label in shown)
-    assert graph.locator("line.edge").count() == len(net["edges"])
+    assert graph.locator("line.edge:not(.edge-event)").count() == len(net["edges"])  # + the page's event arrows
     shoot(b, shots, "network-all")
     page.fill("#network-since", "2024-03-01")
     page.fill("#network-until", "2024-03-31")
@@ -960,7 +964,8 @@ def test_browser_network_legend_labels_zoom_pan_drag_and_hover(browsing, shots):
     graph = page.locator("#network-graph")
     box = graph.bounding_box()
     view = graph.get_attribute("viewBox")
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # the middle of the drawing, or the lowest point of it in the window when the legend pushes it down
+    page.mouse.move(box["x"] + box["width"] / 2, min(box["y"] + box["height"] / 2, 850))
     page.mouse.wheel(0, -300)
     page.wait_for_function("v => document.getElementById('network-graph').getAttribute('viewBox') !== v", arg=view)
     zoomed = [float(v) for v in graph.get_attribute("viewBox").split()]
@@ -999,7 +1004,7 @@ def test_browser_network_legend_labels_zoom_pan_drag_and_hover(browsing, shots):
     assert "has-focus" in graph.get_attribute("class")
     marked = set(page.eval_on_selector_all("#network-graph a.is-neighbour", "as => as.map(a => a.dataset.actorId)"))
     assert marked == neighbours
-    incident = page.eval_on_selector_all("#network-graph line.is-incident", "ls => ls.length")
+    incident = page.eval_on_selector_all("#network-graph line.is-incident:not(.edge-event)", "ls => ls.length")
     assert incident == sum(1 for e in net["edges"] if linked in (e["source"], e["target"]))
     shoot(b, shots, "network-hover")
     page.mouse.move(box["x"] + 2, box["y"] + box["height"] - 2)
@@ -1228,3 +1233,125 @@ def test_browser_a11y_text_contrast_at_least_4_5(browsing):
     assert not low, "contrast below 4.5:1: " + "; ".join(
         f"{r['page']} {r['tag']}.{r['cls']} {r['text']!r} {r['fg']} on {r['bg']}: {r['ratio']:.2f}" for r in low[:10])
 
+
+
+# ---------------------------------------------------------------------------- events (PLOVER)
+
+
+def test_browser_events_page_filters_sorts_pages_and_downloads(browsing, shots):
+    b = browsing
+    page = b.page
+    every = b.site.api("/api/events", limit=500)["items"]
+    assert len(every) >= 4
+    b.go("/")
+    with page.expect_navigation():
+        page.click("#nav-events")
+    assert page.url.endswith("/events")
+    assert int(page.get_attribute("#events-count .list-count", "data-total")) == len(every)
+    assert page.locator("#events-results tbody tr").count() == len(every)
+    # Sort by date, then by who acted (client-side, this page).
+    page.click("#events-results th:nth-child(1) button")
+    dates = column(page, "#events-results", 0)
+    assert dates == sorted(dates)
+    page.click("#events-results th:nth-child(2) button")
+    who = column(page, "#events-results", 1)
+    assert who == sorted(who, key=str.casefold)
+    shoot(b, shots, "events-page")
+    # The type filter, by the form.
+    page.select_option("#events-type", "CONSULT")
+    with page.expect_navigation():
+        page.click("#events-submit")
+    consult = [e for e in every if e["type"] == "CONSULT"]
+    assert page.locator("#events-results tbody tr").count() == len(consult) >= 1
+    assert set(page.eval_on_selector_all("#events-results tbody tr", "rs => rs.map(r => r.dataset.type)")) == {"CONSULT"}
+    href = page.get_attribute("#events-count a.download-csv", "href")
+    assert "type=CONSULT" in href and "format=csv" in href
+    got = httpx.get(b.site.base + page.get_attribute("#events-count a.download-json", "href"), timeout=30)
+    assert [e["event_id"] for e in got.json()] == [e["event_id"] for e in consult]
+    # Paging: two a page.
+    b.go("/events?limit=2")
+    assert "page 1 of" in page.inner_text("#pagination")
+    with page.expect_navigation():
+        page.click("#next-page")
+    assert page.locator("#events-results tbody tr").count() == min(2, len(every) - 2)
+    # A bad filter: the page says so, with 422.
+    b.go("/events?type=PARTY", status=422)
+    assert "PLOVER" in page.inner_text("#main")
+    b.watch.clear()  # the 422 above is expected
+    b.go("/events?actor=" + quote("Ana Kell"))
+    assert set(column(page, "#events-results", 1)) == {"Ana Kell"}
+    shoot(b, shots, "events-filtered")
+    b.watch.assert_clean("events page")
+
+
+def test_browser_article_highlights_event_triggers_with_type_on_hover(browsing, shots):
+    b = browsing
+    page = b.page
+    article = b.site.articles["https://border.example/clashes"]
+    stored = b.site.api(f"/api/articles/{article}")["analysis"]
+    b.go(f"/articles/{article}")
+    marks = page.locator("#article-text mark.event-trigger")
+    assert marks.count() >= len(stored["events"]) >= 3
+    met = page.locator("#article-text mark.event-trigger[data-type='CONSULT']").first
+    assert met.inner_text() == next(e["trigger"]["text"] for e in stored["events"] if e["type"] == "CONSULT")
+    assert met.get_attribute("title").startswith("CONSULT:")
+    border = met.evaluate("m => getComputedStyle(m).borderTopColor")
+    assert border not in ("rgba(0, 0, 0, 0)", "transparent")
+    met.hover()
+    # the legend has the trigger swatch; the list below has agent -> type -> target with actor links
+    assert "event" in page.inner_text("#legend")
+    items = page.locator("#event-list li.event-item")
+    assert items.count() == len(stored["events"])
+    consult = page.locator("#event-list li.event-item[data-type='CONSULT']").first
+    assert "Ana Kell" in consult.inner_text() and "Omar Brandt" in consult.inner_text()
+    shoot(b, shots, "article-events")
+    with page.expect_navigation():
+        consult.locator(".event-agent a").click()
+    assert page.url.endswith(f"/actors/{b.site.actors['Ana Kell']}")
+    b.watch.assert_clean("article events")
+
+
+def test_browser_actor_page_shows_events_by_type_and_over_time(browsing, shots):
+    b = browsing
+    page = b.page
+    kell = b.site.actors["Ana Kell"]
+    mine = b.site.api("/api/events", actor=f"id:{kell}", limit=500)["items"]
+    b.go(f"/actors/{kell}")
+    section = page.locator("#actor-events")
+    section.scroll_into_view_if_needed()
+    assert section.is_visible()
+    counts = page.eval_on_selector_all(
+        "#actor-events-did tr.event-type-row", "rs => rs.map(r => [r.dataset.type, +r.dataset.count])")
+    assert sum(n for _, n in counts) == len(mine) and {t for t, _ in counts} == {e["type"] for e in mine}
+    bars = page.eval_on_selector_all("#events-did-chart rect.bar", "rs => rs.map(r => +r.dataset.count)")
+    assert sum(bars) == sum(1 for e in mine if e["date"])
+    assert page.locator("#events-did-chart").bounding_box()["height"] > 40
+    section.screenshot(path=str(shots / "actor-events.png"))
+    with page.expect_navigation():
+        page.locator("#actor-events-did a.type-badge").first.click()
+    assert "/events?" in page.url and page.locator("#events-results tbody tr").count() >= 1
+    b.watch.assert_clean("actor events")
+
+
+def test_browser_network_shows_event_edges_with_legend(browsing, shots):
+    b = browsing
+    page = b.page
+    b.go("/network?top=200")
+    legend = page.inner_text("#network-legend")
+    assert "event:" in legend and "verbal cooperation" in legend
+    lines = page.locator("#network-graph line.edge-event")
+    assert lines.count() >= 1
+    colour = lines.first.evaluate("l => getComputedStyle(l).stroke")
+    key = page.locator("#network-legend .key-edge.edge-event").first.evaluate(
+        "k => getComputedStyle(k).borderTopColor")
+    family = lines.first.get_attribute("data-family")
+    key_for = page.locator(f"#network-legend li[data-family='{family}'] .key-edge").evaluate(
+        "k => getComputedStyle(k).borderTopColor")
+    assert colour == key_for and key  # the arrow's colour is its legend entry's
+    assert page.locator("#network-graph line.edge-co-quoted, #network-graph line.edge-addresses").count() >= 1
+    kell = str(b.site.actors["Ana Kell"])
+    page.locator(f"#network-graph a.node-link[data-actor-id='{kell}'] circle").hover()
+    assert page.locator(f"#network-graph line.edge-event.is-incident[data-source='{kell}']").count() >= 1
+    shoot(b, shots, "network-events")
+    assert page.locator("#network-edges tr.event-edge-row").count() == lines.count()
+    b.watch.assert_clean("network events")

@@ -1091,3 +1091,190 @@ def test_web_api_lists_report_totals_and_actors_page(client):
     everything = client.get("/api/actors", params={"top": 500}).json()
     assert actors["total"] == everything["total"] == len(everything["items"])
     assert [a["actor_id"] for a in actors["items"] + rest["items"]] == [a["actor_id"] for a in everything["items"]]
+
+
+# ---------------------------------------------------------------------------- events (PLOVER) in the web
+
+CLASHES = """Ministers Meet as Border Clashes Continue
+
+Defence minister Ana Kell met General Omar Brandt in Lisbon on Tuesday.
+
+Rebels attacked the northern garrison on Monday, the army said.
+
+Kell accused the rebels of breaking the ceasefire. Brandt rejected the proposal from the rebels.
+
+Kell said the talks would continue next week.
+"""
+
+
+@pytest.fixture(scope="module")
+def events_client(analyses, tmp_path_factory) -> TestClient:
+    """The corpus plus an invented article with events (met, attacked, accused, rejected)."""
+    clashes = _analysed(CLASHES, "2024-04-02", outlet="Border Herald", url="https://border.example/clashes")
+    assert {e.type for e in clashes.events} >= {"CONSULT", "ACCUSE", "REJECT"}
+    db = build_db(tmp_path_factory.mktemp("events") / "corpus.db", [*analyses, (clashes, "clashes")])
+    app = create_app(db, token=TOKEN)
+    with TestClient(app) as c:
+        yield c
+    app.state.web.close()
+
+
+from newsgraph.store.events import FAMILY_OF  # noqa: E402 (with the tests that use it)
+
+
+def _event_ids(html_text: str) -> list[str]:
+    return re.findall(r'<tr class="event-row[^"]*" data-event-id="(\d+)"', html_text)
+
+
+def test_web_events_page_lists_filters_and_counts_like_the_api(events_client):
+    every = events_client.get("/api/events", params={"limit": 500}).json()["items"]
+    assert len(every) >= 4
+    r = events_client.get("/events")
+    assert r.status_code == 200 and 'id="nav-events"' in r.text and 'aria-current="page"' in r.text
+    assert _event_ids(r.text) == [str(e["event_id"]) for e in every]
+    assert f'data-total="{len(every)}"' in r.text
+    kell = [e for e in every if e["source_actor"] == "Ana Kell"]
+    assert kell and len(kell) < len(every)
+    r = events_client.get("/events", params={"actor": "Ana Kell"})
+    assert _event_ids(r.text) == [str(e["event_id"]) for e in kell]
+    assert f'data-total="{len(kell)}"' in r.text and 'value="Ana Kell"' in r.text
+    consult = [e for e in every if e["type"] == "CONSULT"]
+    r = events_client.get("/events", params={"type": "consult"})  # any case, as the CLI
+    assert _event_ids(r.text) == [str(e["event_id"]) for e in consult] and consult
+    assert '<option value="CONSULT" selected>' in r.text
+    for source in ("author", "attributed"):
+        api = events_client.get("/api/events", params={"source": source, "limit": 500}).json()["items"]
+        page = events_client.get("/events", params={"source": source}).text
+        assert _event_ids(page) == [str(e["event_id"]) for e in api]
+    assert any(e["source"] == "attributed" for e in every) and any(e["source"] == "author" for e in every)
+    lisbon = events_client.get("/events", params={"place": "Lisbon"}).text
+    assert _event_ids(lisbon) == [str(e["event_id"]) for e in every if e["place"] == "Lisbon"]
+    r = events_client.get("/events", params={"actor": "Nobody Anywhere"})
+    assert r.status_code == 200 and 'id="no-results"' in r.text
+    r = events_client.get("/events", params={"until": "2000-01-01"})
+    assert r.status_code == 200 and not _event_ids(r.text)
+
+
+def test_web_events_page_pages_sorts_and_downloads(events_client):
+    import csv
+    import io
+
+    every = events_client.get("/api/events", params={"limit": 500}).json()["items"]
+    first = events_client.get("/events", params={"limit": 2})
+    second = events_client.get("/events", params={"limit": 2, "offset": 2})
+    assert _event_ids(first.text) + _event_ids(second.text) == [str(e["event_id"]) for e in every[:4]]
+    assert 'id="next-page"' in first.text and "offset=2" in first.text and 'id="prev-page"' in second.text
+    assert f'data-total="{len(every)}"' in second.text
+    assert 'class="results events sortable"' in first.text and 'data-sort="' in first.text
+    r = events_client.get("/events", params={"actor": "Ana Kell", "format": "csv", "limit": 1})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["source_actor"] for row in rows} == {"Ana Kell"}
+    assert len(rows) == len([e for e in every if e["source_actor"] == "Ana Kell"])  # all, not one page
+    assert list(rows[0]) == list(every[0])  # the columns of newsgraph events / the export
+    found = events_client.get("/events", params={"format": "json"}).json()
+    assert [e["event_id"] for e in found] == [e["event_id"] for e in every]
+    # the page's download links carry its filters
+    assert "format=csv" in events_client.get("/events", params={"type": "REJECT"}).text
+    assert "type=REJECT&amp;format=csv" in events_client.get("/events", params={"type": "REJECT"}).text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "PARTY"},
+        {"source": "nobody"},
+        {"since": "yesterday"},
+        {"until": "2024-13-45"},
+        {"offset": "-1"},
+        {"limit": "0"},
+        {"limit": "many"},
+        {"format": "xml"},
+    ],
+)
+def test_web_events_page_rejects_bad_filters_with_422(events_client, params):
+    r = events_client.get("/events", params=params)
+    assert r.status_code == 422, (params, r.status_code)
+    assert "text/html" in r.headers["content-type"] and "Internal" not in r.text
+
+
+def test_web_events_page_survives_odd_values_without_500(events_client):
+    for params in ({"actor": "<script>alert(1)</script>"}, {"place": "%"}, {"target": "id:999999"},
+                   {"actor": "id:abc"}, {"type": " consult "}, {"actor": "x" * 600}):
+        r = events_client.get("/events", params=params)
+        assert r.status_code in (200, 422), (params, r.status_code)
+        assert "<script>alert(1)</script>" not in r.text
+
+
+def test_web_article_view_marks_event_triggers_and_lists_events(events_client):
+    ids = ids_by_name(events_client)
+    article = events_client.get(f"/api/articles/{ids['Border Herald']}").json()["analysis"]
+    text = article["article"]["text"]
+    r = events_client.get(f"/articles/{ids['Border Herald']}")
+    assert r.status_code == 200
+    marks = re.findall(r'<mark class="event-trigger family-([a-z-]+)" data-event-id="(V\d+)"[^>]*'
+                       r'data-type="([A-Z]+)" title="([^"]*)">', r.text)
+    by_id = {e["id"]: e for e in article["events"]}
+    assert {m[1] for m in marks} == set(by_id)
+    for family, event_id, type_, title in marks:
+        assert type_ == by_id[event_id]["type"] and html.unescape(title).startswith(type_ + ":")
+        assert family == FAMILY_OF[type_]
+    # the marked text, pieces joined, is each trigger's text at its offsets
+    marked: dict[str, str] = {}
+    for event_id, inner in re.findall(r'<mark class="event-trigger[^"]*" data-event-id="(V\d+)"[^>]*>(.*?)</mark>',
+                                      r.text, flags=re.S):
+        marked[event_id] = marked.get(event_id, "") + html.unescape(re.sub(r"<[^>]+>", "", inner))
+    for event_id, e in by_id.items():
+        assert marked[event_id] == text[e["trigger"]["start"] : e["trigger"]["end"]] == e["trigger"]["text"]
+    met = next(e for e in article["events"] if e["type"] == "CONSULT")
+    listed = re.findall(r'<li id="event-(V\d+)" class="event-item', r.text)
+    assert listed == sorted(by_id, key=lambda i: (by_id[i]["trigger"]["start"], i))
+    item = r.text[r.text.index('id="event-' + met["id"] + '"'):]
+    item = item[: item.index("</li>")]
+    kell = events_client.get("/api/actors", params={"top": 500}).json()["items"]
+    kell_id = next(a["actor_id"] for a in kell if a["name"] == "Ana Kell")
+    assert f'<a href="/actors/{kell_id}">Ana Kell</a>' in item and ">CONSULT<" in item and "Omar Brandt" in item
+    assert "Lisbon" in item
+    quiet = events_client.get(f"/articles/{ids['City Post']}").text
+    assert 'id="events-title"' in quiet
+
+
+def test_web_actor_page_shows_what_they_did_and_what_was_done_to_them(events_client):
+    actors = {a["name"]: a["actor_id"] for a in events_client.get("/api/actors", params={"top": 500}).json()["items"]}
+    every = events_client.get("/api/events", params={"limit": 500}).json()["items"]
+    kell = actors["Ana Kell"]
+    r = events_client.get(f"/actors/{kell}")
+    assert r.status_code == 200 and 'id="actor-events"' in r.text
+    did = r.text[r.text.index('id="actor-events-did"'): r.text.index('id="actor-events-done-to"')]
+    counted = dict(re.findall(r'data-type="([A-Z]+)" data-count="(\d+)"', did))
+    expected: dict[str, int] = {}
+    for e in every:
+        if e["source_actor_id"] == kell:
+            expected[e["type"]] = expected.get(e["type"], 0) + 1
+    assert {t: int(n) for t, n in counted.items()} == expected and expected
+    assert 'id="events-did-chart"' in did and 'data-period="2024-04"' in did
+    assert f"/events?actor=id%3A{kell}&amp;type=CONSULT" in did
+    brandt = actors["Omar Brandt"]
+    done = events_client.get(f"/actors/{brandt}").text
+    done = done[done.index('id="actor-events-done-to"'):]
+    assert 'data-type="CONSULT" data-count="1"' in done and f"target=id%3A{brandt}" in done
+    quiet = actors["Dana Whitlock"]
+    assert 'id="no-actor-events"' in events_client.get(f"/actors/{quiet}").text
+
+
+def test_web_network_draws_event_edges_by_family_with_legend(events_client):
+    actors = {a["name"]: a["actor_id"] for a in events_client.get("/api/actors", params={"top": 500}).json()["items"]}
+    r = events_client.get("/network", params={"top": 200})
+    assert r.status_code == 200
+    kell, brandt = actors["Ana Kell"], actors["Omar Brandt"]
+    edge = re.search(rf'<line class="edge edge-event family-([a-z-]+)"[^>]*data-source="{kell}" '
+                     rf'data-target="{brandt}"[^>]*data-kind="event"', r.text)
+    assert edge and edge.group(1) == "verbal-cooperation"  # CONSULT
+    assert 'data-family="verbal-cooperation"' in r.text[r.text.index('id="network-legend"'):r.text.index("</ul>", r.text.index('id="network-legend"'))]
+    assert 'marker-end="url(#arrowhead-verbal-cooperation)"' in r.text and 'id="arrowhead-verbal-cooperation"' in r.text
+    assert 'class="edge edge-co-quoted"' in r.text or 'class="edge edge-addresses"' in r.text  # kept
+    assert "event-edge-row" in r.text
+    before = events_client.get("/network", params={"top": 200, "until": "2024-01-01"}).text
+    assert "edge-event" not in before.split('id="network-graph"')[-1]
+    assert events_client.get("/api/network").json()["edges"] == events_client.get("/api/network").json()["edges"]

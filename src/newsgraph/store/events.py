@@ -212,30 +212,187 @@ def events(
     article's own voice) or ``attributed`` (reported in someone's statement).
     """
     queries._check_page(limit, offset)
-    stmt = _select()
+    filters = {"actor": actor, "target": target, "type": type, "place": place}
     with store.engine.connect() as conn:
-        for name, column in (
-            (actor, _E.c.agent_actor_id),
-            (target, _E.c.target_actor_id),
-            (place, _E.c.place_actor_id),
-        ):
-            if name is not None:
-                ids = queries._actor_ids(conn, name)
-                if not ids:
-                    return []
-                stmt = stmt.where(column.in_(ids))
-        if type is not None:
-            stmt = stmt.where(_E.c.type == type.strip().upper())
-        if since is not None:
-            stmt = stmt.where(_E.c.date >= since)
-        if until is not None:
-            stmt = stmt.where(_E.c.date <= until)
-        if source == "author":
-            stmt = stmt.where(_E.c.attribution_local_id.is_(None))
-        elif source == "attributed":
-            stmt = stmt.where(_E.c.attribution_local_id.is_not(None))
+        where = _where(conn, **filters, since=since, until=until, source=source)
+        if where is None:
+            return []
+        stmt = _select().where(*where)
         stmt = stmt.order_by(_E.c.date.desc().nulls_last(), _E.c.id.desc()).limit(limit).offset(offset)
         return _rows(conn, list(conn.execute(stmt)))
+
+
+def _where(
+    conn: Connection,
+    *,
+    actor: str | None = None,
+    target: str | None = None,
+    type: str | None = None,
+    place: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    source: Source | None = None,
+) -> list[Any] | None:
+    """The conditions of ``events``' filters on the events table; None when a name matches no actor."""
+    where: list[Any] = []
+    for name, column in (
+        (actor, _E.c.agent_actor_id),
+        (target, _E.c.target_actor_id),
+        (place, _E.c.place_actor_id),
+    ):
+        if name is not None:
+            ids = queries._actor_ids(conn, name)
+            if not ids:
+                return None
+            where.append(column.in_(ids))
+    if type is not None:
+        where.append(_E.c.type == type.strip().upper())
+    if since is not None:
+        where.append(_E.c.date >= since)
+    if until is not None:
+        where.append(_E.c.date <= until)
+    if source == "author":
+        where.append(_E.c.attribution_local_id.is_(None))
+    elif source == "attributed":
+        where.append(_E.c.attribution_local_id.is_not(None))
+    return where
+
+
+def count_events(
+    store: Store,
+    *,
+    actor: str | None = None,
+    target: str | None = None,
+    type: str | None = None,
+    place: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    source: Source | None = None,
+) -> int:
+    """How many events ``events`` would give with these filters, stopping at ``queries.COUNT_CAP``
+    (a total then costs at most that many index entries, whatever the corpus size)."""
+    filters = {"actor": actor, "target": target, "type": type, "place": place}
+    with store.engine.connect() as conn:
+        where = _where(conn, **filters, since=since, until=until, source=source)
+        if where is None:
+            return 0
+        capped = sa.select(_E.c.id).where(*where).limit(queries.COUNT_CAP).subquery()
+        return int(conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+
+
+PLOVER_FAMILIES: dict[str, tuple[str, ...]] = {
+    "verbal-cooperation": ("AGREE", "CONSULT", "SUPPORT", "CONCEDE"),
+    "material-cooperation": ("COOPERATE", "AID", "RETREAT"),
+    "verbal-conflict": ("REQUEST", "ACCUSE", "REJECT", "THREATEN"),
+    "material-conflict": ("PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT"),
+}
+"""PLOVER's 16 types in the four "quad classes" event-data users count by (verbal/material ×
+cooperation/conflict); the web network colours event edges by these."""
+
+PLOVER_TYPES: tuple[str, ...] = tuple(t for types in PLOVER_FAMILIES.values() for t in types)
+FAMILY_OF: dict[str, str] = {t: family for family, types in PLOVER_FAMILIES.items() for t in types}
+
+
+@dataclass
+class ActorEvents:
+    """What one actor did (as agent) and what was done to them (as target): counts by type and per
+    month (``"undated"`` for events without a date), as ``web.pages.timeline_bars`` takes them."""
+
+    did: list[tuple[str, int]]
+    done_to: list[tuple[str, int]]
+    did_months: list[tuple[str, int]]
+    done_to_months: list[tuple[str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.did) + sum(n for _, n in self.done_to)
+
+
+ACTOR_EVENTS_CAP = 10_000
+"""An actor page reads at most this many of an actor's events per role (newest first), so the page stays
+fast for the most active actors; the counts then describe the newest ones."""
+
+
+def actor_events(store: Store, actor_id: int) -> ActorEvents:
+    """Counts by type and by month of the events ``actor_id`` is the agent and the target of.
+
+    Each role reads its events from its partial index (``ix_events_agent`` /
+    ``ix_events_target``, keyed on the actor and the date), newest first and
+    at most ``ACTOR_EVENTS_CAP``, counted by (type, day) in SQL and by month here.
+    """
+    out: list[list[tuple[str, int]]] = []
+    with store.engine.connect() as conn:
+        for column in (_E.c.agent_actor_id, _E.c.target_actor_id):
+            newest = (
+                sa.select(_E.c.type, _E.c.date)
+                .where(column == actor_id)
+                .order_by(_E.c.date.desc().nulls_last())
+                .limit(ACTOR_EVENTS_CAP)
+                .subquery()
+            )
+            n = sa.func.count().label("n")
+            by_day = sa.select(newest.c.type, newest.c.date, n).group_by(newest.c.type, newest.c.date)
+            rows = conn.execute(by_day)
+            types: dict[str, int] = {}
+            months: dict[str, int] = {}
+            for type_, date, count in rows:  # one row per (type, day): far fewer than events
+                types[type_] = types.get(type_, 0) + count
+                iso = queries._iso(date)
+                month = iso[:7] if iso else "undated"
+                months[month] = months.get(month, 0) + count
+            out.append(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))
+            out.append(sorted(months.items()))
+    return ActorEvents(did=out[0], did_months=out[1], done_to=out[2], done_to_months=out[3])
+
+
+def _most_first(kv: tuple[str, int]) -> tuple[int, str]:
+    return -kv[1], kv[0]
+
+
+@dataclass(frozen=True)
+class EventEdge:
+    """Events from one actor (agent) to another (target) in one PLOVER family, with their types."""
+
+    source: int
+    target: int
+    family: str
+    count: int
+    types: tuple[tuple[str, int], ...]
+
+
+def event_edges(
+    store: Store, actor_ids: list[int], *, since: dt.date | None = None, until: dt.date | None = None
+) -> list[EventEdge]:
+    """Agent -> target event counts between the given actors (the network's nodes), by PLOVER family.
+
+    Reads the dyad index alone (``ix_events_dyad``: agent, target, type;
+    migration 0008) for the given actors, so its cost follows their events, not the corpus.
+    """
+    if not actor_ids:
+        return []
+    where = [_E.c.agent_actor_id.in_(actor_ids), _E.c.target_actor_id.in_(actor_ids)]
+    if since is not None:
+        where.append(_E.c.date >= since)
+    if until is not None:
+        where.append(_E.c.date <= until)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(_E.c.agent_actor_id, _E.c.target_actor_id, _E.c.type, sa.func.count())
+            .where(*where)
+            .group_by(_E.c.agent_actor_id, _E.c.target_actor_id, _E.c.type)
+        ).all()
+    grouped: dict[tuple[int, int, str], dict[str, int]] = {}
+    for agent, target, type_, n in rows:
+        if agent == target:
+            continue
+        family = FAMILY_OF.get(type_, "other")
+        grouped.setdefault((int(agent), int(target), family), {})[type_] = int(n)
+    edges = [
+        EventEdge(s, t, family, sum(types.values()), tuple(sorted(types.items(), key=_most_first)))
+        for (s, t, family), types in grouped.items()
+    ]
+    edges.sort(key=lambda e: (-e.count, e.source, e.target, e.family))
+    return edges
 
 
 def iter_event_rows(store: Store, batch_size: int = 2000) -> Any:

@@ -337,6 +337,7 @@ MODALITIES = ("asserted", "planned", "hypothetical", "requested")
 _AGENT = "agent_actor_id IS NOT NULL"
 _TARGET = "target_actor_id IS NOT NULL"
 _PLACE = "place_actor_id IS NOT NULL"
+_DYAD = "agent_actor_id IS NOT NULL AND target_actor_id IS NOT NULL"
 
 
 class Event(Base):
@@ -368,6 +369,14 @@ class Event(Base):
         ),
         Index("ix_events_place", "place_actor_id", sqlite_where=text(_PLACE), postgresql_where=text(_PLACE)),
         Index("ix_events_type_date", "type", "date"),
+        Index(  # the network's event arrows: who did what to whom, read from the index alone (0008)
+            "ix_events_dyad",
+            "agent_actor_id",
+            "target_actor_id",
+            "type",
+            sqlite_where=text(_DYAD),
+            postgresql_where=text(_DYAD),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

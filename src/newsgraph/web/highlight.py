@@ -14,6 +14,8 @@ them. Each segment therefore carries every role and every attribution that
 covers it; ``role`` and ``attribution`` pick the one to colour and describe:
 the most specific role (cue, then source, then addressee, then content) and,
 for that role, the attribution whose span is shortest (the innermost one).
+Event triggers are a layer of their own (``events``): the view marks them
+whatever attribution roles the same words have.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Segment:
     attributions: tuple[str, ...] = ()
     authorial: bool = False
     anchors: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()  # the events whose trigger covers this segment (shortest trigger first)
 
     @property
     def role(self) -> str | None:
@@ -67,7 +70,7 @@ class Segment:
 class _Interval:
     start: int
     end: int
-    role: str  # one of ROLES, or "authorial"
+    role: str  # one of ROLES, "authorial", or "event" (an event's trigger; ``attribution`` is the event id)
     attribution: str | None
 
 
@@ -94,6 +97,10 @@ def _intervals(analysis: Analysis, length: int) -> Iterable[_Interval]:
         clipped = _clip(span.start, span.end, length)
         if clipped:
             yield _Interval(clipped[0], clipped[1], "authorial", None)
+    for event in analysis.events:
+        clipped = _clip(event.trigger.start, event.trigger.end, length)
+        if clipped:
+            yield _Interval(clipped[0], clipped[1], "event", event.id)
 
 
 def segments(analysis: Analysis) -> list[Segment]:
@@ -110,7 +117,7 @@ def segments(analysis: Analysis) -> list[Segment]:
     intervals = list(_intervals(analysis, length))
     first_start: dict[str, int] = {}
     for iv in intervals:
-        if iv.attribution is not None:
+        if iv.attribution is not None and iv.role != "event":
             first_start[iv.attribution] = min(first_start.get(iv.attribution, length), iv.start)
     anchors_at: dict[int, list[str]] = {}
     for attribution_id, start in first_start.items():
@@ -131,7 +138,11 @@ def segments(analysis: Analysis) -> list[Segment]:
 
 def _segment(text: str, left: int, right: int, active: list[_Interval], anchors: tuple[str, ...]) -> Segment:
     authorial = any(iv.role == "authorial" for iv in active)
-    spans = [iv for iv in active if iv.role != "authorial"]
+    triggers = sorted(
+        (iv for iv in active if iv.role == "event"), key=lambda iv: (iv.end - iv.start, iv.start)
+    )
+    events = tuple(dict.fromkeys(iv.attribution for iv in triggers if iv.attribution is not None))
+    spans = [iv for iv in active if iv.role not in ("authorial", "event")]
     roles = tuple(sorted({iv.role for iv in spans}, key=_PRIORITY.__getitem__))
     # Innermost first for the leading role, then the others by span length; each id once.
     ordered = (
@@ -140,7 +151,7 @@ def _segment(text: str, left: int, right: int, active: list[_Interval], anchors:
         else []
     )
     attributions = tuple(dict.fromkeys(iv.attribution for iv in ordered if iv.attribution is not None))
-    return Segment(left, right, text[left:right], roles, attributions, authorial, anchors)
+    return Segment(left, right, text[left:right], roles, attributions, authorial, anchors, events)
 
 
 def _merge(pieces: list[Segment], text: str) -> list[Segment]:
@@ -150,8 +161,8 @@ def _merge(pieces: list[Segment], text: str) -> list[Segment]:
         if (
             prev is not None
             and not piece.anchors
-            and (prev.roles, prev.attributions, prev.authorial)
-            == (piece.roles, piece.attributions, piece.authorial)
+            and (prev.roles, prev.attributions, prev.authorial, prev.events)
+            == (piece.roles, piece.attributions, piece.authorial, piece.events)
         ):
             merged[-1] = Segment(
                 prev.start,
@@ -161,6 +172,7 @@ def _merge(pieces: list[Segment], text: str) -> list[Segment]:
                 prev.attributions,
                 prev.authorial,
                 prev.anchors,
+                prev.events,
             )
         else:
             merged.append(piece)

@@ -158,12 +158,34 @@ class EntityItem:
 
 
 @dataclass
+class EventItem:
+    """One event as the article view lists it: agent -> type -> target, with its actors' pages."""
+
+    id: str
+    type: str
+    family: str
+    trigger: str
+    agent: str | None
+    agent_href: str | None
+    target: str | None
+    target_href: str | None
+    place: str | None
+    place_href: str | None
+    time: str | None
+    negated: bool
+    modality: str
+    attribution: str | None
+    summary: str
+
+
+@dataclass
 class ArticleView:
     analysis: Analysis
     segments: list[Segment]
     details: dict[str, Detail]
     entities: list[EntityItem] = field(default_factory=list)
     authorial_known: bool = True  # False for articles stored before the store kept authorial sentences
+    events: dict[str, EventItem] = field(default_factory=dict)  # by event id, in text order
 
     def anchors(self, attribution_id: str) -> list[str]:
         detail = self.details.get(attribution_id)
@@ -247,11 +269,57 @@ def article_view(
             parent=a.parent,
             summary=summary,
         )
+    events = _event_items(analysis, entities, href)
     items = [EntityItem(e, href(e.id), statements.get(e.id, 0)) for e in analysis.entities]
     items.sort(
         key=lambda item: (-item.statements, item.entity.mentions[0].start if item.entity.mentions else 0)
     )
-    return ArticleView(analysis, segments(analysis), details, items)
+    return ArticleView(analysis, segments(analysis), details, items, events=events)
+
+
+def _event_items(
+    analysis: Analysis, entities: dict[str, Entity], href: Callable[[str | None], str | None]
+) -> dict[str, EventItem]:
+    """The article's events in text order, each with its actors' names (the span text when unlinked)."""
+    from newsgraph.store.events import FAMILY_OF
+
+    def who(span: Any) -> tuple[str | None, str | None]:
+        if span is None:
+            return None, None
+        entity = entities.get(span.entity) if span.entity else None
+        return (entity.name if entity else _flat(span.text, 80)), href(entity.id) if entity else None
+
+    out: dict[str, EventItem] = {}
+    for e in sorted(analysis.events, key=lambda e: (e.trigger.start, e.id)):
+        agent, agent_href = who(e.agent)
+        target, target_href = who(e.target)
+        place, place_href = who(e.place)
+        flags = ("not " if e.negated else "") + ("" if e.modality == "asserted" else f"{e.modality} ")
+        summary = (
+            f"{e.type}: {agent or 'someone'} → {flags}{_flat(e.trigger.text, 40)}"
+            + (f" → {target}" if target else "")
+            + (f" in {place}" if place else "")
+            + (f" ({e.time.value or e.time.text})" if e.time else "")
+            + (" [reported in a statement]" if e.attribution else "")
+        )
+        out[e.id] = EventItem(
+            id=e.id,
+            type=e.type,
+            family=FAMILY_OF.get(e.type, "other"),
+            trigger=_flat(e.trigger.text, 60),
+            agent=agent,
+            agent_href=agent_href,
+            target=target,
+            target_href=target_href,
+            place=place,
+            place_href=place_href,
+            time=(e.time.value or _flat(e.time.text, 40)) if e.time else None,
+            negated=e.negated,
+            modality=e.modality,
+            attribution=e.attribution,
+            summary=summary,
+        )
+    return out
 
 
 # ------------------------------------------------------------------ charts
@@ -328,11 +396,23 @@ def timeline_bars(
     }
 
 
-def network_drawing(net: Any) -> dict[str, Any]:
+FAMILY_WORDS = {
+    "verbal-cooperation": "verbal cooperation",
+    "material-cooperation": "material cooperation",
+    "verbal-conflict": "verbal conflict",
+    "material-conflict": "material conflict",
+    "other": "other events",
+}
+"""The network legend's words for each PLOVER family (``store.events.PLOVER_FAMILIES``)."""
+
+
+def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str, Any]:
     """Circles, lines and labels for the network SVG: node radius by statements, line width by count;
-    an ``addresses`` line stops at the target's edge so its arrowhead shows."""
+    an ``addresses`` line stops at the target's edge so its arrowhead shows. ``event_edges``
+    (``store.events.EventEdge``) become arrows agent -> target, one per PLOVER family, drawn a little
+    to the side of the straight line so they do not hide an ``addresses`` line between the same two."""
     if not net.nodes:
-        return {"nodes": [], "edges": [], "size": 1000}
+        return {"nodes": [], "edges": [], "event_edges": [], "families": [], "size": 1000}
     most = max(n.statements for n in net.nodes)
     radius = {n.id: 6 + 22 * math.sqrt(n.statements / most) for n in net.nodes}
     pos = {n.id: (n.x, n.y) for n in net.nodes}
@@ -369,6 +449,44 @@ def network_drawing(net: Any) -> dict[str, Any]:
                 + f" ({e.count})",
             }
         )
+    event_lines = []
+    top_events = max([top_count, *(e.count for e in event_edges or [])])
+    offsets = {
+        "verbal-cooperation": 9,
+        "material-cooperation": 18,
+        "verbal-conflict": -9,
+        "material-conflict": -18,
+    }
+    for e in event_edges or []:
+        if e.source not in pos or e.target not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1.0
+        ux, uy = dx / length, dy / length
+        side = offsets.get(e.family, 0)  # perpendicular shift: each family its own lane
+        px, py = -uy * side, ux * side
+        types = ", ".join(f"{t} {n}" for t, n in e.types)
+        event_lines.append(
+            {
+                "x1": round(x1 + ux * radius[e.source] + px, 1),
+                "y1": round(y1 + uy * radius[e.source] + py, 1),
+                "x2": round(x2 - ux * (radius[e.target] + 6) + px, 1),
+                "y2": round(y2 - uy * (radius[e.target] + 6) + py, 1),
+                "kind": "event",
+                "family": e.family,
+                "offset": side,
+                "types": types,
+                "count": e.count,
+                "width": round(1 + 3 * math.log1p(e.count) / math.log1p(top_events), 2),
+                "source": e.source,
+                "target": e.target,
+                "source_name": names[e.source],
+                "target_name": names[e.target],
+                "label": f"{names[e.source]} → {names[e.target]}: {types}",
+            }
+        )
+    linked = [(e.source, e.target) for e in net.edges] + [(e["source"], e["target"]) for e in event_lines]
     nodes = [
         {
             "id": n.id,
@@ -380,16 +498,25 @@ def network_drawing(net: Any) -> dict[str, Any]:
             "r": round(radius[n.id], 1),
             "neighbours": " ".join(
                 str(other)
-                for other in sorted(
-                    {e.target for e in net.edges if e.source == n.id}
-                    | {e.source for e in net.edges if e.target == n.id}
-                )
+                for other in sorted({t for s, t in linked if s == n.id} | {s for s, t in linked if t == n.id})
             ),
         }
         for n in net.nodes
     ]
+    from newsgraph.store.events import PLOVER_FAMILIES
+
     place_labels(nodes, size=1000.0)
-    return {"nodes": nodes, "edges": edges, "size": 1000}
+    families = sorted({e["family"] for e in event_lines}, key=list(FAMILY_WORDS).index)
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "event_edges": event_lines,
+        "families": [
+            {"family": f, "words": FAMILY_WORDS[f], "types": ", ".join(PLOVER_FAMILIES.get(f, ()))}
+            for f in families
+        ],
+        "size": 1000,
+    }
 
 
 # ------------------------------------------------------------------ helpers
@@ -776,6 +903,83 @@ def quotes_page(request: Request) -> Response:
     )
 
 
+EVENT_KEYS = ("actor", "target", "type", "place", "since", "until", "source")
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events_page(request: Request) -> Response:
+    """Events (PLOVER) with the filters of ``newsgraph events``, newest first, paged, with their total;
+    ``format=csv`` / ``format=json`` download every match (up to ``DOWNLOAD_MAX``) as event-data rows."""
+    from newsgraph.store import events as stored
+
+    params = _page_params(request, EVENT_KEYS)
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    limit = _int_param(request, "limit", PAGE_SIZE, 1, 500)
+    fmt = _download_format(request)
+    context: dict[str, Any] = {
+        "page": "events",
+        "params": params,
+        "offset": offset,
+        "limit": limit,
+        "types": stored.PLOVER_TYPES,
+    }
+    store = _store(request)
+    try:
+        filters = _event_filters(params)
+        if fmt:
+            rows = stored.events(store, **filters, limit=DOWNLOAD_MAX)
+            return download("events", fmt, [r.to_dict() for r in rows], stored.EVENT_COLUMNS)
+        rows = stored.events(store, **filters, limit=limit + 1, offset=offset)
+        total = stored.count_events(store, **filters)
+    except (NewsgraphError, ApiError) as exc:
+        message = exc.message if isinstance(exc, ApiError) else " ".join(str(exc).split())
+        return render(
+            "events.html", status=422, rows=[], next_offset=None, error=message, link_params={},
+            info=_page_info(offset, limit, 0, None), **context,
+        )  # fmt: skip
+    more = len(rows) > limit
+    link_params = {**params, "limit": limit if limit != PAGE_SIZE else ""}
+    return render(
+        "events.html",
+        rows=[_event_row(r) for r in rows[:limit]],
+        next_offset=offset + limit if more else None,
+        error=None,
+        link_params=link_params,
+        info=_page_info(offset, limit, len(rows[:limit]), total),
+        **context,
+    )
+
+
+def _event_filters(params: dict[str, str]) -> dict[str, Any]:
+    """The events page's form as ``store.events`` filters; an unknown type or source is a 422."""
+    from newsgraph.store.events import PLOVER_TYPES
+
+    type_ = params["type"].upper() or None
+    if type_ is not None and type_ not in PLOVER_TYPES:
+        raise ApiError(422, "invalid", f"type must be one of the PLOVER types: {', '.join(PLOVER_TYPES)}")
+    source = params["source"].lower() or None
+    if source not in (None, "author", "attributed"):
+        raise ApiError(422, "invalid", "source must be author or attributed")
+    return {
+        "actor": params["actor"] or None,
+        "target": params["target"] or None,
+        "type": type_,
+        "place": params["place"] or None,
+        "since": _date_param(params["since"]),
+        "until": _date_param(params["until"]),
+        "source": source,
+    }
+
+
+def _event_row(row: Any) -> dict[str, Any]:
+    """An event row for the template: the row's fields, its PLOVER family, and a link to the sentence."""
+    from newsgraph.store.events import FAMILY_OF
+
+    out = row.to_dict()
+    out["family"] = FAMILY_OF.get(row.type, "other")
+    return out
+
+
 ACTOR_COLUMNS = ("actor_id", "name", "type", "statements", "first", "last")
 
 
@@ -850,10 +1054,17 @@ def actor_page(request: Request, actor_id: RowId) -> Response:
         "min_confidence": request.query_params.get("min_confidence", "").strip()[:20],
         "limit": limit if limit != PAGE_SIZE else "",
     }
+    from newsgraph.store.events import FAMILY_OF, actor_events
+
+    events = actor_events(store, actor_id)
     return render(
         "actor.html",
         page="actors",
         actor=detail,
+        events=events,
+        families=FAMILY_OF,
+        did_chart=timeline_bars(events.did_months, height=120),
+        done_to_chart=timeline_bars(events.done_to_months, height=120),
         statements=shown,
         groups=list(groups.values()),
         chart=timeline_bars(detail.timeline),
@@ -888,10 +1099,12 @@ def network_page(request: Request) -> Response:
 
     params = _page_params(request, ("since", "until"))
     top = _int_param(request, "top", 40, 1, 200)
+    from newsgraph.store.events import event_edges
+
     try:
-        net = data.network(
-            _store(request), since=_date_param(params["since"]), until=_date_param(params["until"]), top=top
-        )
+        since, until = _date_param(params["since"]), _date_param(params["until"])
+        net = data.network(_store(request), since=since, until=until, top=top)
+        events = event_edges(_store(request), [n.id for n in net.nodes], since=since, until=until)
     except NewsgraphError as exc:
         return render(
             "network.html",
@@ -908,7 +1121,7 @@ def network_page(request: Request) -> Response:
         page="network",
         params=params,
         top=top,
-        drawing=network_drawing(net),
+        drawing=network_drawing(net, events),
         net=net,
         error=None,
     )

@@ -203,11 +203,15 @@
     function redraw(line) {
       var s = centre(line.getAttribute("data-source")), t = centre(line.getAttribute("data-target"));
       var dx = t.x - s.x, dy = t.y - s.y, len = Math.sqrt(dx * dx + dy * dy) || 1;
-      var pad = t.r + (line.getAttribute("data-kind") === "addresses" ? 6 : 0);
-      line.setAttribute("x1", (s.x + dx / len * s.r).toFixed(1));
-      line.setAttribute("y1", (s.y + dy / len * s.r).toFixed(1));
-      line.setAttribute("x2", (t.x - dx / len * pad).toFixed(1));
-      line.setAttribute("y2", (t.y - dy / len * pad).toFixed(1));
+      var kind = line.getAttribute("data-kind");
+      var pad = t.r + (kind === "addresses" || kind === "event" ? 6 : 0);
+      // event arrows keep their lane beside the straight line (data-offset, drawing units)
+      var off = parseFloat(line.getAttribute("data-offset") || "0");
+      var px = -dy / len * off, py = dx / len * off;
+      line.setAttribute("x1", (s.x + dx / len * s.r + px).toFixed(1));
+      line.setAttribute("y1", (s.y + dy / len * s.r + py).toFixed(1));
+      line.setAttribute("x2", (t.x - dx / len * pad + px).toFixed(1));
+      line.setAttribute("y2", (t.y - dy / len * pad + py).toFixed(1));
     }
 
     function moveNode(a, x, y) {
