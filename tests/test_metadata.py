@@ -120,7 +120,11 @@ def test_metadata_cli_prints_warnings_and_a_missing_file_is_one_error(tmp_path, 
     assert lines[-1].startswith("newsgraph: ingested 2: stored 2")
     gone = runner.invoke(app, ["ingest", str(tmp_path / "in"), "--db", str(db), "--metadata", str(tmp_path / "x.tsv")])
     assert gone.exit_code == 1
-    assert gone.stderr.splitlines() == [f"newsgraph: error: E005 {tmp_path / 'x.tsv'}: no such file or directory"]
+    # one error line, then the summary every ingest ends with (nothing was stored)
+    assert gone.stderr.splitlines() == [
+        f"newsgraph: error: E005 {tmp_path / 'x.tsv'}: no such file or directory",
+        "newsgraph: ingested 0: stored 0, skipped 0 (already stored), duplicates 0 (near-copies), failed 0",
+    ]
 
 
 def test_metadata_reads_polnear_metadata_ids_and_dates():
