@@ -25,8 +25,10 @@ can be killed at any moment, so
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -320,7 +322,11 @@ def _write(
     from newsgraph.store.write import db_reason, url_warning
 
     try:
-        result = store.add([(analysis, read.name) for analysis, read in batch])
+        with _signals_held():  # a batch stored is a batch counted: Ctrl-C waits for the tally
+            result = store.add([(analysis, read.name) for analysis, read in batch])
+            summary.stored += result.stored
+            summary.skipped += result.skipped
+            summary.duplicates += result.duplicates
     except Exception as exc:
         _stop_if_database_failed(store, exc, summary)
         if len(batch) > 1:  # not expected (``add`` isolates articles itself): still lose only one
@@ -341,9 +347,21 @@ def _write(
             message = url_warning(analysis.article.url, label(read))
             if message is not None and position not in failed:
                 warn(message)
-    summary.stored += result.stored
-    summary.skipped += result.skipped
-    summary.duplicates += result.duplicates
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends (main thread; elsewhere they never arrive).
+
+    Why: an interrupt between the commit and the tally would make the closing
+    line report fewer articles than were stored.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _stop_if_database_failed(store: Store, exc: Exception, summary: IngestSummary) -> None:
