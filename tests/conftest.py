@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -13,6 +16,37 @@ from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
+"""The PostgreSQL server the store tests also run on (``scripts/test`` sets it); unset: they skip."""
+
+
+@contextlib.contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database of its own (``NEWSGRAPH_TEST_PG``), dropped afterwards.
+
+    Why its own database: tests that check counts, migrations or concurrency
+    must not see each other's rows, and dropping a database is the one cleanup
+    that cannot miss a table. Skips the test when no server is configured.
+    """
+    if not PG_URL:
+        pytest.skip("NEWSGRAPH_TEST_PG is not set: PostgreSQL tests skipped")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    from newsgraph.store import normalize_url
+
+    base = make_url(normalize_url(PG_URL))
+    name = f"ng_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -17,12 +17,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import stand_in_analyzer
+from conftest import fresh_postgres, stand_in_analyzer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -34,7 +33,6 @@ from newsgraph.store import open_store
 from newsgraph.store.ingest import IngestSummary, ingest
 from newsgraph.web import create_app
 
-PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
 TOKEN = "edge-token"
 BATCH = 32
 HUGE = "99999999999999999999"  # above 2**63 - 1: no integer column holds it
@@ -77,25 +75,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "corpus.db")
         return
-    if not PG_URL:
-        pytest.skip("NEWSGRAPH_TEST_PG is not set: PostgreSQL tests skipped")
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.pool import NullPool
-
-    from newsgraph.store import normalize_url
-
-    base = make_url(normalize_url(PG_URL))
-    name = f"ng_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_postgres() as url:
+        yield url
 
 
 def _count(url: str, sql: str) -> int:

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from conftest import fresh_postgres
 from typer.testing import CliRunner
 
 from newsgraph.analysis.pipeline import analyze
 from newsgraph.cli import app
-from newsgraph.store import normalize_url, open_store
+from newsgraph.store import open_store
 from newsgraph.store.events import EVENT_COLUMNS, events
 from newsgraph.store.write import event_date
 
@@ -45,24 +39,6 @@ def corpus(tmp_path_factory, nlp) -> Path:  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("events") / "corpus.db"
     _fill(str(path))
     return path
-
-
-@contextlib.contextmanager
-def fresh_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database (``NEWSGRAPH_TEST_PG``), dropped afterwards."""
-    if not os.environ.get("NEWSGRAPH_TEST_PG"):
-        pytest.skip("NEWSGRAPH_TEST_PG is not set: PostgreSQL tests skipped")
-    base = make_url(normalize_url(os.environ["NEWSGRAPH_TEST_PG"]))
-    name = f"ng_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def test_events_store_on_postgresql(nlp) -> None:  # type: ignore[no-untyped-def]

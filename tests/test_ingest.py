@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import stand_in_analyzer
+from conftest import fresh_postgres, stand_in_analyzer
 from typer.testing import CliRunner
 
 from newsgraph.analysis import pipeline
@@ -348,7 +348,6 @@ def test_ingest_summary_line_counts():
     )
 
 
-PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
 
 
 def rows_by_url(url: str) -> dict[str, tuple[int, int]]:
@@ -368,35 +367,15 @@ def rows_by_url(url: str) -> dict[str, tuple[int, int]]:
 
 
 def test_ingest_into_postgresql_stores_and_skips_as_on_sqlite(tmp_path, stand_in):
-    if not PG_URL:
-        pytest.skip("NEWSGRAPH_TEST_PG is not set: PostgreSQL tests skipped")
-    import uuid
-
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.pool import NullPool
-
-    from newsgraph.store import normalize_url
-
     write_corpus(tmp_path / "in", 9)
     sqlite_summary, _ = run([str(tmp_path / "in")], tmp_path / "corpus.db", batch_size=4)
 
-    base = make_url(normalize_url(PG_URL))
-    name = f"ng_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = base.set(database=name).render_as_string(hide_password=False)
+    with fresh_postgres() as url:
         first = ingest([str(tmp_path / "in")], db=url, n_process=1, batch_size=4, progress=False)
         again = ingest([str(tmp_path / "in")], db=url, n_process=1, batch_size=4, progress=False)
         assert (first.stored, first.failed) == (sqlite_summary.stored, 0) == (9, 0)
         assert (again.stored, again.skipped) == (0, 9)
         assert rows_by_url(url) == rows_by_url(str(tmp_path / "corpus.db"))
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def test_ingest_cli_database_that_cannot_be_opened_is_one_line(tmp_path, stand_in):

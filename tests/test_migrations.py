@@ -19,7 +19,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from test_queries import _gazette, _pg_database, corpus, gazette_analysis
+from conftest import fresh_postgres
+from test_queries import _gazette, corpus, gazette_analysis
 from test_store import assert_fts_follows_rows
 
 from newsgraph.store import db, dedupe, open_store, queries, schema
@@ -43,7 +44,7 @@ def urls(request, tmp_path) -> Iterator[tuple[str, str]]:
     if request.param == "sqlite":
         yield str(tmp_path / "reference.db"), str(tmp_path / "old.db")
         return
-    with _pg_database() as reference, _pg_database() as old:
+    with fresh_postgres() as reference, fresh_postgres() as old:
         yield reference, old
 
 

@@ -16,13 +16,12 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from conftest import fresh_postgres
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -34,8 +33,6 @@ from newsgraph.store import open_store, queries
 from newsgraph.store.queries import AmbiguousActor
 from newsgraph.store.schema import Article as ArticleRow
 from newsgraph.store.write import CONTENT_JOIN
-
-PG_ENV = "NEWSGRAPH_TEST_PG"
 
 NASTY = [
     "'; DROP TABLE attributions; --",
@@ -209,27 +206,8 @@ def db_url(request, tmp_path_factory) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path_factory.mktemp("corpus") / "corpus.db")
         return
-    with _pg_database() as url:
+    with fresh_postgres() as url:
         yield url
-
-
-class _pg_database:
-    """``CREATE DATABASE ng_q_<random>`` on the test server, dropped on exit (skip when unset)."""
-
-    def __enter__(self) -> str:
-        admin_url = os.environ.get(PG_ENV)
-        if not admin_url:
-            pytest.skip(f"{PG_ENV} is not set: no PostgreSQL to test on")
-        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        self.name = f"ng_q_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
-        return sa.make_url(admin_url).set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc: object) -> None:
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -587,7 +565,7 @@ def _answers(s) -> list:
 
 
 def test_queries_same_answers_on_sqlite_and_postgresql(tmp_path):
-    with _pg_database() as pg_url, open_store(tmp_path / "same.db") as lite, open_store(pg_url) as pg:
+    with fresh_postgres() as pg_url, open_store(tmp_path / "same.db") as lite, open_store(pg_url) as pg:
         lite.add(corpus())
         pg.add(corpus())
         assert _answers(lite) == _answers(pg)

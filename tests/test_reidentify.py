@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
-from test_queries import _pg_database
+from conftest import fresh_postgres
 
 import newsgraph
 from newsgraph.models import Analysis
@@ -50,7 +50,7 @@ def url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "corpus.db")
         return
-    with _pg_database() as pg:
+    with fresh_postgres() as pg:
         yield pg
 
 

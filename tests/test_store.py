@@ -7,13 +7,10 @@ create databases), on PostgreSQL too, each test in a fresh database of its own.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import sqlite3
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 
@@ -21,18 +18,16 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import fresh_postgres
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import func, inspect, select, text
 
 import newsgraph
 from newsgraph.errors import NewsgraphError
 from newsgraph.models import Analysis
 from newsgraph.store import content_hash, db, dedupe, normalize_url, open_store, schema, search, write
 
-PG_URL = os.environ.get("NEWSGRAPH_TEST_PG")
 TABLES = [
     schema.Article,
     schema.Actor,
@@ -42,24 +37,6 @@ TABLES = [
     schema.Quote,
     schema.Attribution,
 ]
-
-
-@contextlib.contextmanager
-def fresh_postgres() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip("NEWSGRAPH_TEST_PG is not set: PostgreSQL tests skipped")
-    base = make_url(normalize_url(PG_URL))
-    name = f"ng_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from test_queries import _pg_database
+from conftest import fresh_postgres
 from typer.testing import CliRunner
 
 from newsgraph.analysis.pipeline import analyze
@@ -27,7 +27,7 @@ def url(request, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         yield str(tmp_path / "facts.db")
         return
-    with _pg_database() as pg:
+    with fresh_postgres() as pg:
         yield pg
 
 

@@ -35,6 +35,8 @@ from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LOWER, ORTH, POS, SENT_STA
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from newsgraph.analysis.names import ALIASES
+
 # --- lexicons --------------------------------------------------------------------------------
 
 
@@ -118,17 +120,6 @@ OBJECT_DEPS = frozenset({"dobj", "dative", "pobj", "iobj"})
 OPTIONAL_MODIFIER_DEPS = frozenset({"amod", "det", "poss", "punct", "advmod", "nummod"})
 NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 IGNORED_LABELS = frozenset({"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
-ALIASES = {
-    "us": "united states",
-    "usa": "united states",
-    "america": "united states",
-    "united states of america": "united states",
-    "uk": "united kingdom",
-    "britain": "united kingdom",
-    "great britain": "united kingdom",
-    "un": "united nations",
-    "eu": "european union",
-}
 # Outlets the NER glues onto a name ("the Washington Post Trump said"): dropped from a PERSON.
 OUTLETS = frozenset(
     {

@@ -63,24 +63,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from newsgraph.analysis.names import ALIASES
 from newsgraph.models import Entity
 
 KEY_LENGTH = 512  # actors.key column
 NAME_LENGTH = 512  # actors.name and actor_aliases.alias columns
 SURNAME_LENGTH = 256  # actors.surname column
 
-ALIASES = {
-    "us": "united states",
-    "usa": "united states",
-    "united states of america": "united states",
-    "uk": "united kingdom",
-    "britain": "united kingdom",
-    "great britain": "united kingdom",
-    "un": "united nations",
-    "eu": "european union",
-    "ussr": "soviet union",
-}
-"""Normalised names that are one place or body whatever the spelling ("U.S." -> "us")."""
 
 # Abbreviated titles and honorifics: always dropped, whatever is left ("Mr. Harlow" -> "harlow").
 # fmt: off
