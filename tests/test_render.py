@@ -205,3 +205,21 @@ def test_render_one_line_never_exceeds_the_limit(text: str, limit: int):
         assert flat == whole
     else:
         assert flat.endswith("…")
+
+
+def test_render_figure_concept_named_once_when_it_is_the_unit() -> None:
+    from newsgraph.models import Figure
+
+    text = "The storm cut power to 12,000 homes. The fund paid $3 million to the county's farmers."
+    figures = [
+        Figure(**span(text, "12,000").model_dump(), id="F1", value=12000.0, unit="homes", change="=",
+               concept=span(text, "homes"), claimed_by=None),
+        Figure(**span(text, "$3 million").model_dump(), id="F2", value=3e6, unit="dollar", change="=",
+               concept=span(text, "farmers"), claimed_by=None),
+    ]
+    analysis = Analysis(article=Article(text=text), entities=[], attributions=[], authorial=[], figures=figures)
+    lines = to_text(analysis).splitlines()
+    homes = next(line for line in lines if line.startswith("• 12,000"))
+    dollars = next(line for line in lines if line.startswith("• $3 million"))
+    assert homes.count("homes") == 1 and " of " not in homes
+    assert "3,000,000 dollar  of farmers" in dollars
