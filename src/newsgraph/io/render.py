@@ -208,7 +208,7 @@ def _facts(analysis: Analysis, entities: dict[str, Entity]) -> Iterable[Renderab
             line = Text("• ")
             line.append(one_line(figure.text, 60), style="bold")
             line.append(f"  = {_figure_value(figure)}", style="cyan")
-            if figure.concept is not None and figure.concept.text != figure.unit:  # "1.5 million Palestinians"
+            if figure.concept is not None and figure.concept.text != figure.unit:  # not "homes of homes"
                 line.append(f"  of {one_line(figure.concept.text, 60)}")
             claim = sources.get(figure.claimed_by or "")
             if claim is None:
