@@ -594,6 +594,12 @@ class ExportFormat(StrEnum):
 
 
 _DB_HELP = "SQLite file or database URL (postgresql://...); default ./newsgraph.db."
+# The options every list command shares (quotes, figures, events), declared once.
+SinceOption = Annotated[str | None, typer.Option("--since", help="Published on or after this date.")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Published on or before this date.")]
+LimitOption = Annotated[int, typer.Option("--limit", help="At most this many rows.")]
+OffsetOption = Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")]
+ListFormatOption = Annotated[ListFormat, typer.Option("--format", "-f", help="table, json or csv.")]
 
 
 def _query_store(db: str | None) -> Any:
@@ -645,8 +651,8 @@ def quotes_(
         str | None, typer.Option("--speaker", help="Who said it: a name or alias (any case), or id:N.")
     ] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Only this outlet (any case).")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     search: Annotated[
         str | None,
         typer.Option("--search", help='Words and "phrases" that must all occur (content, source, cue).'),
@@ -654,11 +660,9 @@ def quotes_(
     no_copies: Annotated[
         bool, typer.Option("--no-copies", help="Leave out near-duplicate copies of earlier articles.")
     ] = False,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many statements.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = ListFormat.table,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
+    format: ListFormatOption = ListFormat.table,
     min_confidence: Annotated[
         float | None, typer.Option("--min-confidence", min=0.0, max=1.0, help=_MIN_CONFIDENCE_HELP)
     ] = None,
@@ -702,9 +706,7 @@ def actors_(
     no_copies: Annotated[
         bool, typer.Option("--no-copies", help="Do not count statements in near-duplicate copies.")
     ] = False,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = ListFormat.table,
+    format: ListFormatOption = ListFormat.table,
 ) -> None:
     """The most quoted actors in the corpus, with how often and when they were quoted."""
     from newsgraph.store import queries
@@ -758,9 +760,6 @@ def actor_(
     _run_query(db, answer)
 
 
-class ExportWhat(StrEnum):
-    attributions = "attributions"
-    events = "events"
 @app.command("figures")
 def figures_(
     db: Annotated[str | None, typer.Option("--db", help=_DB_HELP)] = None,
@@ -777,13 +776,11 @@ def figures_(
         str | None,
         typer.Option("--concept", help="Words that must all occur in the concept or around the figure."),
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Published on or after this date.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Published on or before this date.")] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many figures.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = ListFormat.table,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
+    format: ListFormatOption = ListFormat.table,
 ) -> None:
     """Figures in the corpus and who claims each (the claims ledger), newest first."""
     from newsgraph.store import facts, queries
@@ -804,6 +801,11 @@ def figures_(
         _emit_rows(rows, format, facts.claims_csv, facts.claims_table)
 
     _run_query(db, answer)
+
+
+class ExportWhat(StrEnum):
+    attributions = "attributions"
+    events = "events"
 
 
 @app.command("export")
@@ -859,11 +861,9 @@ def events_(
         EventSource | None,
         typer.Option("--source", help="author (the article's own voice) or attributed (in a statement)."),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many events.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many first (paging).")] = 0,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", help="table, json or csv.")
-    ] = ListFormat.table,
+    limit: LimitOption = 50,
+    offset: OffsetOption = 0,
+    format: ListFormatOption = ListFormat.table,
 ) -> None:
     """Events in the corpus (PLOVER): who did what to whom, where and when, newest first."""
     from newsgraph.store import queries
