@@ -462,3 +462,14 @@ def test_actors_campaigns_of_two_people_stay_apart(nlp: Language) -> None:
     first = add_actor(doc, span_of(doc, "The Kollin campaign"))
     second = add_actor(doc, span_of(doc, "The Marsh campaign"))
     assert first is not second
+
+
+def test_actors_headline_organisation_ends_at_its_verb(nlp) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Harbor Board Approves Dredging Plan After Long Debate\n\n"
+        "Port commissioner Dana Whitlock told the harbor board on Tuesday that the plan was sound.\n"
+    )
+    doc = nlp(text)
+    names = {actor.name for actor in doc._.actors}
+    assert "Harbor Board Approves Dredging Plan After Long Debate" not in names
+    assert all("Approves" not in name for name in names)

@@ -1119,6 +1119,33 @@ def events_client(analyses, tmp_path_factory) -> TestClient:
     app.state.web.close()
 
 
+
+ARMY_CHIEF = """Army Chief Meets Minister
+
+General Tomas Vey met Defence Minister Ana Kell in Lisbon on Tuesday.
+
+Kell said the talks had gone well and would continue next week.
+"""
+
+
+def test_web_network_gives_an_actor_who_only_acts_a_node_and_an_arrow(nlp, tmp_path):
+    db = build_db(tmp_path / "army.db", [(_analysed(ARMY_CHIEF, "2024-04-02", url="https://army.example/"), "army")])
+    app = create_app(db, token=TOKEN)
+    with TestClient(app) as client:
+        net = client.get("/api/network", params={"top": 1}).json()
+        nodes = {n["name"]: n for n in net["nodes"]}
+        assert set(nodes) == {"Ana Kell", "Tomas Vey"}
+        assert nodes["Tomas Vey"]["statements"] == 0 and nodes["Ana Kell"]["statements"] == 1
+        vey, kell = nodes["Tomas Vey"]["id"], nodes["Ana Kell"]["id"]
+        assert net["event_edges"] == [
+            {"source": vey, "target": kell, "family": "verbal-cooperation", "count": 1, "types": {"CONSULT": 1}}
+        ]
+        page = client.get("/network", params={"top": 1}).text
+        assert re.search(rf'<line class="edge edge-event family-verbal-cooperation"[^>]*data-source="{vey}" '
+                         rf'data-target="{kell}"', page)
+        assert client.get("/api/network", params={"top": 1, "until": "2024-01-01"}).json()["nodes"] == []
+    app.state.web.close()
+
 from newsgraph.store.events import FAMILY_OF  # noqa: E402 (with the tests that use it)
 
 

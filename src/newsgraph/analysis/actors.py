@@ -436,6 +436,8 @@ class _Builder:
         # 2. other labels: a name the model mislabelled joins the person of that name
         orgs: list[tuple[int, int, str]] = []
         for start, end, label in others:
+            if t.in_headline(start):  # "Harbor Board Approves Dredging Plan": the name ends at its verb
+                end = next((k for k in range(start + 1, end) if t.pos[k] == "VERB"), end)
             cs, ce, _ = t.name_core(start, end, strict=True)
             key = self._key(cs, ce) if ce - cs > 1 else None
             if key is not None and key in self.by_key:

@@ -395,6 +395,40 @@ def event_edges(
     return edges
 
 
+def event_actors(
+    store: Store,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    exclude: list[int] | None = None,
+    top: int = 10,
+) -> list[tuple[int, int]]:
+    """The ``top`` actors by events with both an agent and a target (as either), as ``(actor id, events)``.
+
+    Why: the network's nodes are the most quoted actors, but an actor who acts
+    and is never quoted (an army, a militia, a leader reported on) would
+    otherwise have no node and so no arrow. ``exclude``: actors already drawn.
+    """
+    if top <= 0:
+        return []
+    where = [_E.c.agent_actor_id.is_not(None), _E.c.target_actor_id.is_not(None)]
+    if since is not None:
+        where.append(_E.c.date >= since)
+    if until is not None:
+        where.append(_E.c.date <= until)
+    counts: dict[int, int] = {}
+    with store.engine.connect() as conn:
+        for column in (_E.c.agent_actor_id, _E.c.target_actor_id):
+            for actor_id, n in conn.execute(
+                sa.select(column, sa.func.count()).where(*where, _E.c.agent_actor_id != _E.c.target_actor_id)
+                .group_by(column)
+            ):
+                counts[int(actor_id)] = counts.get(int(actor_id), 0) + int(n)
+    for actor_id in exclude or ():
+        counts.pop(actor_id, None)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+
+
 def iter_event_rows(store: Store, batch_size: int = 2000) -> Any:
     """Every stored event in id order, in batches of ``EventRow``."""
     last = 0

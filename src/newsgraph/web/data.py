@@ -18,7 +18,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -631,6 +631,7 @@ class Network:
     edges: list[Edge]
     since: dt.date | None
     until: dt.date | None
+    events: list[Any] = field(default_factory=list)  # store.events.EventEdge between the nodes
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -649,6 +650,16 @@ class Network:
             ],
             "edges": [
                 {"source": e.source, "target": e.target, "kind": e.kind, "count": e.count} for e in self.edges
+            ],
+            "event_edges": [
+                {
+                    "source": e.source,
+                    "target": e.target,
+                    "family": e.family,
+                    "count": e.count,
+                    "types": {t: n for t, n in e.types},
+                }
+                for e in self.events
             ],
         }
 
@@ -669,9 +680,15 @@ def network(
 
     Edges: ``addresses`` (A's statements have B as addressee; directed, with
     the number of such statements) and ``co-quoted`` (A and B are both
-    sources in the same article; with the number of such articles). Node
-    positions come from a deterministic force layout (``layout``).
+    sources in the same article; with the number of such articles). Event
+    arrows (agent -> target, by PLOVER family) join them, and up to
+    ``EVENT_ONLY_NODES(top)`` actors who act or are acted on but are not
+    among the most quoted get a node too (``statements`` 0 if never quoted),
+    so that an army or a leader reported on still has its arrows. Node
+    positions come from a deterministic force layout (``layout``) over all of it.
     """
+    from newsgraph.store.events import event_actors, event_edges
+
     where = [_A.c.source_actor_id.is_not(None)]
     if since is not None:
         where.append(_A.c.published >= since)
@@ -692,8 +709,19 @@ def network(
             .limit(top)
         ).all()
         ids = [r.source_actor_id for r in counted]
-        if not ids:
+        acting = event_actors(store, since=since, until=until, exclude=ids, top=event_only_nodes(top))
+        if not ids and not acting:
             return Network([], [], since, until)
+        quoted = dict(
+            conn.execute(
+                sa.select(_A.c.source_actor_id, n)
+                .select_from(base)
+                .where(*where, _A.c.source_actor_id.in_([a for a, _ in acting]))
+                .group_by(_A.c.source_actor_id)
+            ).all()
+        )
+        counted = [*counted, *(_Counted(a, int(quoted.get(a, 0))) for a, _ in acting)]
+        ids = [r.source_actor_id for r in counted]
         names = {
             r.id: r
             for r in conn.execute(sa.select(_ACT.c.id, _ACT.c.name, _ACT.c.type).where(_ACT.c.id.in_(ids)))
@@ -727,9 +755,21 @@ def network(
         for r in counted
         if r.source_actor_id in names
     ]
-    positions = layout([node.id for node in nodes], [(e.source, e.target, e.count) for e in edges])
+    events = event_edges(store, [node.id for node in nodes], since=since, until=until)
+    links = [(e.source, e.target, e.count) for e in edges] + [(e.source, e.target, e.count) for e in events]
+    positions = layout([node.id for node in nodes], links)
     nodes = [Node(node.id, node.name, node.type, node.statements, *positions[node.id]) for node in nodes]
-    return Network(nodes, edges, since, until)
+    return Network(nodes, edges, since, until, events)
+
+
+class _Counted(NamedTuple):
+    source_actor_id: int
+    n: int
+
+
+def event_only_nodes(top: int) -> int:
+    """How many actors the network adds for their events alone: a quarter of ``top``, at least one."""
+    return max(1, top // 4)
 
 
 def layout(

@@ -413,7 +413,7 @@ def network_drawing(net: Any, event_edges: list[Any] | None = None) -> dict[str,
     to the side of the straight line so they do not hide an ``addresses`` line between the same two."""
     if not net.nodes:
         return {"nodes": [], "edges": [], "event_edges": [], "families": [], "size": 1000}
-    most = max(n.statements for n in net.nodes)
+    most = max(max(n.statements for n in net.nodes), 1)  # event-only actors have no statements
     radius = {n.id: 6 + 22 * math.sqrt(n.statements / most) for n in net.nodes}
     pos = {n.id: (n.x, n.y) for n in net.nodes}
     names = {n.id: n.name for n in net.nodes}
@@ -1099,12 +1099,9 @@ def network_page(request: Request) -> Response:
 
     params = _page_params(request, ("since", "until"))
     top = _int_param(request, "top", 40, 1, 200)
-    from newsgraph.store.events import event_edges
-
     try:
         since, until = _date_param(params["since"]), _date_param(params["until"])
         net = data.network(_store(request), since=since, until=until, top=top)
-        events = event_edges(_store(request), [n.id for n in net.nodes], since=since, until=until)
     except NewsgraphError as exc:
         return render(
             "network.html",
@@ -1121,7 +1118,7 @@ def network_page(request: Request) -> Response:
         page="network",
         params=params,
         top=top,
-        drawing=network_drawing(net, events),
+        drawing=network_drawing(net, net.events),
         net=net,
         error=None,
     )
