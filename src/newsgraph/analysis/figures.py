@@ -62,6 +62,16 @@ _BLOCKED = re.compile(
        |§|\#)\s?\d+[\w.()]*
   | \b\d+(?:st|nd|rd|th)\b                                             # ordinals
   | \b(?:19|20)\d0s\b | '\d0s\b                                        # decades
+  | \b\d+(?:-\d+)?[A-Z]?\s+(?:[NSEW]\.?\s+)?                          # street addresses:
+      (?:\d+(?:st|nd|rd|th)\s+|[A-Z][a-z]+\s+){{0,3}}
+      (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Way|Place|Court|Terrace|
+         Crescent|Parkway|Square)\b\.?(?=\s*[,;)]|\s+[A-Z]|\s*$)         # "49 Zorro Ranch Road, Stanley"
+  | \b\d+\s+(?:Ave|Avenue|Rue|Via|Calle)\s+[A-Z]                           # "22 Ave Foch"
+  | \b\d{{3,}}\s+(?:ZIP|[Zz]ip)\s?[Cc]odes?\b | \b(?:ZIP|[Zz]ip)\s?(?:[Cc]ode\s)?\d{{5}}\b  # postcodes
+  | \b\d+\s+(?:Pro|Max|MAX|Plus|Ultra|Mini|Lite|Dreamliner|Turbo|GTI?|XL)\b  # models: "787 Dreamliner"
+  | (?i:\b(?:s&p|sp|ftse|russell|nikkei|nasdaq|stoxx|asx|kospi|dax|cac)\s?\d+\b) # index names: "S&P 500"
+  | \b[A-Za-z]+-[A-Za-z]{{1,3}}\d+\w*                                     # codes: "PLX-R18"
+  | (?i:\b(?:this|first|second|next|last|previous|latter|former)\s+half\b)  # a period: "this half"
     """,
     re.VERBOSE,
 )
@@ -74,7 +84,7 @@ _SCORE_CONTEXT = re.compile(
 
 _CURRENCY_SYMBOL = (
     r"(?P<cur>(?-i:(?:US|U\.S\.|A|AU|C|CA|NZ|HK|S|NT|R|Z|Mex)\s?\$|\$(?:US|A|NZ|C)?|€|£|¥|₹|₪|₩|PS(?=\d)|Y=|"
-    r"(?:USD|EUR|GBP|JPY|INR|CHF|AUD|CAD|Rs\.?|Rp|RM|R)\s?(?=\d)))"
+    r"(?:USD|EUR|GBP|JPY|INR|CHF|AUD|CAD|NIS|Rs\.?|Rp|RM|R)\s?(?=\d)))"
 )
 _SCALE = (
     r"(?:\s?-?(?P<scale>(?:hundred\s)?(?:hundred|thousand|million|billion|trillion))s?\b"
@@ -125,8 +135,14 @@ _UNITS: list[tuple[str, str]] = [
     (r"pesos?\b", "peso"),
     (r"roubles?\b|rubles?\b", "rouble"),
     (r"cents?\b|¢", "cent"),
+    (r"(?-i:USD|US\$)(?![\w=])", "dollar"),  # codes after the number: "108.79 JPY", "5 USD"
+    (r"(?-i:EUR)(?![\w=])", "euro"),
+    (r"(?-i:GBP)(?![\w=])", "pound"),
+    (r"(?-i:JPY)\b", "yen"),
+    (r"(?-i:NIS)\b", "shekel"),
+    (r"(?-i:CHF)\b", "franc"),
     (r"pence\b|p\b", "pence"),
-    (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"),
+    (r"nanomet(?:er|re)s?\b|(?-i:nm)\b", "nanometre"),
     (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
     (r"m2\b|sq\.? ?m\b", "square metre"),
     (r"cubic (?:feet|foot)\b|cu\.? ?ft\b", "cubic foot"),
@@ -153,7 +169,10 @@ _UNITS: list[tuple[str, str]] = [
     (r"acres?\b", "acre"),
     (r"hectares?\b|ha\b", "hectare"),
     (r"kilo(?:gram)?s?\b|kg\b", "kilogram"),
-    (r"grams?\b|g\b", "gram"),
+    (r"milligrams?\b|mg\b", "milligram"),
+    (r"micrograms?\b|mcg\b|µg\b|μg\b", "microgram"),
+    (r"(?-i:G)\b", "generation wireless"),  # "5G": a mobile network generation, not grams
+    (r"grams?\b|(?-i:g)\b", "gram"),
     (r"tonnes?\b|tons?\b", "tonne"),
     (r"lbs?\b", "pound"),
     (r"ounces?\b|oz\b", "ounce"),
@@ -208,19 +227,29 @@ _PER = re.compile(
 
 # Change and approximation words right before a figure ("nearly 40", "more than $1bn", "up 5%").
 _CHANGE_WORDS = {
-    "~": r"about|around|approximately|approx\.|roughly|some|nearly|almost|close to|an estimated|estimated|"
-    r"circa|c\.|just about|around about|~|averaged|averaging|averages",
+    "~": r"about|around|approximately|approx\.|roughly|some|nearly|almost|barely|close to|an estimated|"
+    r"estimated|circa|c\.|just about|around about|~|averaged|averaging|averages",
     ">": r"more than|over|above|at least|exceeding|exceeds|exceeded|upwards of|in excess of|north of|"
     r"greater than|higher than|no fewer than|no less than|more then|over than|beyond|\+|>",
     "<": r"less than|fewer than|under|below|up to|at most|no more than|lower than|as little as|as few as|"
     r"not more than|<|short of|shy of",
     "up": r"up|rose|rise|rises|rising|increased|increase|increases|increasing|gained|gain|gains|jumped|"
     r"jumps|climbed|climbs|grew|grow|grows|growing|soared|soars|surged|surges|added|adding|adds|boost|boosted|"
-    r"advanced|higher|hiked|rallied|spiked|upward|upwards",
-    "down": r"down|fell|fall|falls|falling|dropped|drop|drops|declined|decline|declines|decreased|"
-    r"decrease|decreases|lost|loses|lose|slipped|slips|slid|slides|plunged|plunges|tumbled|tumbles|shed|sheds|"
-    r"cut|cuts|lower|lowered|shrank|shrink|shrinks|sank|sinks|dipped|dips|eased|retreated|slumped|contracted|off",
+    r"advanced|higher|hiked|rallied|spiked|upward|upwards|jumping|climbing|soaring|surging|gaining|advancing|"
+    r"advances|rallying|rallies|hiking|rebounded|rebounding|skyrocketed|rocketed",
+    "down": r"down|fell|fall|falls|falling|fallen|dropped|drop|drops|dropping|declined|decline|declines|"
+    r"declining|decreased|decrease|decreases|decreasing|lost|loses|lose|losing|slipped|slips|slipping|slid|slides|sliding|"
+    r"plunged|plunges|plunging|plummeted|plummets|plummeting|tumbled|tumbles|tumbling|shed|sheds|shedding|"
+    r"cut|cuts|cutting|lower|lowered|lowering|shrank|shrink|shrinks|shrinking|sank|sinks|sinking|dipped|dips|"
+    r"dipping|eased|easing|retreated|retreating|slumped|slumping|contracted|slashed|slashing|trimmed|reduced|"
+    r"reducing|dived|diving|off",
 }
+# "grow sales by 35%", "cut its workforce by a tenth": a change verb, its object, then "by" and the figure.
+_VERB_OBJECT_BY = re.compile(
+    r"\b(?:(?P<up>increas|rais|boost|grow|grew|lift|expand|hik)|(?P<down>cut|reduc|lower|decreas|shrink|shrank|slash|"
+    r"trim))\w*\s+(?:[\w'’-]+\s+){1,3}by\s+$",
+    re.IGNORECASE,
+)
 _CHANGE = re.compile(
     r"(?:^|\b)(?:"
     + "|".join(f"(?P<c{i}>{words})" for i, words in enumerate(_CHANGE_WORDS.values()))
@@ -237,6 +266,9 @@ _PHRASAL_UP = re.compile(
     re.I,
 )
 _INHERITS = re.compile(r"\s*(?:\(|/|\sor\s)\s*")
+_INHERITS_AFTER_NOUN = re.compile(r"\s+(?:[A-Za-z]+\s+){1,2}\(\s*")
+_FROM_TO_GAP = re.compile(r"(?:(?![.!?]\s+[A-Z])[^\n;!?]){0,40}\bto\s?")
+_RATIO = re.compile(r"\s+(?:out\s+of|in)\s+", re.I)
 
 _MILLIONS_AFTER = re.compile(
     r"\s+(?!(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
@@ -311,6 +343,7 @@ _CURRENCY_NAMES = {
     "JPY": "yen",
     "INR": "rupee",
     "CHF": "franc",
+    "NIS": "shekel",
     "Rs": "rupee",
     "RS.": "rupee",
     "PS": "pound",
@@ -450,14 +483,37 @@ def scan(text: str) -> list[RawFigure]:
 def _change(text: str, start: int) -> str:
     if start and text[start - 1] in "+~":
         return "up" if text[start - 1] == "+" else "~"
+    if text[start : start + 4].lower() == "sub-":
+        return "<"  # "sub-7 nanometer"
     before = text[max(0, start - 40) : start]
     m = _CHANGE.search(before)
     if m is None or m.lastgroup is None:
+        verb = _VERB_OBJECT_BY.search(before)
+        if verb is not None:
+            return "up" if verb.group("up") else "down"
         return "="
     change = _CHANGE_NAMES[int(m.lastgroup[1:])]
     if change == "up" and m.group(0).lower().startswith("up") and _PHRASAL_UP.search(before[: m.start()]):
         return "="  # "gave up 517 yards", "set up 3 centres": a phrasal verb, not a rise
     return change
+
+
+def _is_ratio(
+    value: float | tuple[float, float],
+    unit: str | None,
+    value2: float | tuple[float, float],
+    unit2: str | None,
+    m2: re.Match[str],
+    gap: str,
+) -> bool:
+    """Is "A out of B" / "A in B" a share ("one in five adults"), not "5 in 10 days" or "3 in 2019"?"""
+    if isinstance(value, tuple) or isinstance(value2, tuple) or unit is not None or unit2 is not None:
+        return False
+    if not (0 < value < value2 and float(value).is_integer() and float(value2).is_integer()):
+        return False
+    if "out" in gap.lower():
+        return True
+    return value2 <= 100 and not (m2.group("scale") or m2.group("abbr"))
 
 
 def _combine(
@@ -477,13 +533,27 @@ def _combine(
                 # "1 to 1.5 degrees", "$89 to $93 billion": the unit comes after the second number
                 gap = text[m.end() : m2.start()]
                 joined = _RANGE_JOIN.fullmatch(gap) if len(gap) <= 5 else None
-            word = gap.strip().lower()
             before = text[max(0, start - 12) : start]
+            if joined is None and _FROM.search(before) and len(text[end : m2.start()]) <= 45:
+                # "from $75 U.S. per barrel to $45.88", "from 21 mpg combined to 23": one span, what lies
+                # between is about the first end
+                gap = text[end : m2.start()]
+                joined = _FROM_TO_GAP.fullmatch(gap)
+            word = gap.strip().lower()
+            ratio = _RATIO.fullmatch(text[end : m2.start()])
+            if ratio is not None and _is_ratio(value, unit, value2, unit2, m2, ratio.group(0)):
+                # "one out of three Germans", "1 in 5 adults": the share, counting what the second counts
+                out.append(RawFigure(start, end2, value / value2, None, _change(text, start), counted=True))
+                i += 2
+                continue
             if (
                 joined is not None
                 and not isinstance(value2, tuple)
                 and (word != "and" or _BETWEEN.search(before))
-                and not _BY.search(before)
+                and (
+                    not _BY.search(before)  # "rose by 5 to 105": the change, then the level
+                    or (unit is None and unit2 is not None and 0 < value < value2 <= 4 * value)
+                )  # "dropped by 1 to 1.5 degrees": a range of changes
                 and (unit is None or unit2 is None or unit2.startswith(unit) or unit.startswith(unit2))
             ):
                 low, high = value, value2
@@ -505,11 +575,13 @@ def _combine(
         i += 1
     # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") carries the change marker of the
     # figure just before it.
+    # So does one after the noun a count counts ("more than 7.5 million Danish crowns (US $1.1 million)").
     for previous, figure in itertools.pairwise(out):
+        gap = text[previous.end : figure.start]
         if (
             figure.change == "="
             and previous.change != "="
-            and _INHERITS.fullmatch(text[previous.end : figure.start])
+            and (_INHERITS.fullmatch(gap) or (previous.counted and _INHERITS_AFTER_NOUN.fullmatch(gap)))
         ):
             figure.change = previous.change
     return out
