@@ -106,11 +106,12 @@ _VAGUE = (
 
 _NUMBER = re.compile(
     rf"""
-    (?<![\w.,/$€£¥])
+    (?:(?<![\w.,/$€£¥])|(?<=,)(?=minus\b))                  # ",minus 233": a missing space
     {_CURRENCY_SYMBOL}?
     (?P<minus>minus[-\s]?|sub-)?
     (?:
         (?P<eu>\d{{1,3}}(?:\.\d{{3}}){{2,}}(?:,\d+)?|\d+,\d{{1,2}}(?=\s?(?:million|billion|thousand|trillion|mn|bn|m\b)))
+      | (?P<sci>\d{{1,3}}(?:\.\d+)?)\s?(?:×\s?|x\s?(?=10\^))10\^?(?P<exp>[-−]?\d{{1,3}})\b  # 1.99×10−30
       | (?P<slash>\d{{1,3}}\s?\u2044\s?\d{{1,3}}|\d{{1,3}}/\d{{1,3}}(?=\s+of\b))   # "1⁄32", "1/16 of a pint"
       | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))
         (?:\s(?P<frac>[1-9]/[1-9]\d?)\b|(?P<vfrac>[½¼¾⅓⅔⅛]))?
@@ -194,6 +195,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"degrees? (?:celsius|centigrade|c)\b|°\s?c\b", "celsius"),
     (r"degrees? (?:fahrenheit|f)\b|°\s?f\b", "fahrenheit"),
     (r"degrees?\b|°", "degree"),
+    (r"(?-i:C)(?=[\s,;.)]|$)(?!\.\w)", "celsius"),  # "12 C melting point"
     (r"fahrenheit\b", "fahrenheit"),
     (r"celsius\b", "celsius"),
     (r"decades?\b", "decade"),
@@ -402,6 +404,9 @@ def _value(m: re.Match[str]) -> float | tuple[float, float] | None:
             base += int(top) / int(bottom)
         if base is not None and m.group("vfrac"):
             base += VULGAR[m.group("vfrac")]
+    elif m.group("sci"):
+        exponent = int(m.group("exp").replace("\u2212", "-"))
+        base = float(m.group("sci")) * 10.0**exponent if abs(exponent) < 300 else None
     elif m.group("slash"):
         base = fraction_value(m.group("slash"))
     elif m.group("vulgar"):
