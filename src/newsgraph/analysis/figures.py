@@ -56,14 +56,13 @@ _BLOCKED = re.compile(
   | \b{MONTHS}\s+(?:of\s+)?\d{{4}}\b                                 # June of 2018
   | \b\d{{4}}-\d{{2}}-\d{{2}}\b | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b     # ISO and slashed dates
   | \b\d{{4}}(?:-|/|–)\d{{2,4}}\b                                      # seasons: 2019-20
-  | (?<!\d\s)\b\d{{1,4}}/\d{{1,4}}\b(?!\s+of\b)                         # 24/7, 9/11, 50/50: no fraction
   | \b\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:[ap]\.m\.?|[ap]m\b)                # 3 p.m., 10.30am
   | \b\d{{1,2}}:\d{{2}}(?::\d{{2}})?\b                                  # 10:35
   | \b\d{{1,2}}\s+o'clock\b
   | \bISBN(?:-1[03])?:?\s*[\dXx][\d\sXx-]{{8,}}[\dXx]\b | \b97[89]-\d[\d-]{{9,}}\d\b
   | \+\d[\d\s().-]{{7,}}\d | \(\d{{2,4}}\)\s?\d{{3,4}}[\s.-]?\d{{3,4}}\b
   | \b\d{{3}}[-.]\d{{3}}[-.]\d{{4}}\b | \b\d{{3}}-\d{{4}}\b                 # phone numbers
-  | \b(?!minus|sub\b)[A-Za-z]+\s?-\d+\w*                              # F-35, MH-17, COVID-19
+  | \b(?!minus|sub\b)[A-Za-z]++\s?-\d+\w*                             # F-35, MH-17, COVID-19
   | (?:\b(?:Article|Art\.|Section|Sec\.|Chapter|Clause|Paragraph|Amendment|Resolution|Rule|Title|No\.|
          Number|Nos?\.|Bill|Act|Route|Highway|Flight|Room|Page|Pages|pp?\.|Vol\.|Volume|Episode|Season|
          Level|Grade|Class|Phase|Stage|Round|Game|Week|Model|Version|v|Series|Type|Gate|Platform|
@@ -71,16 +70,15 @@ _BLOCKED = re.compile(
        |§|\#)\s?\d+[\w.()]*
   | \b\d+(?:st|nd|rd|th)\b                                             # ordinals
   | \b(?:19|20)\d0s\b | '\d0s\b                                        # decades
-  | \b\d+(?:-\d+)?[A-Z]?\s+(?:[NSEW]\.?\s+)?                          # street addresses:
-      (?:\d+(?:st|nd|rd|th)\s+|[A-Z][a-z]+\s+){{0,3}}
-      (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Way|Place|Court|Terrace|
-         Crescent|Parkway|Square)\b\.?(?=\s*[,;)]|\s+[A-Z]|\s*$)         # "49 Zorro Ranch Road, Stanley"
-  | \b\d+\s+(?:Ave|Avenue|Rue|Via|Calle)\s+[A-Z]                           # "22 Ave Foch"
-  | \b\d{{3,}}\s+(?:ZIP|[Zz]ip)\s?[Cc]odes?\b | \b(?:ZIP|[Zz]ip)\s?(?:[Cc]ode\s)?\d{{5}}\b  # postcodes
-  | \b\d+\s+(?:Pro|Max|MAX|Plus|Ultra|Mini|Lite|Dreamliner|Turbo|GTI?|XL)\b  # models: "787 Dreamliner"
-  | (?i:\b(?:s&p|sp|ftse|russell|nikkei|nasdaq|stoxx|asx|kospi|dax|cac)\s?\d+\b) # index names: "S&P 500"
-  | \b[A-Za-z]+-[A-Za-z]{{1,3}}\d+\w*                                     # codes: "PLX-R18"
-  | (?i:\b(?:this|first|second|next|last|previous|latter|former)\s+half\b)  # a period: "this half"
+  | \b(?=\d)(?:                                # after a number (one look-ahead, so other places fail fast):
+        \d+(?:-\d+)?[A-Z]?\s+(?:[NSEW]\.?\s+)?(?:\d+(?:st|nd|rd|th)\s+|[A-Z][a-z]+\s+){{0,3}}
+        (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Way|Place|Court|Terrace|
+           Crescent|Parkway|Square)\b\.?(?=\s*[,;)]|\s+[A-Z]|\s*$)     # "49 Zorro Ranch Road, Stanley"
+      | \d+\s+(?:Ave|Avenue|Rue|Via|Calle)\s+[A-Z]                    # "22 Ave Foch"
+      | \d{{3,}}\s+(?:ZIP|[Zz]ip)\s?[Cc]odes?\b                      # "the 90049 ZIP code"
+      | \d+\s+(?:Pro|Max|MAX|Plus|Ultra|Mini|Lite|Dreamliner|Turbo|GTI?|XL)\b  # "787 Dreamliner", "11 Pro"
+      | (?<!\d\s)\d{{1,4}}/\d{{1,4}}\b(?!\s+of\b)                   # 24/7, 9/11, 50/50: no fraction
+    )
     """,
     re.VERBOSE,
 )
@@ -297,6 +295,13 @@ _NOT_COUNT_ONE = re.compile(
     r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$", re.I
 )
 _ONE_BEFORE = re.compile(r"\s+(?:another\b|\d)")
+# A name just before a bare number makes it part of the name: an index ("s&p 500", "ftse 100", lowercase
+# too), a postcode ("zip code 10027"); checked on the few characters before a number, not over the text.
+_INDEX_BEFORE = re.compile(
+    r"\b(?:s&p|sp|ftse|russell|nikkei|nasdaq|stoxx|asx|kospi|dax|cac|zip(?:\s?code)?)\s?$", re.I
+)
+# "this half", "the second half": a period, not a share
+_PERIOD_HALF = re.compile(r"\b(?:this|first|second|next|last|previous|latter|former)\s+$", re.I)
 _CAPITALISED_NAME = re.compile(r"(?:^|[^.!?\"“\n]\s)(?P<name>[a-z]*[A-Z][\w&'’]*[A-Za-z]|[A-Z])\s$")
 _NAME_OK = re.compile(
     r"(?:About|Around|Some|Nearly|Almost|Over|Only|Just|Roughly|Approximately|More|Less|Fewer|Up|Down|"
@@ -491,6 +496,13 @@ def scan(text: str) -> list[RawFigure]:
                 continue  # "Maddon, 66, has": an age in apposition, not a claim
             if len(re.sub(r"\D", "", number)) > 12 and "," not in number and "." not in number:
                 continue  # an identifier, not an amount
+        if cur and start and text[start - 1] == "-":
+            continue  # "PLX-R18": a product code, not 18 rand
+        if bare and _INDEX_BEFORE.search(text, max(0, start - 12), start):
+            continue  # "s&p 500", "zip code 10027"
+        fracw = (m.group("fracw") or "").lower()
+        if fracw == "half" and _PERIOD_HALF.search(text, max(0, start - 12), start):
+            continue  # "this half", "the second half": a period, not a share
         if m.group("word") or m.group("num") or m.group("a"):
             before = text[max(0, start - 40) : start]
             name = _CAPITALISED_NAME.search(before)
