@@ -42,26 +42,11 @@ PEERS_TIMES = [
 
 
 def figures(out: Path) -> None:
-    from newsgraph.analysis.pipeline import analyze_articles
-    from newsgraph.io.reading import read_text
+    from newsgraph.eval.figures import predict
 
     gold_path = SHARED / "newsquant" / "dev.json"
-    sentences = json.loads(gold_path.read_text(encoding="utf-8"))
-    reads = [read_text(s["text"]) for s in sentences]
     pred = out / "figures.jsonl"
-    with pred.open("w", encoding="utf-8") as f:
-        for sentence, analysis in zip(sentences, analyze_articles(reads, model="rules"), strict=True):
-            quantities = [
-                {
-                    "value": fig.value,
-                    "unit": fig.unit or "",
-                    "change": fig.change,
-                    "concept": fig.concept.text if fig.concept else "",
-                    "text": fig.text,
-                }
-                for fig in analysis.figures
-            ]
-            f.write(json.dumps({"id": sentence["id"], "quantities": quantities}) + "\n")
+    predict(gold_path, pred)
     print(f"$ python {SHARED / 'bench' / 'quantity_score.py'} {gold_path} {pred}")
     subprocess.run(
         [sys.executable, str(SHARED / "bench" / "quantity_score.py"), str(gold_path), str(pred)], check=True

@@ -5,6 +5,11 @@ Short invented sentences; the real corpora are scored by benchmarks/facts.py.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,6 +98,127 @@ def test_figures_not_figures(text: str) -> None:
 def test_figures_spelled_out_and_negative() -> None:
     assert values_of("Seven European countries took part.") == [7]
     assert values_of("The low was minus 5 degrees.") == [-5]
+
+
+# NewsQuant's conventions (issue 10's figures targets), each on invented sentences.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She lives at 42 Elm Road, Springfield, with her aunt.",
+        "The office moved to 7 W 54th St, Manhattan, last year.",
+        "Homes in the 10027 ZIP code sold quickly.",
+        "The airline grounded its 747 Max fleet and sold the 777 Dreamliner.",
+        "Traders watched the s&p 500 and the ftse 100 all day.",
+        "The drug ABC-R12 failed its trial.",
+        "Sales were weak in the second half.",
+        "The shop is open 24/7 since 9/11 and splits costs 50/50.",
+    ],
+)
+def test_figures_addresses_models_and_codes_are_not_figures(text: str) -> None:
+    assert figures_of(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("Each tablet holds 250mg of the drug.", 250, "milligram"),
+        ("The engine makes 400 Nm of torque.", 400, "newton metre"),
+        ("The chip is built on a 3 nm process.", 3, "nanometre"),
+        ("The city switched on its 5G network.", 5, "generation wireless"),
+        ("The sample weighs 5 g.", 5, "gram"),
+        ("The dollar bought 109.5 JPY on Friday.", 109.5, "yen"),
+        ("The council raised NIS 40 million.", 40_000_000, "shekel"),
+        ("Water boils at 100 C at sea level.", 100, "celsius"),
+        ("The sun weighs about 1.99×10^30 kilograms.", 1.99e30, "kilogram"),
+        ("It was about minus 40 Fahrenheit ,minus 40 Celsius there.", -40, "fahrenheit"),
+    ],
+)
+def test_figures_units_as_newsquant_folds_them(text: str, value: float, unit: str) -> None:
+    found = scan(text)[0]
+    assert found.value == pytest.approx(value)
+    assert found.unit == unit
+
+
+def test_figures_written_fractions() -> None:
+    assert values_of("Only 1/4 of the voters came.") == [pytest.approx(0.25)]
+    assert values_of("The track is 1\u20448 of a mile.") == [pytest.approx(0.125)]
+    assert values_of("The flight took 2½ hours.") == [pytest.approx(2.5)]
+    assert values_of("Rent is 1/0 of nothing.") == []
+
+
+def test_figures_shares_out_of_and_in() -> None:
+    assert values_of("One out of four voters stayed home.") == [pytest.approx(0.25)]
+    assert values_of("Now 1 in 5 adults smoke.") == [pytest.approx(0.2)]
+    assert values_of("He scored 5 in 10 days.") == [5, 10]  # not a share: the second has a unit
+
+
+@pytest.mark.parametrize(
+    ("text", "change"),
+    [
+        ("The shares are down 20% after plummeting 30% last year.", "down"),
+        ("The firm makes sub-5 nanometre chips.", "<"),
+        ("The bank plans to cut its workforce by 10%.", "down"),
+        ("The chain expects to grow revenue by 8 per cent.", "up"),
+        ("The stock trades at barely 3 times earnings.", "~"),
+    ],
+)
+def test_figures_change_conventions(text: str, change: str) -> None:
+    assert scan(text)[-1].change == change
+
+
+def test_figures_ranges_after_by_and_long_from_to() -> None:
+    (fell,) = scan("Temperatures fell by 2 to 3 degrees Celsius.")
+    assert (fell.value, fell.unit, fell.change) == ((2, 3), "celsius", "down")
+    assert values_of("Shares rose by 5 to 105 points.") == [5, 105]  # the change, then the level
+    assert values_of("Oil went from $60 a barrel in May to $45 in June.") == [(60, 45)]
+    assert values_of("Mileage climbed from 30 mpg combined to 34 last year.") == [(30, 34)]
+
+
+def test_figures_conversion_after_a_counted_noun_keeps_the_change() -> None:
+    found = scan("Savers with more than 2 million Danish crowns (US$300,000) pay a fee.")
+    assert [(f.value, f.change) for f in found] == [(2_000_000, ">"), (300_000, ">")]
+
+
+def test_figures_one_before_a_count_is_not_a_figure() -> None:
+    assert values_of("The port has just one 9,000 tonne crane.") == [9_000]
+
+
+def test_figures_count_per_period_keeps_the_period(nlp) -> None:  # type: ignore[no-untyped-def]
+    (figure,) = analyze("The kitchen serves 3,000 meals per day.", "2024-03-26").figures
+    assert figure.unit == "meals per day"
+
+
+def test_figures_scorer_spelling_only_respells_the_pence_symbol() -> None:
+    from newsgraph.eval.figures import scorer_unit
+
+    assert scorer_unit("pence", "118.5p") == "p"
+    assert scorer_unit("pence", "40 pence") == "pence"
+    assert scorer_unit(None, "40") == ""
+
+
+def test_figures_newsquant_dev_floor(shared: Path, tmp_path: Path) -> None:
+    """Regression floor on NewsQuant dev with the official scorer (measured: value 0.971,
+    value+change 0.923, value+unit 0.885; issue 10's targets 0.92 / 0.89 / 0.85)."""
+    from newsgraph.eval.figures import predict
+
+    gold, scorer_path = shared / "newsquant" / "dev.json", shared / "bench" / "quantity_score.py"
+    if not gold.exists() or not scorer_path.exists():
+        pytest.skip("../shared/newsquant/dev.json or the quantity scorer is missing")
+    out = tmp_path / "figures.jsonl"
+    predict(gold, out)
+    result = subprocess.run(
+        [sys.executable, str(scorer_path), str(gold), str(out), "--json", str(tmp_path / "score.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "value+change F1" in result.stdout
+    score = json.loads((tmp_path / "score.json").read_text(encoding="utf-8"))
+    assert score["value"]["f1"] >= 0.96
+    assert score["value+change"]["f1"] >= 0.91
+    assert score["value+unit"]["f1"] >= 0.87
 
 
 # --- times -----------------------------------------------------------------------------------------

@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from newsgraph.analysis.numbers import FRACTIONS, SCALES, WORD_NUMBER, digits_value, word_value
+from newsgraph.analysis.numbers import (
+    FRACTIONS,
+    SCALES,
+    VULGAR,
+    WORD_NUMBER,
+    digits_value,
+    fraction_value,
+    word_value,
+)
 from newsgraph.models import Figure, Span
 
 if not Doc.has_extension("figures"):
@@ -54,7 +62,7 @@ _BLOCKED = re.compile(
   | \bISBN(?:-1[03])?:?\s*[\dXx][\d\sXx-]{{8,}}[\dXx]\b | \b97[89]-\d[\d-]{{9,}}\d\b
   | \+\d[\d\s().-]{{7,}}\d | \(\d{{2,4}}\)\s?\d{{3,4}}[\s.-]?\d{{3,4}}\b
   | \b\d{{3}}[-.]\d{{3}}[-.]\d{{4}}\b | \b\d{{3}}-\d{{4}}\b                 # phone numbers
-  | \b(?!minus|sub\b)[A-Za-z]+\s?-\d+\w*                              # F-35, MH-17, COVID-19
+  | \b(?!minus|sub\b)[A-Za-z]++\s?-\d+\w*                             # F-35, MH-17, COVID-19
   | (?:\b(?:Article|Art\.|Section|Sec\.|Chapter|Clause|Paragraph|Amendment|Resolution|Rule|Title|No\.|
          Number|Nos?\.|Bill|Act|Route|Highway|Flight|Room|Page|Pages|pp?\.|Vol\.|Volume|Episode|Season|
          Level|Grade|Class|Phase|Stage|Round|Game|Week|Model|Version|v|Series|Type|Gate|Platform|
@@ -62,6 +70,15 @@ _BLOCKED = re.compile(
        |§|\#)\s?\d+[\w.()]*
   | \b\d+(?:st|nd|rd|th)\b                                             # ordinals
   | \b(?:19|20)\d0s\b | '\d0s\b                                        # decades
+  | \b(?=\d)(?:                                # after a number (one look-ahead, so other places fail fast):
+        \d+(?:-\d+)?[A-Z]?\s+(?:[NSEW]\.?\s+)?(?:\d+(?:st|nd|rd|th)\s+|[A-Z][a-z]+\s+){{0,3}}
+        (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Way|Place|Court|Terrace|
+           Crescent|Parkway|Square)\b\.?(?=\s*[,;)]|\s+[A-Z]|\s*$)     # "49 Zorro Ranch Road, Stanley"
+      | \d+\s+(?:Ave|Avenue|Rue|Via|Calle)\s+[A-Z]                    # "22 Ave Foch"
+      | \d{{3,}}\s+(?:ZIP|[Zz]ip)\s?[Cc]odes?\b                      # "the 90049 ZIP code"
+      | \d+\s+(?:Pro|Max|MAX|Plus|Ultra|Mini|Lite|Dreamliner|Turbo|GTI?|XL)\b  # "787 Dreamliner", "11 Pro"
+      | (?<!\d\s)\d{{1,4}}/\d{{1,4}}\b(?!\s+of\b)                   # 24/7, 9/11, 50/50: no fraction
+    )
     """,
     re.VERBOSE,
 )
@@ -74,7 +91,7 @@ _SCORE_CONTEXT = re.compile(
 
 _CURRENCY_SYMBOL = (
     r"(?P<cur>(?-i:(?:US|U\.S\.|A|AU|C|CA|NZ|HK|S|NT|R|Z|Mex)\s?\$|\$(?:US|A|NZ|C)?|€|£|¥|₹|₪|₩|PS(?=\d)|Y=|"
-    r"(?:USD|EUR|GBP|JPY|INR|CHF|AUD|CAD|Rs\.?|Rp|RM|R)\s?(?=\d)))"
+    r"(?:USD|EUR|GBP|JPY|INR|CHF|AUD|CAD|NIS|Rs\.?|Rp|RM|R)\s?(?=\d)))"
 )
 _SCALE = (
     r"(?:\s?-?(?P<scale>(?:hundred\s)?(?:hundred|thousand|million|billion|trillion))s?\b"
@@ -87,12 +104,16 @@ _VAGUE = (
 
 _NUMBER = re.compile(
     rf"""
-    (?<![\w.,/$€£¥])
+    (?:(?<![\w.,/$€£¥])|(?<=,)(?=minus\b))                  # ",minus 233": a missing space
     {_CURRENCY_SYMBOL}?
     (?P<minus>minus[-\s]?|sub-)?
     (?:
         (?P<eu>\d{{1,3}}(?:\.\d{{3}}){{2,}}(?:,\d+)?|\d+,\d{{1,2}}(?=\s?(?:million|billion|thousand|trillion|mn|bn|m\b)))
-      | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))(?:\s(?P<frac>[1-9]/[1-9]\d?)\b)?
+      | (?P<sci>\d{{1,3}}(?:\.\d+)?)\s?(?:×\s?|x\s?(?=10\^))10\^?(?P<exp>[-−]?\d{{1,3}})\b  # 1.99×10−30
+      | (?P<slash>\d{{1,3}}\s?\u2044\s?\d{{1,3}}|\d{{1,3}}/\d{{1,3}}(?=\s+of\b))   # "1⁄32", "1/16 of a pint"
+      | (?P<num>-?(?:\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+))
+        (?:\s(?P<frac>[1-9]/[1-9]\d?)\b|(?P<vfrac>[½¼¾⅓⅔⅛]))?
+      | (?P<vulgar>[½¼¾⅓⅔⅛])
       | (?P<fracw>(?:a|one|two|three)[- ](?:half|thirds?|quarters?)\b|half\b)
       | {_VAGUE}\b
       | (?P<dozen>(?:a\s)?dozen\b)
@@ -125,8 +146,14 @@ _UNITS: list[tuple[str, str]] = [
     (r"pesos?\b", "peso"),
     (r"roubles?\b|rubles?\b", "rouble"),
     (r"cents?\b|¢", "cent"),
+    (r"(?-i:USD|US\$)(?![\w=])", "dollar"),  # codes after the number: "108.79 JPY", "5 USD"
+    (r"(?-i:EUR)(?![\w=])", "euro"),
+    (r"(?-i:GBP)(?![\w=])", "pound"),
+    (r"(?-i:JPY)\b", "yen"),
+    (r"(?-i:NIS)\b", "shekel"),
+    (r"(?-i:CHF)\b", "franc"),
     (r"pence\b|p\b", "pence"),
-    (r"nanomet(?:er|re)s?\b|nm\b", "nanometre"),
+    (r"nanomet(?:er|re)s?\b|(?-i:nm)\b", "nanometre"),
     (r"millilit(?:er|re)s?\b|ml\b", "millilitre"),
     (r"m2\b|sq\.? ?m\b", "square metre"),
     (r"cubic (?:feet|foot)\b|cu\.? ?ft\b", "cubic foot"),
@@ -153,7 +180,10 @@ _UNITS: list[tuple[str, str]] = [
     (r"acres?\b", "acre"),
     (r"hectares?\b|ha\b", "hectare"),
     (r"kilo(?:gram)?s?\b|kg\b", "kilogram"),
-    (r"grams?\b|g\b", "gram"),
+    (r"milligrams?\b|mg\b", "milligram"),
+    (r"micrograms?\b|mcg\b|µg\b|μg\b", "microgram"),
+    (r"(?-i:G)\b", "generation wireless"),  # "5G": a mobile network generation, not grams
+    (r"grams?\b|(?-i:g)\b", "gram"),
     (r"tonnes?\b|tons?\b", "tonne"),
     (r"lbs?\b", "pound"),
     (r"ounces?\b|oz\b", "ounce"),
@@ -163,6 +193,7 @@ _UNITS: list[tuple[str, str]] = [
     (r"degrees? (?:celsius|centigrade|c)\b|°\s?c\b", "celsius"),
     (r"degrees? (?:fahrenheit|f)\b|°\s?f\b", "fahrenheit"),
     (r"degrees?\b|°", "degree"),
+    (r"(?-i:C)(?=[\s,;.)]|$)(?!\.\w)", "celsius"),  # "12 C melting point"
     (r"fahrenheit\b", "fahrenheit"),
     (r"celsius\b", "celsius"),
     (r"decades?\b", "decade"),
@@ -208,19 +239,29 @@ _PER = re.compile(
 
 # Change and approximation words right before a figure ("nearly 40", "more than $1bn", "up 5%").
 _CHANGE_WORDS = {
-    "~": r"about|around|approximately|approx\.|roughly|some|nearly|almost|close to|an estimated|estimated|"
-    r"circa|c\.|just about|around about|~|averaged|averaging|averages",
+    "~": r"about|around|approximately|approx\.|roughly|some|nearly|almost|barely|close to|an estimated|"
+    r"estimated|circa|c\.|just about|around about|~|averaged|averaging|averages",
     ">": r"more than|over|above|at least|exceeding|exceeds|exceeded|upwards of|in excess of|north of|"
     r"greater than|higher than|no fewer than|no less than|more then|over than|beyond|\+|>",
     "<": r"less than|fewer than|under|below|up to|at most|no more than|lower than|as little as|as few as|"
     r"not more than|<|short of|shy of",
     "up": r"up|rose|rise|rises|rising|increased|increase|increases|increasing|gained|gain|gains|jumped|"
     r"jumps|climbed|climbs|grew|grow|grows|growing|soared|soars|surged|surges|added|adding|adds|boost|boosted|"
-    r"advanced|higher|hiked|rallied|spiked|upward|upwards",
-    "down": r"down|fell|fall|falls|falling|dropped|drop|drops|declined|decline|declines|decreased|"
-    r"decrease|decreases|lost|loses|lose|slipped|slips|slid|slides|plunged|plunges|tumbled|tumbles|shed|sheds|"
-    r"cut|cuts|lower|lowered|shrank|shrink|shrinks|sank|sinks|dipped|dips|eased|retreated|slumped|contracted|off",
+    r"advanced|higher|hiked|rallied|spiked|upward|upwards|jumping|climbing|soaring|surging|gaining|advancing|"
+    r"advances|rallying|rallies|hiking|rebounded|rebounding|skyrocketed|rocketed",
+    "down": r"down|fell|fall|falls|falling|fallen|dropped|drop|drops|dropping|declined|decline|declines|"
+    r"declining|decreased|decrease|decreases|decreasing|lost|loses|lose|losing|slipped|slips|slipping|slid|slides|sliding|"
+    r"plunged|plunges|plunging|plummeted|plummets|plummeting|tumbled|tumbles|tumbling|shed|sheds|shedding|"
+    r"cut|cuts|cutting|lower|lowered|lowering|shrank|shrink|shrinks|shrinking|sank|sinks|sinking|dipped|dips|"
+    r"dipping|eased|easing|retreated|retreating|slumped|slumping|contracted|slashed|slashing|trimmed|reduced|"
+    r"reducing|dived|diving|off",
 }
+# "grow sales by 35%", "cut its workforce by a tenth": a change verb, its object, then "by" and the figure.
+_VERB_OBJECT_BY = re.compile(
+    r"\b(?:(?P<up>increas|rais|boost|grow|grew|lift|expand|hik)|(?P<down>cut|reduc|lower|decreas|shrink|shrank|slash|"
+    r"trim))\w*\s+(?:[\w'’-]+\s+){1,3}by\s+$",
+    re.IGNORECASE,
+)
 _CHANGE = re.compile(
     r"(?:^|\b)(?:"
     + "|".join(f"(?P<c{i}>{words})" for i, words in enumerate(_CHANGE_WORDS.values()))
@@ -237,6 +278,9 @@ _PHRASAL_UP = re.compile(
     re.I,
 )
 _INHERITS = re.compile(r"\s*(?:\(|/|\sor\s)\s*")
+_INHERITS_AFTER_NOUN = re.compile(r"\s+(?:[A-Za-z]+\s+){1,2}\(\s*")
+_FROM_TO_GAP = re.compile(r"(?:(?![.!?]\s+[A-Z])[^\n;!?]){0,40}\bto\s?")
+_RATIO = re.compile(r"\s+(?:out\s+of|in)\s+", re.I)
 
 _MILLIONS_AFTER = re.compile(
     r"\s+(?!(?:long|high|wide|deep|tall|away|race|sprint|hurdles|freestyle|butterfly|backstroke|"
@@ -250,6 +294,14 @@ _BETWEEN = re.compile(r"\b(?:between|from)\s+$", re.I)
 _NOT_COUNT_ONE = re.compile(
     r"\b(?:no|the|this|that|each|every|any|which|one|another|last|only|next|single|same)\s+$", re.I
 )
+_ONE_BEFORE = re.compile(r"\s+(?:another\b|\d)")
+# A name just before a bare number makes it part of the name: an index ("s&p 500", "ftse 100", lowercase
+# too), a postcode ("zip code 10027"); checked on the few characters before a number, not over the text.
+_INDEX_BEFORE = re.compile(
+    r"\b(?:s&p|sp|ftse|russell|nikkei|nasdaq|stoxx|asx|kospi|dax|cac|zip(?:\s?code)?)\s?$", re.I
+)
+# "this half", "the second half": a period, not a share
+_PERIOD_HALF = re.compile(r"\b(?:this|first|second|next|last|previous|latter|former)\s+$", re.I)
 _CAPITALISED_NAME = re.compile(r"(?:^|[^.!?\"“\n]\s)(?P<name>[a-z]*[A-Z][\w&'’]*[A-Za-z]|[A-Z])\s$")
 _NAME_OK = re.compile(
     r"(?:About|Around|Some|Nearly|Almost|Over|Only|Just|Roughly|Approximately|More|Less|Fewer|Up|Down|"
@@ -311,6 +363,7 @@ _CURRENCY_NAMES = {
     "JPY": "yen",
     "INR": "rupee",
     "CHF": "franc",
+    "NIS": "shekel",
     "Rs": "rupee",
     "RS.": "rupee",
     "PS": "pound",
@@ -354,6 +407,15 @@ def _value(m: re.Match[str]) -> float | tuple[float, float] | None:
         if base is not None and m.group("frac"):
             top, bottom = m.group("frac").split("/")
             base += int(top) / int(bottom)
+        if base is not None and m.group("vfrac"):
+            base += VULGAR[m.group("vfrac")]
+    elif m.group("sci"):
+        exponent = int(m.group("exp").replace("\u2212", "-"))
+        base = float(m.group("sci")) * 10.0**exponent if abs(exponent) < 300 else None
+    elif m.group("slash"):
+        base = fraction_value(m.group("slash"))
+    elif m.group("vulgar"):
+        base = VULGAR[m.group("vulgar")]
     elif m.group("fracw"):
         words = re.split(r"[- ]", m.group("fracw").lower())
         base = FRACTIONS[words[-1]] * (1 if words[0] in ("a", "half") else (word_value(words[0]) or 1))
@@ -434,6 +496,13 @@ def scan(text: str) -> list[RawFigure]:
                 continue  # "Maddon, 66, has": an age in apposition, not a claim
             if len(re.sub(r"\D", "", number)) > 12 and "," not in number and "." not in number:
                 continue  # an identifier, not an amount
+        if cur and start and text[start - 1] == "-":
+            continue  # "PLX-R18": a product code, not 18 rand
+        if bare and _INDEX_BEFORE.search(text, max(0, start - 12), start):
+            continue  # "s&p 500", "zip code 10027"
+        fracw = (m.group("fracw") or "").lower()
+        if fracw == "half" and _PERIOD_HALF.search(text, max(0, start - 12), start):
+            continue  # "this half", "the second half": a period, not a share
         if m.group("word") or m.group("num") or m.group("a"):
             before = text[max(0, start - 40) : start]
             name = _CAPITALISED_NAME.search(before)
@@ -441,8 +510,8 @@ def scan(text: str) -> list[RawFigure]:
                 continue  # "Fortune 100", "iPhone 11", "Big 12", "Boeing 737"
             if m.group("word") and m.group("word").lower() == "one" and _NOT_COUNT_ONE.search(before):
                 continue  # "no one", "the one", "this one"
-            if m.group("word") and m.group("word").lower() == "one" and re.match(r"\s+another\b", text[end:]):
-                continue
+            if m.group("word") and m.group("word").lower() == "one" and _ONE_BEFORE.match(text, end):
+                continue  # "one another"; "just one 52,000 barrel-a-day refinery": the count is the second
         atoms.append((m, value, unit, end))
     return _combine(text, atoms)
 
@@ -450,14 +519,37 @@ def scan(text: str) -> list[RawFigure]:
 def _change(text: str, start: int) -> str:
     if start and text[start - 1] in "+~":
         return "up" if text[start - 1] == "+" else "~"
+    if text[start : start + 4].lower() == "sub-":
+        return "<"  # "sub-7 nanometer"
     before = text[max(0, start - 40) : start]
     m = _CHANGE.search(before)
     if m is None or m.lastgroup is None:
+        verb = _VERB_OBJECT_BY.search(before)
+        if verb is not None:
+            return "up" if verb.group("up") else "down"
         return "="
     change = _CHANGE_NAMES[int(m.lastgroup[1:])]
     if change == "up" and m.group(0).lower().startswith("up") and _PHRASAL_UP.search(before[: m.start()]):
         return "="  # "gave up 517 yards", "set up 3 centres": a phrasal verb, not a rise
     return change
+
+
+def _is_ratio(
+    value: float | tuple[float, float],
+    unit: str | None,
+    value2: float | tuple[float, float],
+    unit2: str | None,
+    m2: re.Match[str],
+    gap: str,
+) -> bool:
+    """Is "A out of B" / "A in B" a share ("one in five adults"), not "5 in 10 days" or "3 in 2019"?"""
+    if isinstance(value, tuple) or isinstance(value2, tuple) or unit is not None or unit2 is not None:
+        return False
+    if not (0 < value < value2 and float(value).is_integer() and float(value2).is_integer()):
+        return False
+    if "out" in gap.lower():
+        return True
+    return value2 <= 100 and not (m2.group("scale") or m2.group("abbr"))
 
 
 def _combine(
@@ -477,13 +569,27 @@ def _combine(
                 # "1 to 1.5 degrees", "$89 to $93 billion": the unit comes after the second number
                 gap = text[m.end() : m2.start()]
                 joined = _RANGE_JOIN.fullmatch(gap) if len(gap) <= 5 else None
-            word = gap.strip().lower()
             before = text[max(0, start - 12) : start]
+            if joined is None and _FROM.search(before) and len(text[end : m2.start()]) <= 45:
+                # "from $75 U.S. per barrel to $45.88", "from 21 mpg combined to 23": one span, what lies
+                # between is about the first end
+                gap = text[end : m2.start()]
+                joined = _FROM_TO_GAP.fullmatch(gap)
+            word = gap.strip().lower()
+            ratio = _RATIO.fullmatch(text[end : m2.start()])
+            if ratio is not None and _is_ratio(value, unit, value2, unit2, m2, ratio.group(0)):
+                # "one out of three Germans", "1 in 5 adults": the share, counting what the second counts
+                out.append(RawFigure(start, end2, value / value2, None, _change(text, start), counted=True))
+                i += 2
+                continue
             if (
                 joined is not None
                 and not isinstance(value2, tuple)
                 and (word != "and" or _BETWEEN.search(before))
-                and not _BY.search(before)
+                and (
+                    not _BY.search(before)  # "rose by 5 to 105": the change, then the level
+                    or (unit is None and unit2 is not None and 0 < value < value2 <= 4 * value)
+                )  # "dropped by 1 to 1.5 degrees": a range of changes
                 and (unit is None or unit2 is None or unit2.startswith(unit) or unit.startswith(unit2))
             ):
                 low, high = value, value2
@@ -505,11 +611,13 @@ def _combine(
         i += 1
     # A conversion in brackets ("under 296 hp (224 kW / 300 PS)") carries the change marker of the
     # figure just before it.
+    # So does one after the noun a count counts ("more than 7.5 million Danish crowns (US $1.1 million)").
     for previous, figure in itertools.pairwise(out):
+        gap = text[previous.end : figure.start]
         if (
             figure.change == "="
             and previous.change != "="
-            and _INHERITS.fullmatch(text[previous.end : figure.start])
+            and (_INHERITS.fullmatch(gap) or (previous.counted and _INHERITS_AFTER_NOUN.fullmatch(gap)))
         ):
             figure.change = previous.change
     return out
@@ -638,6 +746,9 @@ class Figures:
                         unit = measured  # "517 rushing yards": the unit is the yard
                     else:
                         unit = text[concept[0] : concept[1]]
+                        per = _PER.match(text, concept[1])
+                        if per is not None:  # "3,000 tests per day", "five meals a day"
+                            unit = f"{unit} per {_per_unit(per)}"
             if concept is None:
                 concept = _concept(doc, raw.start, raw.end)
             value = list(raw.value) if isinstance(raw.value, tuple) else raw.value

@@ -58,6 +58,8 @@ SCALES = {
     "tr": 1e12,
 }
 FRACTIONS = {"half": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25, "quarters": 0.25}
+VULGAR = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3, "⅛": 0.125}
+"""Single-character fractions: "½", "2¾"."""
 
 _WORD_NUMBER = (
     r"(?:"
@@ -96,4 +98,13 @@ def digits_value(text: str, *, european: bool = False) -> float | None:
     try:
         return float(s)
     except ValueError:
+        return None
+
+
+def fraction_value(text: str) -> float | None:
+    """The value of a written fraction: "1/16", "1⁄32" (fraction slash), or None for "3/0"."""
+    top, _, bottom = text.replace("\u2044", "/").replace(" ", "").partition("/")
+    try:
+        return int(top) / int(bottom)
+    except (ValueError, ZeroDivisionError):
         return None
