@@ -24,6 +24,14 @@ one-line archive reference so that no two texts are identical. Copies of one
 text differ only in names, so most of them are (correctly) found to be near
 duplicates of an earlier copy.
 
+The copies carry every kind of span the analysis has: entity mentions (and
+the GeoNames record of places), attributions, authorial spans, figures and
+their concepts (with the attribution that claims them), times, and events with
+their trigger, agent, target, place and time, linked to the same entities and
+attributions; so the store gets facts and events as a real ingest does.
+``check_offsets`` and a stricter check (each span is the base's with only its
+names changed) run on a sample of 200 copies.
+
 Latency is taken on the finished database, in one process, after one warm-up
 pass over the same names (the page cache and SQLite's cache are warm, as on a
 server that has been answering for a while). Names are canonical names of
@@ -31,6 +39,14 @@ actors with at least one statement, excluding unnamed groups ("officials",
 which are per-article actors and not identities); ambiguous names count as
 answered (``AmbiguousActor`` listing the candidates is ``actor``'s answer).
 The most quoted actors are timed separately, as the worst case.
+
+Then the event queries (issue 11's target: p95 <= 100 ms at 100,000
+articles), the list ``benchmarks/event_queries.py`` keeps for this and for
+``benchmarks/events_web.py``: ``newsgraph events`` with each of its filters
+(``--actor``, ``--target``, ``--type``, ``--place``, ``--since/--until``,
+``--source``, none) over ``--names`` random actors, places, types, months and
+voices; the ``/events`` page (rows and total), an actor page's events, the
+network's event arrows, and ``--actor`` for the 10 most active agents.
 
 Usage::
 
@@ -55,6 +71,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+import event_queries  # benchmarks/event_queries.py: the event queries events_web.py times too
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR = ROOT.parent / "shared" / "polnear"
@@ -176,7 +194,19 @@ class Population:
 
 def copy_of(base: Base, number: int, population: Population, rng: random.Random):  # type: ignore[no-untyped-def]
     """The ``number``-th synthetic article: ``base`` with new names, outlet, date and URL."""
-    from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+    from newsgraph.models import (
+        Analysis,
+        Article,
+        Attribution,
+        Entity,
+        Event,
+        Figure,
+        LinkedSpan,
+        Place,
+        Span,
+        Time,
+        TimeRef,
+    )
 
     mapping: dict[str, str] = {}
     used: set[tuple[str, str]] = set()
@@ -224,11 +254,15 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
             return new_start if is_start else new_start + lengths[k]
         return offset + after[k]
 
-    def span(d: dict, cls=Span):  # type: ignore[no-untyped-def]
+    def span(d: dict, cls=Span, **fields):  # type: ignore[no-untyped-def]
+        """``d``'s span moved into the copy, as ``cls`` with ``fields`` (a Figure's value, ...)."""
         s, e = at(d["start"], True), at(d["end"], False)
         if cls is LinkedSpan:
-            return LinkedSpan.model_construct(start=s, end=e, text=new_text[s:e], entity=d.get("entity"))
-        return Span.model_construct(start=s, end=e, text=new_text[s:e])
+            fields["entity"] = d.get("entity")
+        return cls.model_construct(start=s, end=e, text=new_text[s:e], **fields)
+
+    def maybe(d: dict | None, cls=Span, **fields):  # type: ignore[no-untyped-def]
+        return span(d, cls, **fields) if d else None
 
     def rename(value: str) -> str:
         return base.pattern.sub(lambda m: mapping[m.group()], value) if base.pattern else value
@@ -249,6 +283,7 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
         Entity.model_construct(
             id=e["id"], name=rename(e["name"]), type=e["type"], titles=[rename(t) for t in e["titles"]],
             mentions=[span(m) for m in e["mentions"]],
+            place=Place.model_construct(**e["place"]) if e.get("place") else None,
         )
         for e in a["entities"]
     ]
@@ -262,9 +297,62 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
         )
         for x in a["attributions"]
     ]
+    # Facts and events (migrations 0006-0008): every span moved like the others; values, units,
+    # types, modality and the links to entities and attributions (ids) are the base's.
+    figures = [
+        span(
+            f, Figure, id=f["id"], value=f["value"], unit=f.get("unit"), change=f.get("change", "="),
+            concept=maybe(f.get("concept")), claimed_by=f.get("claimed_by"),
+        )
+        for f in a.get("figures", [])
+    ]
+    times = [span(t, Time, id=t["id"], type=t["type"], value=t["value"]) for t in a.get("times", [])]
+    events = [
+        Event.model_construct(
+            id=v["id"], type=v["type"], trigger=span(v["trigger"]),
+            agent=maybe(v.get("agent"), LinkedSpan), target=maybe(v.get("target"), LinkedSpan),
+            place=maybe(v.get("place"), LinkedSpan),
+            time=maybe(v.get("time"), TimeRef, value=(v.get("time") or {}).get("value")),
+            negated=v.get("negated", False), modality=v.get("modality", "asserted"),
+            attribution=v.get("attribution"), statement=v.get("statement"),
+        )
+        for v in a.get("events", [])
+    ]
     return Analysis.model_construct(
-        article=article, entities=entities, attributions=attributions, authorial=[], warnings=[]
-    )
+        article=article, entities=entities, attributions=attributions,
+        authorial=[span(s) for s in a.get("authorial", [])], figures=figures, times=times, events=events,
+        warnings=[],
+    )  # fmt: skip
+
+
+_RENAMED = r"[A-Z][\w'’\-]*"  # what a name word becomes in a copy
+
+
+def check_shift(base: Base, copy) -> int:  # type: ignore[no-untyped-def]
+    """Check that every span of ``copy`` (entities, attributions, authorial, figures and their concepts,
+    times, events and their roles) is the base's span with only its person names changed; the number
+    of spans checked.
+
+    Stronger than ``check_offsets`` (which only proves each span's text is the copy's text at its
+    offsets): a span moved by a wrong length would cut other words and fail here. Spans whose edge
+    fell inside a name in the base (snapped to the new name's edge) are skipped.
+    """
+    from newsgraph.models import Analysis
+
+    old_spans = Analysis.model_validate(base.a).spans()
+    new_spans = copy.spans()
+    if len(old_spans) != len(new_spans):
+        raise ValueError(f"{base.name}: {len(old_spans)} spans in the base, {len(new_spans)} in the copy")
+    inside = [(s, e) for s, e, _ in base.matches]
+    checked = 0
+    for old, new in zip(old_spans, new_spans, strict=True):
+        if any(s < offset < e for offset in (old.start, old.end) for s, e in inside):
+            continue
+        parts = base.pattern.split(old.text) if base.pattern else [old.text]
+        if not re.fullmatch(_RENAMED.join(map(re.escape, parts)), new.text):
+            raise ValueError(f"{base.name}: span {old.text!r} became {new.text!r}")
+        checked += 1
+    return checked
 
 
 _WORKER: dict = {}
@@ -300,7 +388,7 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    raw = checked = done = 0
+    raw = checked = done = spans = 0
     bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
     report_every = max(1, len(bounds) // 20)
     ctx = multiprocessing.get_context("fork")
@@ -310,9 +398,10 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
             batch = pending.pop(0).get()
             if i + 3 < len(bounds):
                 pending.append(pool.apply_async(_make, (bounds[i + 3],)))
-            for analysis, _ in batch[:2]:
+            for position, (analysis, _) in enumerate(batch[:2]):
                 if checked < 200:
-                    analysis.check_offsets()  # the renaming kept every span exact
+                    analysis.check_offsets()  # every span's text is the copy's text at its offsets
+                    spans += check_shift(bases[(bounds[i][0] + position) % len(bases)], analysis)
                     checked += 1
             raw += sum(len(analysis.article.text.encode("utf-8")) for analysis, _ in batch)
             store.add(batch)
@@ -322,6 +411,7 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
                 print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr)
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"  offsets checked: {spans:,} spans of {checked} copies moved exactly", file=sys.stderr)
     return time.perf_counter() - started, raw
 
 
@@ -423,6 +513,14 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
                 "top10_median": statistics.median(worst),
             }
         result["top_actor"] = sorted(counts, key=lambda c: -c[1])[0]
+        # The event queries (issue 11): the list benchmarks/events_web.py times too.
+        with store.engine.connect() as conn:
+            totals["events"] = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+            for table in ("figures", "times", "places"):
+                totals[table] = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+        pool = event_queries.pool(store)
+        result["event pool"] = (len(pool.agents), len(pool.targets), len(pool.places))
+        result["events"] = event_queries.run(store, pool, n_names, seed) if pool.actor_ids else {}
     return result
 
 
@@ -478,6 +576,11 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"{result['names']} random speakers (target p95 <= 100 ms); 10 most quoted: median "
               f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms")
     print(f"most quoted actor: {name} ({statements:,} statements)")
+    agents, targets, places = result["event pool"]
+    print(f"events: {t['events']:,} (facts: {t['figures']:,} figures, {t['times']:,} times, "
+          f"{t['places']:,} places); random draws from {agents:,} agents, {targets:,} targets, "
+          f"{places:,} places, the 16 PLOVER types and the corpus' dates")
+    print("\n".join(event_queries.report(result["events"])))
 
 
 if __name__ == "__main__":
