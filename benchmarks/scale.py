@@ -374,11 +374,15 @@ def _make(bounds: tuple[int, int]) -> list[tuple[object, str]]:
     return out
 
 
-def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -> tuple[float, int]:
+def build(
+    db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int, seconds: float | None = None
+) -> tuple[float, int]:
     """Store ``n`` synthetic articles through ``Store.add``; (seconds, raw text bytes).
 
     A second process makes the copies while this one stores them (a few
-    batches ahead at most, so memory stays flat).
+    batches ahead at most, so memory stays flat). With ``seconds``, stops
+    after the batch that passes that time (a loaded machine's partial corpus,
+    measured as it is; the summary prints how many articles it holds).
     """
     import multiprocessing
 
@@ -390,7 +394,7 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
     started = time.perf_counter()
     raw = checked = done = spans = 0
     bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
-    report_every = max(1, len(bounds) // 20)
+    report_every = max(1, len(bounds) // 100)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1, initializer=_start_worker, initargs=(bases, seed)) as pool, open_store(db) as store:
         pending = [pool.apply_async(_make, (b,)) for b in bounds[:3]]
@@ -408,7 +412,11 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
             done += len(batch)
             if (i + 1) % report_every == 0:
                 rate = done / (time.perf_counter() - started)
-                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr)
+                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
+            if seconds is not None and time.perf_counter() - started > seconds and done < n:
+                print(f"  stopped after {done:,} articles (--build-seconds {seconds:.0f})", file=sys.stderr)
+                pool.terminate()
+                break
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"  offsets checked: {spans:,} spans of {checked} copies moved exactly", file=sys.stderr)
@@ -535,6 +543,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--names", type=int, default=250, help="random speaker names to time (default 250)")
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db without building")
+    parser.add_argument("--build-seconds", type=float,
+                        help="stop building after this long and measure the articles stored by then")
     args = parser.parse_args(argv)
     db = args.db or WORK / f"scale-{args.articles}.db"
 
@@ -545,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         bases = [Base(item["name"], item["analysis"]) for item in analyses(args.cache, args.processes)]
         print(f"building {args.articles:,} articles into {db}", file=sys.stderr)
-        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed)
+        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed, args.build_seconds)
         Path(f"{db}.raw").write_text(str(raw))
     size = db_size(db)
     result = measure(db, args.names, args.seed)
