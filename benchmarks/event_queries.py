@@ -101,14 +101,22 @@ def draw(pool: Pool, kind: str, rng: random.Random) -> dict[str, Any]:
     return {}
 
 
-def _timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Milliseconds of wall-clock and of this process's CPU that ``fn()`` took.
+
+    The CPU time is what the query costs whatever else runs on the machine; on a
+    shared machine the wall-clock time is mostly waiting for a core."""
+    started, cpu = time.perf_counter(), time.process_time()
     fn()
-    return (time.perf_counter() - started) * 1000
+    return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000
 
 
-def run(store: Any, pool: Pool, n: int, seed: int, client: Any = None) -> dict[str, list[float]]:
-    """Milliseconds per query, by query: ``n`` random draws each, after one warm-up pass over the same."""
+def run(
+    store: Any, pool: Pool, n: int, seed: int, client: Any = None
+) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) milliseconds per query, by query: ``n`` random draws each, after one warm-up pass
+    over the same. The CPU time of ``GET /events`` leaves out the server's threads' waits but not its work
+    (the test client runs the app in this process)."""
     rng = random.Random(seed)
     plan: list[tuple[str, Callable[[], object]]] = []
     for kind in FILTERS:
@@ -137,7 +145,7 @@ def run(store: Any, pool: Pool, n: int, seed: int, client: Any = None) -> dict[s
         plan.append(("events --actor, 10 most active", lambda a=name: events(store, actor=a, limit=50)))
     for _, fn in plan:  # warm-up
         fn()
-    out: dict[str, list[float]] = {}
+    out: dict[str, list[tuple[float, float]]] = {}
     for label, fn in plan:
         out.setdefault(label, []).append(_timed(fn))
     for _ in range(n - 1):  # the network query has no random part: time it n times
@@ -151,14 +159,19 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def report(timings: dict[str, list[float]]) -> list[str]:
-    """One line per query: p50 / p95 / max in ms beside the target."""
-    lines = [f"{'query':38} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   target p95"]
+def report(timings: dict[str, list[tuple[float, float]]]) -> list[str]:
+    """One line per query: wall-clock p50 / p95 / max in ms beside the target, then CPU p50 / p95."""
+    lines = [
+        f"{'query':38} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   target p95"
+        f" {'CPU p50':>8} {'CPU p95':>8}"
+    ]
     for label, runs in timings.items():
-        p95 = percentile(runs, 95)
-        mark = "" if p95 <= TARGET_P95_MS else "  MISSED"
+        wall = [w for w, _ in runs]
+        cpu = [c for _, c in runs]
+        p95 = percentile(wall, 95)
+        mark = "" if p95 <= TARGET_P95_MS else " MISSED"
         lines.append(
-            f"{label:38} {len(runs):5d} {statistics.median(runs):8.1f} {p95:8.1f} {max(runs):8.1f}"
-            f"   <= {TARGET_P95_MS:.0f}{mark}"
+            f"{label:38} {len(runs):5d} {statistics.median(wall):8.1f} {p95:8.1f} {max(wall):8.1f}"
+            f"   <= {TARGET_P95_MS:.0f} {statistics.median(cpu):8.1f} {percentile(cpu, 95):8.1f}{mark}"
         )
     return lines

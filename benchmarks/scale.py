@@ -458,17 +458,18 @@ def breakdown(db: Path) -> list[tuple[str, int]]:
     return sorted(sizes.items(), key=lambda kv: -kv[1])
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+percentile = event_queries.percentile
 
 
-def timed(store, names: Sequence[str], ask) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(store, names: Sequence[str], ask, cpu: list[float] | None = None) -> list[float]:  # type: ignore[no-untyped-def]
+    """Wall-clock ms of ``ask`` per name; with ``cpu``, this process's CPU ms appended there too."""
     out = []
     for name in names:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         ask(store, name)
         out.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - cpu_started) * 1000)
     return out
 
 
@@ -510,7 +511,8 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
         result: dict = {"totals": totals, "copies": copies, "names": len(sample)}
         for label, ask in (("quotes --speaker", ask_quotes), ("actor", ask_actor)):
             timed(store, sample, ask)  # warm-up pass
-            times = timed(store, sample, ask)
+            cpu: list[float] = []
+            times = timed(store, sample, ask, cpu)
             timed(store, top, ask)
             worst = timed(store, top, ask)
             result[label] = {
@@ -519,6 +521,8 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
                 "max": max(times),
                 "top10_max": max(worst),
                 "top10_median": statistics.median(worst),
+                "cpu_p50": statistics.median(cpu),
+                "cpu_p95": percentile(cpu, 95),
             }
         result["top_actor"] = sorted(counts, key=lambda c: -c[1])[0]
         # The event queries (issue 11): the list benchmarks/events_web.py times too.
@@ -579,12 +583,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("size by table and index (x raw text): " + ", ".join(shown))
     else:
         print(f"size: database {size / 1e6:.0f} MB (raw text size unknown: rebuild to measure it)")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs "
+          "(wall-clock latency includes waiting for a core; CPU time does not)")
     name, statements = result["top_actor"]
     for label in ("quotes --speaker", "actor"):
         r = result[label]
         print(f"{label:>17}: p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms over "
               f"{result['names']} random speakers (target p95 <= 100 ms); 10 most quoted: median "
-              f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms")
+              f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms; CPU p50 {r['cpu_p50']:.1f} ms, "
+              f"p95 {r['cpu_p95']:.1f} ms")
     print(f"most quoted actor: {name} ({statements:,} statements)")
     agents, targets, places = result["event pool"]
     print(f"events: {t['events']:,} (facts: {t['figures']:,} figures, {t['times']:,} times, "
