@@ -53,6 +53,7 @@ Usage::
     .venv/bin/python benchmarks/scale.py                       # 100,000 articles
     .venv/bin/python benchmarks/scale.py --articles 5000       # a quick run
     .venv/bin/python benchmarks/scale.py --reuse               # measure an existing database again
+    .venv/bin/python benchmarks/scale.py --build-seconds 1800  # a loaded machine: measure what 30 min stored
 """
 
 from __future__ import annotations
