@@ -230,3 +230,20 @@ def test_events_store_place_index_migration_up_and_down(corpus: Path, tmp_path: 
     finally:
         store.close()
     assert place_index() == ["place_actor_id", "date", "in order"]
+
+
+def test_events_store_many_actor_ids_by_subquery(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name matching more than ``MANY_IDS`` actors is matched by subquery: the same events."""
+    from newsgraph.store import events as stored_events
+
+    store = open_store(str(corpus))
+    try:
+        wanted = [e.to_dict() for e in events(store, actor="Elena Costa")]
+        targets = [e.to_dict() for e in events(store, target="union leaders")]
+        assert [e["trigger"] for e in wanted] == ["met"]
+        monkeypatch.setattr(stored_events, "MANY_IDS", 0)
+        assert [e.to_dict() for e in events(store, actor="Elena Costa")] == wanted
+        assert [e.to_dict() for e in events(store, target="union leaders")] == targets
+        assert events(store, actor="nobody of that name") == []
+    finally:
+        store.close()
