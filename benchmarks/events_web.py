@@ -5,9 +5,11 @@ Builds (once, cached) a synthetic SQLite store of ``--articles`` articles with
 random actors and types: ``store.events.events`` + ``count_events`` (one
 /events page: rows and total), ``actor_events`` (an actor page's section),
 ``event_edges`` for the 40 most active actors (the network), and whole
-``GET /events`` pages through the app. Prints p50/p95 in milliseconds next to
-the target (p95 <= 100 ms at 100k articles, issue 11). Not a test: timings
-depend on the machine.
+``GET /events`` pages through the app: the query list of
+``benchmarks/event_queries.py``, which ``benchmarks/scale.py`` times on its
+100,000-article store of analysed articles. Prints p50/p95/max in milliseconds
+next to the target (p95 <= 100 ms at 100k articles, issue 11). Not a test:
+timings depend on the machine.
 
     PYTHONPATH=src .venv/bin/python benchmarks/events_web.py --articles 100000
 """
@@ -17,20 +19,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import sqlalchemy as sa
+import event_queries  # benchmarks/event_queries.py: the query list scale.py times too
 
 from newsgraph.store import open_store
-from newsgraph.store.events import PLOVER_TYPES, actor_events, count_events, event_edges, events
+from newsgraph.store.events import PLOVER_TYPES
 from newsgraph.store.schema import Actor, Article, Event
 
 TEXT = "Minister {a} met {b} in the capital on Tuesday and accused {c} of delays. "
-TARGET_P95_MS = 100.0
 
 
 def build(path: Path, articles: int, per_article: int, actors: int, seed: int) -> None:
@@ -90,12 +89,6 @@ def build(path: Path, articles: int, per_article: int, actors: int, seed: int) -
             conn.execute(Event.__table__.insert(), evs)
 
 
-def timed(fn: Callable[[], object], runs: list[float]) -> None:
-    t = time.perf_counter()
-    fn()
-    runs.append((time.perf_counter() - t) * 1000)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -110,66 +103,23 @@ def main() -> None:
         t = time.perf_counter()
         build(path, args.articles, args.per_article, args.actors, args.seed)
         print(f"built {path} in {time.perf_counter() - t:.0f} s")
-    rnd = random.Random(args.seed + 1)
-    timings: dict[str, list[float]] = {
-        k: []
-        for k in (
-            "events page (rows + total)",
-            "actor events",
-            "network event arrows (40 actors)",
-            "GET /events (app)",
-        )
-    }
-    store = open_store(str(path))
-    with store.engine.connect() as conn:
-        top = [
-            r[0]
-            for r in conn.execute(
-                sa.text(
-                    "SELECT agent_actor_id FROM events GROUP BY agent_actor_id"
-                    " ORDER BY count(*) DESC LIMIT 40"
-                )
-            )
-        ]
     from fastapi.testclient import TestClient
 
     from newsgraph.web import create_app
 
+    store = open_store(str(path))
     app = create_app(str(path))
     with TestClient(app) as client:
-        for _ in range(args.queries):
-            actor = f"id:{rnd.choice([*top[:5], rnd.randrange(1, args.actors + 1)])}"
-            kind = rnd.choice(["actor", "target", "type", "type+since", "source", "none"])
-            filters: dict[str, object] = {}
-            if kind in ("actor", "target"):
-                filters[kind] = actor
-            elif kind.startswith("type"):
-                filters["type"] = rnd.choice(PLOVER_TYPES)
-                if kind == "type+since":
-                    filters["since"] = dt.date(2023, 1, 1)
-            elif kind == "source":
-                filters["source"] = rnd.choice(["author", "attributed"])
-            timed(
-                lambda f=filters: (events(store, **f, limit=51), count_events(store, **f)),
-                timings["events page (rows + total)"],
-            )
-            timed(lambda a=int(actor[3:]): actor_events(store, a), timings["actor events"])
-            timed(lambda: event_edges(store, top), timings["network event arrows (40 actors)"])
-            params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in filters.items()}
-            timed(
-                lambda p=params: client.get("/events", params=p).raise_for_status(),
-                timings["GET /events (app)"],
-            )
+        timings = event_queries.run(
+            store, event_queries.pool(store, by_id=True), args.queries, args.seed + 1, client=client
+        )
     app.state.web.close()
     store.close()
     print(
         f"{args.articles:,} articles, {args.articles * args.per_article:,} events,"
         f" {args.queries} queries each"
     )
-    print(f"{'query':36} {'p50 ms':>8} {'p95 ms':>8}   target p95")
-    for name, runs in timings.items():
-        p95 = statistics.quantiles(runs, n=20)[-1]
-        print(f"{name:36} {statistics.median(runs):8.1f} {p95:8.1f}   <= {TARGET_P95_MS:.0f}")
+    print("\n".join(event_queries.report(timings)))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ one-line archive reference so that no two texts are identical. Copies of one
 text differ only in names, so most of them are (correctly) found to be near
 duplicates of an earlier copy.
 
+The copies carry every kind of span the analysis has: entity mentions (and
+the GeoNames record of places), attributions, authorial spans, figures and
+their concepts (with the attribution that claims them), times, and events with
+their trigger, agent, target, place and time, linked to the same entities and
+attributions; so the store gets facts and events as a real ingest does.
+``check_offsets`` and a stricter check (each span is the base's with only its
+names changed) run on a sample of 200 copies.
+
 Latency is taken on the finished database, in one process, after one warm-up
 pass over the same names (the page cache and SQLite's cache are warm, as on a
 server that has been answering for a while). Names are canonical names of
@@ -32,11 +40,20 @@ which are per-article actors and not identities); ambiguous names count as
 answered (``AmbiguousActor`` listing the candidates is ``actor``'s answer).
 The most quoted actors are timed separately, as the worst case.
 
+Then the event queries (issue 11's target: p95 <= 100 ms at 100,000
+articles), the list ``benchmarks/event_queries.py`` keeps for this and for
+``benchmarks/events_web.py``: ``newsgraph events`` with each of its filters
+(``--actor``, ``--target``, ``--type``, ``--place``, ``--since/--until``,
+``--source``, none) over ``--names`` random actors, places, types, months and
+voices; the ``/events`` page (rows and total), an actor page's events, the
+network's event arrows, and ``--actor`` for the 10 most active agents.
+
 Usage::
 
     .venv/bin/python benchmarks/scale.py                       # 100,000 articles
     .venv/bin/python benchmarks/scale.py --articles 5000       # a quick run
     .venv/bin/python benchmarks/scale.py --reuse               # measure an existing database again
+    .venv/bin/python benchmarks/scale.py --build-seconds 1800  # a loaded machine: measure what 30 min stored
 """
 
 from __future__ import annotations
@@ -55,6 +72,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+import event_queries  # benchmarks/event_queries.py: the event queries events_web.py times too
 
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR = ROOT.parent / "shared" / "polnear"
@@ -176,7 +195,19 @@ class Population:
 
 def copy_of(base: Base, number: int, population: Population, rng: random.Random):  # type: ignore[no-untyped-def]
     """The ``number``-th synthetic article: ``base`` with new names, outlet, date and URL."""
-    from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
+    from newsgraph.models import (
+        Analysis,
+        Article,
+        Attribution,
+        Entity,
+        Event,
+        Figure,
+        LinkedSpan,
+        Place,
+        Span,
+        Time,
+        TimeRef,
+    )
 
     mapping: dict[str, str] = {}
     used: set[tuple[str, str]] = set()
@@ -224,11 +255,15 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
             return new_start if is_start else new_start + lengths[k]
         return offset + after[k]
 
-    def span(d: dict, cls=Span):  # type: ignore[no-untyped-def]
+    def span(d: dict, cls=Span, **fields):  # type: ignore[no-untyped-def]
+        """``d``'s span moved into the copy, as ``cls`` with ``fields`` (a Figure's value, ...)."""
         s, e = at(d["start"], True), at(d["end"], False)
         if cls is LinkedSpan:
-            return LinkedSpan.model_construct(start=s, end=e, text=new_text[s:e], entity=d.get("entity"))
-        return Span.model_construct(start=s, end=e, text=new_text[s:e])
+            fields["entity"] = d.get("entity")
+        return cls.model_construct(start=s, end=e, text=new_text[s:e], **fields)
+
+    def maybe(d: dict | None, cls=Span, **fields):  # type: ignore[no-untyped-def]
+        return span(d, cls, **fields) if d else None
 
     def rename(value: str) -> str:
         return base.pattern.sub(lambda m: mapping[m.group()], value) if base.pattern else value
@@ -249,6 +284,7 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
         Entity.model_construct(
             id=e["id"], name=rename(e["name"]), type=e["type"], titles=[rename(t) for t in e["titles"]],
             mentions=[span(m) for m in e["mentions"]],
+            place=Place.model_construct(**e["place"]) if e.get("place") else None,
         )
         for e in a["entities"]
     ]
@@ -262,9 +298,62 @@ def copy_of(base: Base, number: int, population: Population, rng: random.Random)
         )
         for x in a["attributions"]
     ]
+    # Facts and events (migrations 0006-0008): every span moved like the others; values, units,
+    # types, modality and the links to entities and attributions (ids) are the base's.
+    figures = [
+        span(
+            f, Figure, id=f["id"], value=f["value"], unit=f.get("unit"), change=f.get("change", "="),
+            concept=maybe(f.get("concept")), claimed_by=f.get("claimed_by"),
+        )
+        for f in a.get("figures", [])
+    ]
+    times = [span(t, Time, id=t["id"], type=t["type"], value=t["value"]) for t in a.get("times", [])]
+    events = [
+        Event.model_construct(
+            id=v["id"], type=v["type"], trigger=span(v["trigger"]),
+            agent=maybe(v.get("agent"), LinkedSpan), target=maybe(v.get("target"), LinkedSpan),
+            place=maybe(v.get("place"), LinkedSpan),
+            time=maybe(v.get("time"), TimeRef, value=(v.get("time") or {}).get("value")),
+            negated=v.get("negated", False), modality=v.get("modality", "asserted"),
+            attribution=v.get("attribution"), statement=v.get("statement"),
+        )
+        for v in a.get("events", [])
+    ]
     return Analysis.model_construct(
-        article=article, entities=entities, attributions=attributions, authorial=[], warnings=[]
-    )
+        article=article, entities=entities, attributions=attributions,
+        authorial=[span(s) for s in a.get("authorial", [])], figures=figures, times=times, events=events,
+        warnings=[],
+    )  # fmt: skip
+
+
+_RENAMED = r"[A-Z][\w'’\-]*"  # what a name word becomes in a copy
+
+
+def check_shift(base: Base, copy) -> int:  # type: ignore[no-untyped-def]
+    """Check that every span of ``copy`` (entities, attributions, authorial, figures and their concepts,
+    times, events and their roles) is the base's span with only its person names changed; the number
+    of spans checked.
+
+    Stronger than ``check_offsets`` (which only proves each span's text is the copy's text at its
+    offsets): a span moved by a wrong length would cut other words and fail here. Spans whose edge
+    fell inside a name in the base (snapped to the new name's edge) are skipped.
+    """
+    from newsgraph.models import Analysis
+
+    old_spans = Analysis.model_validate(base.a).spans()
+    new_spans = copy.spans()
+    if len(old_spans) != len(new_spans):
+        raise ValueError(f"{base.name}: {len(old_spans)} spans in the base, {len(new_spans)} in the copy")
+    inside = [(s, e) for s, e, _ in base.matches]
+    checked = 0
+    for old, new in zip(old_spans, new_spans, strict=True):
+        if any(s < offset < e for offset in (old.start, old.end) for s, e in inside):
+            continue
+        parts = base.pattern.split(old.text) if base.pattern else [old.text]
+        if not re.fullmatch(_RENAMED.join(map(re.escape, parts)), new.text):
+            raise ValueError(f"{base.name}: span {old.text!r} became {new.text!r}")
+        checked += 1
+    return checked
 
 
 _WORKER: dict = {}
@@ -286,11 +375,15 @@ def _make(bounds: tuple[int, int]) -> list[tuple[object, str]]:
     return out
 
 
-def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -> tuple[float, int]:
+def build(
+    db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int, seconds: float | None = None
+) -> tuple[float, int]:
     """Store ``n`` synthetic articles through ``Store.add``; (seconds, raw text bytes).
 
     A second process makes the copies while this one stores them (a few
-    batches ahead at most, so memory stays flat).
+    batches ahead at most, so memory stays flat). With ``seconds``, stops
+    after the batch that passes that time (a loaded machine's partial corpus,
+    measured as it is; the summary prints how many articles it holds).
     """
     import multiprocessing
 
@@ -300,9 +393,9 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    raw = checked = done = 0
+    raw = checked = done = spans = 0
     bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
-    report_every = max(1, len(bounds) // 20)
+    report_every = max(1, len(bounds) // 100)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1, initializer=_start_worker, initargs=(bases, seed)) as pool, open_store(db) as store:
         pending = [pool.apply_async(_make, (b,)) for b in bounds[:3]]
@@ -310,18 +403,24 @@ def build(db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int) -
             batch = pending.pop(0).get()
             if i + 3 < len(bounds):
                 pending.append(pool.apply_async(_make, (bounds[i + 3],)))
-            for analysis, _ in batch[:2]:
+            for position, (analysis, _) in enumerate(batch[:2]):
                 if checked < 200:
-                    analysis.check_offsets()  # the renaming kept every span exact
+                    analysis.check_offsets()  # every span's text is the copy's text at its offsets
+                    spans += check_shift(bases[(bounds[i][0] + position) % len(bases)], analysis)
                     checked += 1
             raw += sum(len(analysis.article.text.encode("utf-8")) for analysis, _ in batch)
             store.add(batch)
             done += len(batch)
             if (i + 1) % report_every == 0:
                 rate = done / (time.perf_counter() - started)
-                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr)
+                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
+            if seconds is not None and time.perf_counter() - started > seconds and done < n:
+                print(f"  stopped after {done:,} articles (--build-seconds {seconds:.0f})", file=sys.stderr)
+                pool.terminate()
+                break
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"  offsets checked: {spans:,} spans of {checked} copies moved exactly", file=sys.stderr)
     return time.perf_counter() - started, raw
 
 
@@ -360,17 +459,18 @@ def breakdown(db: Path) -> list[tuple[str, int]]:
     return sorted(sizes.items(), key=lambda kv: -kv[1])
 
 
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+percentile = event_queries.percentile
 
 
-def timed(store, names: Sequence[str], ask) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(store, names: Sequence[str], ask, cpu: list[float] | None = None) -> list[float]:  # type: ignore[no-untyped-def]
+    """Wall-clock ms of ``ask`` per name; with ``cpu``, this process's CPU ms appended there too."""
     out = []
     for name in names:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         ask(store, name)
         out.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - cpu_started) * 1000)
     return out
 
 
@@ -412,7 +512,8 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
         result: dict = {"totals": totals, "copies": copies, "names": len(sample)}
         for label, ask in (("quotes --speaker", ask_quotes), ("actor", ask_actor)):
             timed(store, sample, ask)  # warm-up pass
-            times = timed(store, sample, ask)
+            cpu: list[float] = []
+            times = timed(store, sample, ask, cpu)
             timed(store, top, ask)
             worst = timed(store, top, ask)
             result[label] = {
@@ -421,8 +522,18 @@ def measure(db: Path, n_names: int, seed: int) -> dict:
                 "max": max(times),
                 "top10_max": max(worst),
                 "top10_median": statistics.median(worst),
+                "cpu_p50": statistics.median(cpu),
+                "cpu_p95": percentile(cpu, 95),
             }
         result["top_actor"] = sorted(counts, key=lambda c: -c[1])[0]
+        # The event queries (issue 11): the list benchmarks/events_web.py times too.
+        with store.engine.connect() as conn:
+            totals["events"] = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
+            for table in ("figures", "times", "places"):
+                totals[table] = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+        pool = event_queries.pool(store)
+        result["event pool"] = (len(pool.agents), len(pool.targets), len(pool.places))
+        result["events"] = event_queries.run(store, pool, n_names, seed) if pool.actor_ids else {}
     return result
 
 
@@ -437,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--names", type=int, default=250, help="random speaker names to time (default 250)")
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db without building")
+    parser.add_argument("--build-seconds", type=float,
+                        help="stop building after this long and measure the articles stored by then")
     args = parser.parse_args(argv)
     db = args.db or WORK / f"scale-{args.articles}.db"
 
@@ -447,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         bases = [Base(item["name"], item["analysis"]) for item in analyses(args.cache, args.processes)]
         print(f"building {args.articles:,} articles into {db}", file=sys.stderr)
-        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed)
+        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed, args.build_seconds)
         Path(f"{db}.raw").write_text(str(raw))
     size = db_size(db)
     result = measure(db, args.names, args.seed)
@@ -471,13 +584,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("size by table and index (x raw text): " + ", ".join(shown))
     else:
         print(f"size: database {size / 1e6:.0f} MB (raw text size unknown: rebuild to measure it)")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs "
+          "(wall-clock latency includes waiting for a core; CPU time does not)")
     name, statements = result["top_actor"]
     for label in ("quotes --speaker", "actor"):
         r = result[label]
         print(f"{label:>17}: p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms over "
               f"{result['names']} random speakers (target p95 <= 100 ms); 10 most quoted: median "
-              f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms")
+              f"{r['top10_median']:.1f} ms, max {r['top10_max']:.1f} ms; CPU p50 {r['cpu_p50']:.1f} ms, "
+              f"p95 {r['cpu_p95']:.1f} ms")
     print(f"most quoted actor: {name} ({statements:,} statements)")
+    agents, targets, places = result["event pool"]
+    print(f"events: {t['events']:,} (facts: {t['figures']:,} figures, {t['times']:,} times, "
+          f"{t['places']:,} places); random draws from {agents:,} agents, {targets:,} targets, "
+          f"{places:,} places, the 16 PLOVER types and the corpus' dates")
+    print("\n".join(event_queries.report(result["events"])))
 
 
 if __name__ == "__main__":

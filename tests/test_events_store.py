@@ -159,3 +159,67 @@ def test_events_come_back_with_the_stored_article(corpus: Path) -> None:
         assert veto.attribution in {a.id for a in analysis.attributions}
     finally:
         store.close()
+
+
+def test_events_store_place_index_migration_up_and_down(corpus: Path, tmp_path: Path) -> None:
+    """Migration 0009: ``--place`` reads the (place, date) index newest first; the downgrade restores
+    the old index; the answers stay the same either way."""
+    import shutil
+
+    from alembic import command
+    from sqlalchemy import inspect as sa_inspect
+
+    from newsgraph.store.db import alembic_config
+
+    path = tmp_path / "copy.db"
+    shutil.copy(corpus, path)
+    url = str(path)
+
+    def place_index() -> list[str]:
+        store = open_store(url)
+        try:
+            with store.engine.connect() as conn:
+                (index,) = [i for i in sa_inspect(conn).get_indexes("events") if i["name"] == "ix_events_place"]
+                plan = " ".join(
+                    str(row[-1])
+                    for row in conn.exec_driver_sql(
+                        "EXPLAIN QUERY PLAN SELECT id FROM events WHERE place_actor_id = 1"
+                        " ORDER BY date DESC LIMIT 50"
+                    )
+                )
+            return [*index["column_names"], "sorts" if "TEMP B-TREE" in plan else "in order"]
+        finally:
+            store.close()
+
+    store = open_store(url)
+    before = [e.to_dict() for e in events(store, place="Minsk")]
+    store.close()
+    assert [e["trigger"] for e in before] == ["arrested"]
+    assert place_index() == ["place_actor_id", "date", "in order"]
+    command.downgrade(alembic_config(url), "0008")
+    with create_engine(f"sqlite:///{path}").connect() as conn:
+        (index,) = [i for i in sa_inspect(conn).get_indexes("events") if i["name"] == "ix_events_place"]
+        assert index["column_names"] == ["place_actor_id"]
+    store = open_store(url)  # upgrades to head again
+    try:
+        assert [e.to_dict() for e in events(store, place="Minsk")] == before
+    finally:
+        store.close()
+    assert place_index() == ["place_actor_id", "date", "in order"]
+
+
+def test_events_store_many_actor_ids_by_subquery(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name matching more than ``MANY_IDS`` actors is matched by subquery: the same events."""
+    from newsgraph.store import events as stored_events
+
+    store = open_store(str(corpus))
+    try:
+        wanted = [e.to_dict() for e in events(store, actor="Elena Costa")]
+        targets = [e.to_dict() for e in events(store, target="union leaders")]
+        assert [e["trigger"] for e in wanted] == ["met"]
+        monkeypatch.setattr(stored_events, "MANY_IDS", 0)
+        assert [e.to_dict() for e in events(store, actor="Elena Costa")] == wanted
+        assert [e.to_dict() for e in events(store, target="union leaders")] == targets
+        assert events(store, actor="nobody of that name") == []
+    finally:
+        store.close()

@@ -222,6 +222,10 @@ def events(
         return _rows(conn, list(conn.execute(stmt)))
 
 
+MANY_IDS = queries.MANY_IDS
+"""Above this many actors for one name, ``_where`` matches them by subquery rather than by a list."""
+
+
 def _where(
     conn: Connection,
     *,
@@ -244,7 +248,10 @@ def _where(
             ids = queries._actor_ids(conn, name)
             if not ids:
                 return None
-            where.append(column.in_(ids))
+            # Thousands of ids (a word like "people" names one group actor per article) go as a
+            # subquery, as for quotes: a list that long would pass SQLite's limit on parameters.
+            many = len(ids) > MANY_IDS and not queries._ID_NAME.fullmatch(queries._clean(name))
+            where.append(column.in_(queries._match(queries._clean(name)) if many else ids))
     if type is not None:
         where.append(_E.c.type == type.strip().upper())
     if since is not None:

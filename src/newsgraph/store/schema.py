@@ -367,7 +367,13 @@ class Event(Base):
             sqlite_where=text(_TARGET),
             postgresql_where=text(_TARGET),
         ),
-        Index("ix_events_place", "place_actor_id", sqlite_where=text(_PLACE), postgresql_where=text(_PLACE)),
+        Index(  # a place's events newest first, as for agents and targets (0009)
+            "ix_events_place",
+            "place_actor_id",
+            "date",
+            sqlite_where=text(_PLACE),
+            postgresql_where=text(_PLACE),
+        ),
         Index("ix_events_type_date", "type", "date"),
         Index(  # the network's event arrows: who did what to whom, read from the index alone (0008)
             "ix_events_dyad",
