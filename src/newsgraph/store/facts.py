@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ _A: sa.Table = schema.Attribution.__table__  # type: ignore[assignment]
 
 CONTEXT_CHARS = 80
 """Characters of article text shown on each side of a figure as its context."""
+
+ARTICLE_MAX = 10_000
+"""The most figures one article's Claims list reads (an article holds a few dozen at most)."""
 
 
 # ---------------------------------------------------------------- writing
@@ -147,6 +151,9 @@ class ClaimRow:
     speaker_id: int | None
     attribution_id: int | None
     context: str  # the surrounding text, figure included
+    sentence: str = ""  # the sentence that holds the figure: text[sentence_start:sentence_end]
+    sentence_start: int = 0
+    sentence_end: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -167,7 +174,40 @@ CLAIM_CSV_COLUMNS = (
     "change",
     "concept",
     "context",
+    "sentence",
 )
+
+
+def _conditions(
+    conn: Connection,
+    *,
+    speaker: str | None,
+    author_only: bool,
+    unit: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    article_id: int | None,
+) -> list[sa.ColumnElement[bool]] | None:
+    """The WHERE clauses of the claims filters; None when the speaker names no actor (nothing matches)."""
+    from newsgraph.store import queries
+
+    conds: list[sa.ColumnElement[bool]] = []
+    if speaker is not None:
+        ids = queries._actor_ids(conn, speaker)
+        if not ids:
+            return None
+        conds.append(FIGURES.c.speaker_actor_id.in_(ids))
+    if author_only:
+        conds.append(FIGURES.c.attribution_id.is_(None))
+    if unit is not None:
+        conds.append(sa.func.lower(FIGURES.c.unit) == " ".join(unit.split()).lower())
+    if since is not None:
+        conds.append(FIGURES.c.published >= since)
+    if until is not None:
+        conds.append(FIGURES.c.published <= until)
+    if article_id is not None:
+        conds.append(FIGURES.c.article_id == article_id)
+    return conds
 
 
 def claims(
@@ -196,23 +236,13 @@ def claims(
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must be >= 0")
     since_d, until_d = queries.as_date(since), queries.as_date(until)
-    conds: list[sa.ColumnElement[bool]] = []
     with store.engine.connect() as conn:
-        if speaker is not None:
-            ids = queries._actor_ids(conn, speaker)
-            if not ids:
-                return []
-            conds.append(FIGURES.c.speaker_actor_id.in_(ids))
-        if author_only:
-            conds.append(FIGURES.c.attribution_id.is_(None))
-        if unit is not None:
-            conds.append(sa.func.lower(FIGURES.c.unit) == " ".join(unit.split()).lower())
-        if since_d is not None:
-            conds.append(FIGURES.c.published >= since_d)
-        if until_d is not None:
-            conds.append(FIGURES.c.published <= until_d)
-        if article_id is not None:
-            conds.append(FIGURES.c.article_id == article_id)
+        conds = _conditions(
+            conn, speaker=speaker, author_only=author_only, unit=unit, since=since_d, until=until_d,
+            article_id=article_id,
+        )  # fmt: skip
+        if conds is None:
+            return []
         stmt = (
             sa.select(
                 FIGURES,
@@ -234,8 +264,10 @@ def claims(
             stmt = stmt.limit(limit).offset(offset)
         rows = conn.execute(stmt).all()
         texts: dict[int, str] = {}
-        for article in {r.article_id for r in rows}:
-            texts[article] = conn.execute(sa.select(_ART.c.text).where(_ART.c.id == article)).scalar_one()
+        wanted = sorted({r.article_id for r in rows})
+        for chunk in range(0, len(wanted), 500):  # one query per 500 articles, not one per article
+            ids = wanted[chunk : chunk + 500]
+            texts.update(conn.execute(sa.select(_ART.c.id, _ART.c.text).where(_ART.c.id.in_(ids))).all())
     out = []
     for r in rows:
         text = texts[r.article_id]
@@ -243,6 +275,7 @@ def claims(
         context = " ".join(text[max(0, r.start - CONTEXT_CHARS) : r.end + CONTEXT_CHARS].split())
         if words and not all(w in (concept_text or "").lower() or w in context.lower() for w in words):
             continue
+        s_start, s_end = sentence_bounds(text, r.start, r.end)
         out.append(
             ClaimRow(
                 figure_id=r.id,
@@ -262,9 +295,140 @@ def claims(
                 speaker_id=r.speaker_actor_id,
                 attribution_id=r.attribution_id,
                 context=context,
+                sentence=text[s_start:s_end],
+                sentence_start=s_start,
+                sentence_end=s_end,
             )
         )
     return out[offset : offset + limit] if words else out
+
+
+def count_claims(
+    store: Store,
+    *,
+    speaker: str | None = None,
+    author_only: bool = False,
+    unit: str | None = None,
+    concept: str | None = None,
+    since: str | dt.date | None = None,
+    until: str | dt.date | None = None,
+    article_id: int | None = None,
+    cap: int | None = None,
+) -> int:
+    """How many figures ``claims`` with the same filters pages through, at most ``cap``
+    (``queries.COUNT_CAP``): a total costs at most that many index entries, whatever the corpus."""
+    from newsgraph.store import queries
+
+    cap = queries.COUNT_CAP if cap is None else cap
+    if concept and concept.split():  # the concept words are matched in Python, on the rows' text
+        return len(
+            claims(
+                store, speaker=speaker, author_only=author_only, unit=unit, concept=concept, since=since,
+                until=until, article_id=article_id, limit=cap,
+            )
+        )  # fmt: skip
+    since_d, until_d = queries.as_date(since), queries.as_date(until)
+    with store.engine.connect() as conn:
+        conds = _conditions(
+            conn, speaker=speaker, author_only=author_only, unit=unit, since=since_d, until=until_d,
+            article_id=article_id,
+        )  # fmt: skip
+        if conds is None:
+            return 0
+        capped = sa.select(FIGURES.c.id).where(*conds).limit(cap).subquery()
+        return int(conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+
+
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "gen",
+        "sen",
+        "rep",
+        "gov",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "cmdr",
+        "prof",
+        "jr",
+        "sr",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "pres",
+        "adm",
+        "maj",
+    }
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n(?=\s*[-•*]\s)")
+SENTENCE_MAX = 600
+"""The longest context a figure's sentence gives, in characters (a run-on paragraph is cut around it)."""
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    """Whether a full stop ends a sentence: not after an initial ("J. Smith") or an abbreviation ("Dr.")."""
+    if not match.group().startswith("."):
+        return True
+    word = re.search(r"(\w+)$", text[max(0, match.start() - 12) : match.start()])
+    if word is None:
+        return True
+    w = word.group(1)
+    return not (len(w) == 1 and w.isalpha() and w.isupper()) and w.lower() not in _ABBREVIATIONS
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The offsets of the sentence holding ``text[start:end]``: from just after the previous sentence
+    end (or paragraph break) to just after the next one, stripped of surrounding whitespace.
+
+    Why a small splitter and not spaCy's: the store keeps offsets, not sentences, and a claims list
+    shows one sentence per figure; a full stop inside a number ("1.5") is never followed by a space,
+    initials and common abbreviations do not end a sentence. The figure is always inside the result,
+    which is at most ``SENTENCE_MAX`` characters (cut around the figure when longer).
+    """
+    length = len(text)
+    start, end = max(0, min(start, length)), max(0, min(end, length))
+    if end < start:
+        start, end = end, start
+    window_start = max(0, start - SENTENCE_MAX)
+    left = window_start
+    for m in _SENTENCE_END.finditer(text, window_start, start):
+        if m.end() <= start and _ends_sentence(text, m):
+            left = m.end()
+    right = min(length, end + SENTENCE_MAX)
+    for m in _SENTENCE_END.finditer(text, end, right):
+        if _ends_sentence(text, m):
+            right = m.end() if m.group().strip() else m.start()
+            break
+    while left < start and text[left].isspace():
+        left += 1
+    while right > end and text[right - 1].isspace():
+        right -= 1
+    if right - left > SENTENCE_MAX:  # no sentence end nearby: a window around the figure
+        half = max(0, (SENTENCE_MAX - (end - start)) // 2)
+        left, right = max(left, start - half), min(right, end + half)
+    return left, right
 
 
 def claims_csv(rows: list[ClaimRow]) -> str:
