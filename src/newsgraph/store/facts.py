@@ -154,6 +154,7 @@ class ClaimRow:
     sentence: str = ""  # the sentence that holds the figure: text[sentence_start:sentence_end]
     sentence_start: int = 0
     sentence_end: int = 0
+    source_text: str | None = None  # the claiming attribution's source as written ("Engineers")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -250,11 +251,13 @@ def claims(
                 _ART.c.outlet,
                 _ART.c.url,
                 _ACT.c.name.label("speaker"),
+                _A.c.source_start,
+                _A.c.source_end,
             )
             .select_from(
-                FIGURES.join(_ART, _ART.c.id == FIGURES.c.article_id).outerjoin(
-                    _ACT, _ACT.c.id == FIGURES.c.speaker_actor_id
-                )
+                FIGURES.join(_ART, _ART.c.id == FIGURES.c.article_id)
+                .outerjoin(_ACT, _ACT.c.id == FIGURES.c.speaker_actor_id)
+                .outerjoin(_A, _A.c.id == FIGURES.c.attribution_id)
             )
             .where(*conds)
             .order_by(FIGURES.c.published.is_(None), FIGURES.c.published.desc(), FIGURES.c.id)
@@ -298,6 +301,11 @@ def claims(
                 sentence=text[s_start:s_end],
                 sentence_start=s_start,
                 sentence_end=s_end,
+                source_text=(
+                    " ".join(text[r.source_start : r.source_end].split()) or None
+                    if r.source_start is not None and r.source_end is not None
+                    else None
+                ),
             )
         )
     return out[offset : offset + limit] if words else out
