@@ -738,9 +738,9 @@ def _claims_page(rows: list[Any], limit: int, offset: int, total: int) -> dict[s
 def _claim_item(row: dict[str, Any]) -> dict[str, Any]:
     """A claim for the API: the ``newsgraph figures`` keys plus ``href`` and ``shown`` (the view's
     helpers ``parts`` and ``sort_value`` stay in the page)."""
-    row.pop("parts", None)
-    row.pop("sort_value", None)
-    return row
+    from newsgraph.web.pages import VIEW_ONLY
+
+    return {k: v for k, v in row.items() if k not in VIEW_ONLY}
 
 
 @router.get(

@@ -991,6 +991,10 @@ CLAIM_COLUMNS = (
 """The columns of a Claims list's CSV download (its JSON download has every key of ``claim_dict``)."""
 
 
+VIEW_ONLY = ("parts", "sort_value")
+"""Keys of ``claim_dict`` only the pages use (the downloads and the API leave them out)."""
+
+
 def _claim_filters(request: Request, params: dict[str, str]) -> dict[str, Any]:
     """The Claims list's form as ``store.facts.claims`` filters (422 for a bad date, article or speaker)."""
     from newsgraph.store import queries
@@ -1028,7 +1032,8 @@ def claims_page(request: Request) -> Response:
         if fmt:
             rows = facts.claims(store, **filters, limit=DOWNLOAD_MAX)
             name = f"article-{filters['article_id']}-claims" if filters["article_id"] else "claims"
-            return download(name, fmt, [claim_dict(r) for r in rows], CLAIM_COLUMNS)
+            shown = [{k: v for k, v in claim_dict(r).items() if k not in VIEW_ONLY} for r in rows]
+            return download(name, fmt, shown, CLAIM_COLUMNS)
         rows = facts.claims(store, **filters, limit=limit + 1, offset=offset)
         total = facts.count_claims(store, **filters)
     except (NewsgraphError, ApiError) as exc:
