@@ -263,52 +263,63 @@ def claims(
             .order_by(FIGURES.c.published.is_(None), FIGURES.c.published.desc(), FIGURES.c.id)
         )
         words = [w.lower() for w in (concept or "").split()]
-        if not words:
+        if not words:  # with words the rows are tested here, in batches, until the page is full
             stmt = stmt.limit(limit).offset(offset)
-        rows = conn.execute(stmt).all()
-        texts: dict[int, str] = {}
-        wanted = sorted({r.article_id for r in rows})
-        for chunk in range(0, len(wanted), 500):  # one query per 500 articles, not one per article
-            ids = wanted[chunk : chunk + 500]
-            texts.update(conn.execute(sa.select(_ART.c.id, _ART.c.text).where(_ART.c.id.in_(ids))).all())
-    out = []
-    for r in rows:
-        text = texts[r.article_id]
-        concept_text = text[r.concept_start : r.concept_end] if r.concept_start is not None else None
-        context = " ".join(text[max(0, r.start - CONTEXT_CHARS) : r.end + CONTEXT_CHARS].split())
-        if words and not all(w in (concept_text or "").lower() or w in context.lower() for w in words):
-            continue
-        s_start, s_end = sentence_bounds(text, r.start, r.end)
-        out.append(
-            ClaimRow(
-                figure_id=r.id,
-                article_id=r.article_id,
-                title=r.title,
-                outlet=r.outlet,
-                url=r.url,
-                published=r.published,
-                text=text[r.start : r.end],
-                start=r.start,
-                end=r.end,
-                value=[r.value, r.value_high] if r.value_high is not None else r.value,
-                unit=r.unit,
-                change=r.change,
-                concept=concept_text,
-                speaker=r.speaker,
-                speaker_id=r.speaker_actor_id,
-                attribution_id=r.attribution_id,
-                context=context,
-                sentence=text[s_start:s_end],
-                sentence_start=s_start,
-                sentence_end=s_end,
-                source_text=(
-                    " ".join(text[r.source_start : r.source_end].split()) or None
-                    if r.source_start is not None and r.source_end is not None
-                    else None
-                ),
-            )
-        )
-    return out[offset : offset + limit] if words else out
+        out: list[ClaimRow] = []
+        skipped = 0
+        result = conn.execute(stmt.execution_options(yield_per=500))
+        while len(out) < limit and (batch := result.fetchmany(500)):
+            texts = dict(
+                conn.execute(
+                    sa.select(_ART.c.id, _ART.c.text).where(_ART.c.id.in_({r.article_id for r in batch}))
+                ).all()
+            )  # one query per batch of rows, not one per article
+            for r in batch:
+                row = _claim_row(r, texts[r.article_id])
+                about = f"{row.concept or ''}\n{row.context}".lower()
+                if not all(w in about for w in words):
+                    continue
+                if words and skipped < offset:  # with words the page is cut here, not in SQL
+                    skipped += 1
+                    continue
+                out.append(row)
+                if len(out) >= limit:
+                    break
+        result.close()
+    return out
+
+
+def _claim_row(r: Any, text: str) -> ClaimRow:
+    """One figure row of ``claims``' query as a ``ClaimRow``, its words cut from the article text."""
+    concept_text = text[r.concept_start : r.concept_end] if r.concept_start is not None else None
+    s_start, s_end = sentence_bounds(text, r.start, r.end)
+    return ClaimRow(
+        figure_id=r.id,
+        article_id=r.article_id,
+        title=r.title,
+        outlet=r.outlet,
+        url=r.url,
+        published=r.published,
+        text=text[r.start : r.end],
+        start=r.start,
+        end=r.end,
+        value=[r.value, r.value_high] if r.value_high is not None else r.value,
+        unit=r.unit,
+        change=r.change,
+        concept=concept_text,
+        speaker=r.speaker,
+        speaker_id=r.speaker_actor_id,
+        attribution_id=r.attribution_id,
+        context=" ".join(text[max(0, r.start - CONTEXT_CHARS) : r.end + CONTEXT_CHARS].split()),
+        sentence=text[s_start:s_end],
+        sentence_start=s_start,
+        sentence_end=s_end,
+        source_text=(
+            " ".join(text[r.source_start : r.source_end].split()) or None
+            if r.source_start is not None and r.source_end is not None
+            else None
+        ),
+    )
 
 
 def count_claims(

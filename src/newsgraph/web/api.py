@@ -722,7 +722,8 @@ def figures(
     if format == "csv":
         return Response(facts.claims_csv(rows[:limit]), media_type="text/csv; charset=utf-8")
     out = page([r.to_dict() for r in rows], limit, offset)
-    out["total"] = facts.count_claims(store, **filters)
+    # no total for concept words, matched on the text row by row (as on the /claims page)
+    out["total"] = None if filters["concept"] else facts.count_claims(store, **filters)
     return out
 
 

@@ -1035,7 +1035,9 @@ def claims_page(request: Request) -> Response:
             shown = [{k: v for k, v in claim_dict(r).items() if k not in VIEW_ONLY} for r in rows]
             return download(name, fmt, shown, CLAIM_COLUMNS)
         rows = facts.claims(store, **filters, limit=limit + 1, offset=offset)
-        total = facts.count_claims(store, **filters)
+        # The concept words are matched on the text, row by row: no total for them (it would read
+        # every figure's article); the page still says how many it shows and whether there are more.
+        total = None if filters["concept"] else facts.count_claims(store, **filters)
     except (NewsgraphError, ApiError) as exc:
         if fmt:
             raise
