@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -223,6 +224,29 @@ class ArticleView:
     claims_download: str | None = None  # stored articles: the Claims list's download base (``/claims``)
     claims_params: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def authorial_ends(self) -> dict[int, int]:
+        """Where each run of authorial text outside the highlights ends, by where it starts.
+
+        Figures, times and events cut the author's sentences into several segments; the view still
+        wraps each run in one ``span.authorial`` (the marks inside it), so a sentence stays one element.
+        """
+        ends: dict[int, int] = {}
+        start: int | None = None
+        for seg in self.segments:
+            if _plain_authorial(seg):
+                start = seg.start if start is None else start
+                ends[start] = seg.end
+            else:
+                start = None
+        return ends
+
+    def opens_authorial(self, seg: Segment, before: Segment | None) -> bool:
+        return _plain_authorial(seg) and not (before is not None and _plain_authorial(before))
+
+    def closes_authorial(self, seg: Segment, after: Segment | None) -> bool:
+        return _plain_authorial(seg) and not (after is not None and _plain_authorial(after))
+
     def fact_anchor(self, fact_id: str) -> str | None:
         """The link target of a figure or time expression (its id attribute in the text)."""
         item = self.figures.get(fact_id) or self.times.get(fact_id)
@@ -231,6 +255,11 @@ class ArticleView:
     def anchors(self, attribution_id: str) -> list[str]:
         detail = self.details.get(attribution_id)
         return detail.anchors if detail else [f"at-{attribution_id}"]
+
+
+def _plain_authorial(seg: Segment) -> bool:
+    """A stretch in the article's own voice that no attribution highlights."""
+    return seg.authorial and not seg.highlighted
 
 
 def _flat(text: str, limit: int | None = None) -> str:
