@@ -351,3 +351,38 @@ def test_web_actor_page_lists_their_claims_with_context_and_article_links(client
     assert f'href="/claims?speaker=id%3A{marek}&amp;format=csv"' in section
     ostrova = client.get(f"/actors/{actor_id(client, 'Lena Ostrova')}").text
     assert 'class="claim-figure-mark">40<' in ostrova and "$310 million" not in ostrova
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_web_facts_same_answers_on_both_backends(backend, fact_analyses, tmp_path):
+    """The article marks, both Claims endpoints and the concept filter on SQLite and PostgreSQL (skipped
+    without ``NEWSGRAPH_TEST_PG``): the rebuilt article and the claims come from the same rows."""
+    from contextlib import nullcontext
+
+    from test_queries import _pg_database
+
+    from newsgraph.store import open_store
+
+    where = nullcontext(str(tmp_path / "facts.db")) if backend == "sqlite" else _pg_database()
+    with where as url:
+        with open_store(url) as store:
+            store.add([(a, name) for name, a in fact_analyses.items()])
+        app = create_app(url)
+        with TestClient(app) as c:
+            port = ids(c)["port"]
+            analysis = c.get(f"/api/articles/{port}").json()["analysis"]
+            assert len(analysis["figures"]) == len(fact_analyses["port"].figures)
+            page = Marks()
+            page.feed(c.get(f"/articles/{port}").text)
+            assert {m["data-figure-id"] for m in page.marks if "figure" in m["class"]} == {
+                f["id"] for f in analysis["figures"]
+            }
+            claims = c.get(f"/api/articles/{port}/claims").json()
+            assert [(i["start"], i["end"]) for i in claims["items"]] == [
+                (f["start"], f["end"]) for f in analysis["figures"]
+            ]
+            marek = c.get(f"/api/actors/{actor_id(c, 'Paul Marek')}/claims").json()
+            assert marek["total"] == 3
+            quay = c.get("/api/figures", params={"concept": "quay"}).json()
+            assert {i["text"] for i in quay["items"]} == {"$310 million", "1,200"} and quay["total"] is None
+        app.state.web.close()
