@@ -386,3 +386,54 @@ def test_web_facts_same_answers_on_both_backends(backend, fact_analyses, tmp_pat
             quay = c.get("/api/figures", params={"concept": "quay"}).json()
             assert {i["text"] for i in quay["items"]} == {"$310 million", "1,200"} and quay["total"] is None
         app.state.web.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_web_facts_migration_0009_indexes_up_and_down(backend, fact_analyses, tmp_path):
+    """Revision 0009 adds the two Claims indexes and its downgrade removes them; the claims read the
+    same through them (by unit, own voice) as without them."""
+    from contextlib import nullcontext
+
+    import sqlalchemy as sa
+    from alembic import command
+    from test_queries import _pg_database
+
+    from newsgraph.store import db, facts, open_store
+
+    names = {"ix_figures_unit_published", "ix_figures_own_voice"}
+
+    def indexes(url: str) -> set[str]:
+        engine = sa.create_engine(url)  # not open_store: that would upgrade to the head revision
+        listed = (
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures'"
+            if engine.dialect.name == "sqlite"
+            else "SELECT indexname FROM pg_indexes WHERE tablename = 'figures'"
+        )  # not sa.inspect: SQLite's reflection skips expression indexes
+        try:
+            with engine.connect() as conn:
+                return set(conn.execute(sa.text(listed)).scalars())
+        finally:
+            engine.dispose()
+
+    def answers(url: str) -> list[list[int]]:
+        with open_store(url) as store:
+            return [
+                [r.figure_id for r in facts.claims(store, unit="PERCENT")],
+                [r.figure_id for r in facts.claims(store, author_only=True)],
+                [facts.count_claims(store, author_only=True)],
+            ]
+
+    where = nullcontext(str(tmp_path / "facts.db")) if backend == "sqlite" else _pg_database()
+    with where as url:
+        with open_store(url) as store:
+            store.add([(a, name) for name, a in fact_analyses.items()])
+            engine_url = store.engine.url.render_as_string(hide_password=False)
+        assert names <= indexes(engine_url)
+        with_indexes = answers(url)
+        own = [f for a in fact_analyses.values() for f in a.figures if f.claimed_by is None]
+        assert with_indexes[2] == [len(own)] and len(with_indexes[1]) == len(own)
+        command.downgrade(db.alembic_config(url), "0008")
+        assert not names & indexes(engine_url)
+        command.upgrade(db.alembic_config(url), "head")
+        assert names <= indexes(engine_url)
+        assert answers(url) == with_indexes
