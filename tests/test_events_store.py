@@ -167,6 +167,7 @@ def test_events_store_place_index_migration_up_and_down(corpus: Path, tmp_path: 
     import shutil
 
     from alembic import command
+    from sqlalchemy import create_engine
     from sqlalchemy import inspect as sa_inspect
 
     from newsgraph.store.db import alembic_config

@@ -699,7 +699,8 @@ def figures(
     article: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="One article's id.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+    format: ListFormat = "json",
+) -> Any:
     """``newsgraph figures`` as JSON: ``speaker`` (a name, alias or ``id:N``), ``author_only``
     (only the articles' own figures), ``unit``, ``concept`` (words that must all occur in the
     concept or around the figure), ``since``/``until`` dates, ``article`` (one article's id)."""
@@ -707,16 +708,93 @@ def figures(
 
     if speaker:
         queries.check_actor_name(speaker, "speaker id")  # E050 (422): beyond any row id
-    rows = facts.claims(
-        state_of(request).store(),
-        speaker=speaker or None,
-        author_only=author_only,
-        unit=unit or None,
-        concept=concept if concept and concept.strip() else None,
-        since=as_date(since),
-        until=as_date(until),
-        article_id=article,
-        limit=limit + 1,
-        offset=offset,
-    )
-    return page([r.to_dict() for r in rows], limit, offset)
+    filters: dict[str, Any] = {
+        "speaker": speaker or None,
+        "author_only": author_only,
+        "unit": unit or None,
+        "concept": concept if concept and concept.strip() else None,
+        "since": as_date(since),
+        "until": as_date(until),
+        "article_id": article,
+    }
+    store = state_of(request).store()
+    rows = facts.claims(store, **filters, limit=limit + 1, offset=offset)
+    if format == "csv":
+        return Response(facts.claims_csv(rows[:limit]), media_type="text/csv; charset=utf-8")
+    out = page([r.to_dict() for r in rows], limit, offset)
+    # no total for concept words, matched on the text row by row (as on the /claims page)
+    out["total"] = None if filters["concept"] else facts.count_claims(store, **filters)
+    return out
+
+
+def _claims_page(rows: list[Any], limit: int, offset: int, total: int) -> dict[str, Any]:
+    """A page of claims as the Claims lists show them (``pages.claim_dict``), with their total."""
+    from newsgraph.web.pages import claim_dict
+
+    out = page([_claim_item(claim_dict(r)) for r in rows], limit, offset)
+    out["total"] = total
+    return out
+
+
+def _claim_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A claim for the API: the ``newsgraph figures`` keys plus ``href`` and ``shown`` (the view's
+    helpers ``parts`` and ``sort_value`` stay in the page)."""
+    from newsgraph.web.pages import VIEW_ONLY
+
+    return {k: v for k, v in row.items() if k not in VIEW_ONLY}
+
+
+@router.get(
+    "/articles/{article_id}/claims",
+    responses=_ERRORS,
+    summary="One article's claims: its figures and who puts each forward",
+)
+def article_claims(
+    request: Request,
+    article_id: RowId,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The article's figures, in text order, each with ``speaker`` (``null``: the article's own voice),
+    its ``sentence`` and ``href`` (its place in the article page); ``total`` counts them all."""
+    from newsgraph.store import facts
+    from newsgraph.web import data
+
+    store = state_of(request).store()
+    if not data.article_exists(store, article_id):
+        raise ApiError(404, "not_found", f"no article with id {article_id}")
+    rows = facts.claims(store, article_id=article_id, limit=facts.ARTICLE_MAX)
+    rows.sort(key=lambda r: (r.start, r.figure_id))
+    total = len(rows)
+    return _claims_page(rows[offset : offset + limit + 1], limit, offset, total)
+
+
+@router.get(
+    "/actors/{actor_id}/claims",
+    responses=_ERRORS,
+    summary="One actor's claims: every figure they put forward, newest first",
+)
+def actor_claims(
+    request: Request,
+    actor_id: RowId,
+    unit: TextParam = None,
+    since: DateParam = None,
+    until: DateParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Every figure in the statements of the actor, newest first, with its ``sentence`` and ``href``;
+    ``unit``, ``since``/``until`` narrow it; ``total`` counts every match (up to 10,000)."""
+    from newsgraph.store import facts, queries
+
+    store = state_of(request).store()
+    if queries.actor(store, f"id:{actor_id}", limit=0) is None:
+        raise ApiError(404, "not_found", f"no actor with id {actor_id}")
+    filters: dict[str, Any] = {
+        "speaker": f"id:{actor_id}",
+        "unit": unit or None,
+        "since": as_date(since),
+        "until": as_date(until),
+    }
+    rows = facts.claims(store, **filters, limit=limit + 1, offset=offset)
+    return _claims_page(rows, limit, offset, facts.count_claims(store, **filters))

@@ -16,13 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import typing
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
-from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span, TimeRef
+from newsgraph.models import (
+    Analysis,
+    Attribution,
+    Change,
+    Entity,
+    Event,
+    Figure,
+    LinkedSpan,
+    Place,
+    Span,
+    Time,
+    TimeRef,
+    TimeType,
+)
 from newsgraph.models import Article as ArticleModel
 from newsgraph.store.schema import (
     Actor,
@@ -173,6 +187,7 @@ class StoredArticle:
     attribution_ids: dict[str, int] = field(default_factory=dict)
     near_duplicates: list[ArticleSummary] = field(default_factory=list)
     authorial_known: bool = True  # False for articles stored before migration 0002
+    figure_ids: dict[str, int] = field(default_factory=dict)  # local figure id -> ``figures`` row id
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +197,7 @@ class StoredArticle:
             "analysis": self.analysis.model_dump(mode="json"),
             "actor_ids": dict(self.actor_ids),
             "attribution_ids": dict(self.attribution_ids),
+            "figure_ids": dict(self.figure_ids),
             "near_duplicates": [d.to_dict() for d in self.near_duplicates],
         }
 
@@ -251,6 +267,7 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         event_rows = conn.execute(
             sa.select(_EVENT).where(_EVENT.c.article_id == article_id).order_by(_EVENT.c.id)
         ).all()
+        facts = _stored_facts(conn, article_id)
         cluster_root = art.copy_of if art.copy_of is not None else art.id
         duplicates = [
             _summary(r)
@@ -310,6 +327,17 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
             )
         )
     events = _stored_events(text, event_rows, local_of, set(attribution_ids))
+    figures, figure_ids, times = _facts_of(text, facts, {v: k for k, v in attribution_ids.items()})
+    places = {
+        local_of.get(r.actor_id, r.local_id) if r.actor_id is not None else r.local_id: r for r in facts[2]
+    }
+    for entity in entities:
+        row = places.get(entity.id)
+        if row is not None:
+            entity.place = Place(
+                geonameid=row.geonameid, name=row.name, country=row.country, lat=row.lat, lon=row.lon,
+                feature=row.feature,
+            )  # fmt: skip
     analysis = Analysis(
         article=ArticleModel(
             title=art.title,
@@ -325,6 +353,8 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         attributions=attributions,
         authorial=[s for s in (_span(text, a, b) for a, b in (art.authorial or [])) if s is not None],
         events=events,
+        figures=figures,
+        times=times,
     )
     return StoredArticle(
         id=art.id,
@@ -335,7 +365,64 @@ def get_article(store: Store, article_id: int) -> StoredArticle | None:
         attribution_ids=attribution_ids,
         near_duplicates=duplicates,
         authorial_known=art.authorial is not None,
+        figure_ids=figure_ids,
     )
+
+
+def _stored_facts(conn: sa.Connection, article_id: int) -> tuple[list[Any], list[Any], list[Any]]:
+    """An article's figure, time and place rows (``store.facts``), in text order."""
+    from newsgraph.store.facts import FIGURES, PLACES, TIMES
+
+    return (
+        conn.execute(
+            sa.select(FIGURES)
+            .where(FIGURES.c.article_id == article_id)
+            .order_by(FIGURES.c.start, FIGURES.c.id)
+        ).all(),
+        conn.execute(
+            sa.select(TIMES).where(TIMES.c.article_id == article_id).order_by(TIMES.c.start, TIMES.c.id)
+        ).all(),
+        conn.execute(sa.select(PLACES).where(PLACES.c.article_id == article_id)).all(),
+    )
+
+
+def _facts_of(
+    text: str, facts: tuple[list[Any], list[Any], list[Any]], local_attribution: dict[int, str]
+) -> tuple[list[Figure], dict[str, int], list[Time]]:
+    """Stored figures and times as models; a row whose offsets no longer fit the text is left out.
+
+    ``local_attribution`` maps attribution row ids to this view's local ids, so ``claimed_by``
+    names an attribution of the rebuilt analysis (None: the article's own voice).
+    """
+    figures: list[Figure] = []
+    figure_ids: dict[str, int] = {}
+    for r in facts[0]:
+        span = _span(text, r.start, r.end)
+        if span is None or span.start == span.end:
+            continue
+        local = r.local_id if r.local_id not in figure_ids else f"{r.local_id}.{r.id}"
+        figure_ids[local] = r.id
+        figures.append(
+            Figure(
+                **span.model_dump(),
+                id=local,
+                value=[r.value, r.value_high] if r.value_high is not None else r.value,
+                unit=r.unit,
+                change=r.change if r.change in _CHANGES else "=",
+                concept=_span(text, r.concept_start, r.concept_end),
+                claimed_by=local_attribution.get(r.attribution_id) if r.attribution_id is not None else None,
+            )
+        )
+    times = []
+    for r in facts[1]:
+        span = _span(text, r.start, r.end)
+        if span is not None and span.start < span.end and r.type in _TIME_TYPES:
+            times.append(Time(**span.model_dump(), id=r.local_id, type=r.type, value=r.value))
+    return figures, figure_ids, times
+
+
+_CHANGES = frozenset(typing.get_args(Change))
+_TIME_TYPES = frozenset(typing.get_args(TimeType))
 
 
 def _stored_events(

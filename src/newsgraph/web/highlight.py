@@ -15,13 +15,16 @@ covers it; ``role`` and ``attribution`` pick the one to colour and describe:
 the most specific role (cue, then source, then addressee, then content) and,
 for that role, the attribution whose span is shortest (the innermost one).
 Event triggers are a layer of their own (``events``): the view marks them
-whatever attribution roles the same words have.
+whatever attribution roles the same words have. Figures and time expressions
+are two more such layers (``figures``, ``times``), and ``fact_anchors`` names
+the figures and times that start at a segment (the link targets
+``#figure-F3`` / ``#time-T2`` of the article's Claims list).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from newsgraph.models import Analysis
@@ -30,6 +33,9 @@ ROLES = ("cue", "source", "addressee", "content")
 """Highlight roles, most specific first: this order decides a segment's colour."""
 
 _PRIORITY = {role: i for i, role in enumerate(ROLES)}
+
+LAYERS = ("event", "figure", "time")
+"""Marks shown whatever attribution roles cover the same words: event triggers, figures, times."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class Segment:
     authorial: bool = False
     anchors: tuple[str, ...] = ()
     events: tuple[str, ...] = ()  # the events whose trigger covers this segment (shortest trigger first)
+    figures: tuple[str, ...] = ()  # the figures covering this segment (shortest first)
+    times: tuple[str, ...] = ()  # the time expressions covering this segment (shortest first)
+    fact_anchors: tuple[str, ...] = ()  # figures and times whose span starts here
 
     @property
     def role(self) -> str | None:
@@ -70,7 +79,7 @@ class Segment:
 class _Interval:
     start: int
     end: int
-    role: str  # one of ROLES, "authorial", or "event" (an event's trigger; ``attribution`` is the event id)
+    role: str  # one of ROLES, "authorial", or a layer in LAYERS (``attribution`` is then its id)
     attribution: str | None
 
 
@@ -101,6 +110,14 @@ def _intervals(analysis: Analysis, length: int) -> Iterable[_Interval]:
         clipped = _clip(event.trigger.start, event.trigger.end, length)
         if clipped:
             yield _Interval(clipped[0], clipped[1], "event", event.id)
+    for figure in analysis.figures:
+        clipped = _clip(figure.start, figure.end, length)
+        if clipped:
+            yield _Interval(clipped[0], clipped[1], "figure", figure.id)
+    for time in analysis.times:
+        clipped = _clip(time.start, time.end, length)
+        if clipped:
+            yield _Interval(clipped[0], clipped[1], "time", time.id)
 
 
 def segments(analysis: Analysis) -> list[Segment]:
@@ -117,11 +134,15 @@ def segments(analysis: Analysis) -> list[Segment]:
     intervals = list(_intervals(analysis, length))
     first_start: dict[str, int] = {}
     for iv in intervals:
-        if iv.attribution is not None and iv.role != "event":
+        if iv.attribution is not None and iv.role not in LAYERS:
             first_start[iv.attribution] = min(first_start.get(iv.attribution, length), iv.start)
     anchors_at: dict[int, list[str]] = {}
     for attribution_id, start in first_start.items():
         anchors_at.setdefault(start, []).append(attribution_id)
+    fact_anchors_at: dict[int, list[str]] = {}
+    for iv in intervals:
+        if iv.role in ("figure", "time") and iv.attribution is not None:
+            fact_anchors_at.setdefault(iv.start, []).append(iv.attribution)
 
     bounds = sorted({0, length, *(iv.start for iv in intervals), *(iv.end for iv in intervals)})
     starting: dict[int, list[_Interval]] = {}
@@ -132,17 +153,16 @@ def segments(analysis: Analysis) -> list[Segment]:
     for left, right in pairwise(bounds):
         active = [iv for iv in active if iv.end > left]
         active.extend(starting.get(left, ()))
-        out.append(_segment(text, left, right, active, tuple(anchors_at.get(left, ()))))
+        segment = _segment(text, left, right, active, tuple(anchors_at.get(left, ())))
+        facts_here = tuple(fact_anchors_at.get(left, ()))
+        out.append(replace(segment, fact_anchors=facts_here) if facts_here else segment)
     return _merge(out, text)
 
 
 def _segment(text: str, left: int, right: int, active: list[_Interval], anchors: tuple[str, ...]) -> Segment:
     authorial = any(iv.role == "authorial" for iv in active)
-    triggers = sorted(
-        (iv for iv in active if iv.role == "event"), key=lambda iv: (iv.end - iv.start, iv.start)
-    )
-    events = tuple(dict.fromkeys(iv.attribution for iv in triggers if iv.attribution is not None))
-    spans = [iv for iv in active if iv.role not in ("authorial", "event")]
+    events, figures, times = (_layer(active, layer) for layer in LAYERS)
+    spans = [iv for iv in active if iv.role != "authorial" and iv.role not in LAYERS]
     roles = tuple(sorted({iv.role for iv in spans}, key=_PRIORITY.__getitem__))
     # Innermost first for the leading role, then the others by span length; each id once.
     ordered = (
@@ -151,7 +171,15 @@ def _segment(text: str, left: int, right: int, active: list[_Interval], anchors:
         else []
     )
     attributions = tuple(dict.fromkeys(iv.attribution for iv in ordered if iv.attribution is not None))
-    return Segment(left, right, text[left:right], roles, attributions, authorial, anchors, events)
+    return Segment(
+        left, right, text[left:right], roles, attributions, authorial, anchors, events, figures, times
+    )
+
+
+def _layer(active: list[_Interval], layer: str) -> tuple[str, ...]:
+    """The ids of one layer's spans covering a segment, shortest span first, each once."""
+    spans = sorted((iv for iv in active if iv.role == layer), key=lambda iv: (iv.end - iv.start, iv.start))
+    return tuple(dict.fromkeys(iv.attribution for iv in spans if iv.attribution is not None))
 
 
 def _merge(pieces: list[Segment], text: str) -> list[Segment]:
@@ -161,19 +189,11 @@ def _merge(pieces: list[Segment], text: str) -> list[Segment]:
         if (
             prev is not None
             and not piece.anchors
-            and (prev.roles, prev.attributions, prev.authorial, prev.events)
-            == (piece.roles, piece.attributions, piece.authorial, piece.events)
+            and not piece.fact_anchors
+            and (prev.roles, prev.attributions, prev.authorial, prev.events, prev.figures, prev.times)
+            == (piece.roles, piece.attributions, piece.authorial, piece.events, piece.figures, piece.times)
         ):
-            merged[-1] = Segment(
-                prev.start,
-                piece.end,
-                text[prev.start : piece.end],
-                prev.roles,
-                prev.attributions,
-                prev.authorial,
-                prev.anchors,
-                prev.events,
-            )
+            merged[-1] = replace(prev, end=piece.end, text=text[prev.start : piece.end])
         else:
             merged.append(piece)
     return merged

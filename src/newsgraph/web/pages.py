@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -179,6 +181,37 @@ class EventItem:
 
 
 @dataclass
+class FigureItem:
+    """One figure as the article view shows it: highlighted in the text and a row of its Claims list."""
+
+    id: str
+    anchor: str  # the link target in the text: "figure-F3"
+    text: str
+    value: float | list[float]
+    shown: str  # the normalised value in words: "about 40", "1,500,000 person", "2–3 percent"
+    unit: str | None
+    change: str
+    concept: str | None
+    attribution: str | None  # the claiming attribution (local id); None: the article's own voice
+    speaker: str | None
+    speaker_href: str | None
+    sentence: tuple[str, str, str]  # the sentence around the figure: before, the figure, after
+    summary: str
+
+
+@dataclass
+class TimeItem:
+    """One time expression: its TIMEX3 type and normalised value, shown on hover."""
+
+    id: str
+    anchor: str
+    text: str
+    type: str
+    value: str
+    summary: str
+
+
+@dataclass
 class ArticleView:
     analysis: Analysis
     segments: list[Segment]
@@ -186,10 +219,47 @@ class ArticleView:
     entities: list[EntityItem] = field(default_factory=list)
     authorial_known: bool = True  # False for articles stored before the store kept authorial sentences
     events: dict[str, EventItem] = field(default_factory=dict)  # by event id, in text order
+    figures: dict[str, FigureItem] = field(default_factory=dict)  # by figure id, in text order
+    times: dict[str, TimeItem] = field(default_factory=dict)  # by time id, in text order
+    claims_download: str | None = None  # stored articles: the Claims list's download base (``/claims``)
+    claims_params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def authorial_ends(self) -> dict[int, int]:
+        """Where each run of authorial text outside the highlights ends, by where it starts.
+
+        Figures, times and events cut the author's sentences into several segments; the view still
+        wraps each run in one ``span.authorial`` (the marks inside it), so a sentence stays one element.
+        """
+        ends: dict[int, int] = {}
+        start: int | None = None
+        for seg in self.segments:
+            if _plain_authorial(seg):
+                start = seg.start if start is None else start
+                ends[start] = seg.end
+            else:
+                start = None
+        return ends
+
+    def opens_authorial(self, seg: Segment, before: Segment | None) -> bool:
+        return _plain_authorial(seg) and not (before is not None and _plain_authorial(before))
+
+    def closes_authorial(self, seg: Segment, after: Segment | None) -> bool:
+        return _plain_authorial(seg) and not (after is not None and _plain_authorial(after))
+
+    def fact_anchor(self, fact_id: str) -> str | None:
+        """The link target of a figure or time expression (its id attribute in the text)."""
+        item = self.figures.get(fact_id) or self.times.get(fact_id)
+        return item.anchor if item else None
 
     def anchors(self, attribution_id: str) -> list[str]:
         detail = self.details.get(attribution_id)
         return detail.anchors if detail else [f"at-{attribution_id}"]
+
+
+def _plain_authorial(seg: Segment) -> bool:
+    """A stretch in the article's own voice that no attribution highlights."""
+    return seg.authorial and not seg.highlighted
 
 
 def _flat(text: str, limit: int | None = None) -> str:
@@ -270,11 +340,90 @@ def article_view(
             summary=summary,
         )
     events = _event_items(analysis, entities, href)
+    figures, times = _fact_items(analysis, details)
     items = [EntityItem(e, href(e.id), statements.get(e.id, 0)) for e in analysis.entities]
     items.sort(
         key=lambda item: (-item.statements, item.entity.mentions[0].start if item.entity.mentions else 0)
     )
-    return ArticleView(analysis, segments(analysis), details, items, events=events)
+    return ArticleView(
+        analysis, segments(analysis), details, items, events=events, figures=figures, times=times
+    )
+
+
+CHANGE_WORDS = {
+    "=": "",
+    "~": "about ",
+    ">": "more than ",
+    "<": "less than ",
+    ">=": "at least ",
+    "<=": "at most ",
+    "up": "up ",
+    "down": "down ",
+}
+"""How a figure's change marker reads in the view: "~" 40 is "about 40"."""
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs (line breaks too) as one space, the ends kept: pieces of one sentence still join."""
+    return re.sub(r"\s+", " ", text)
+
+
+def number_text(value: float) -> str:
+    """A figure's number as people write it: 1500000.0 -> "1,500,000", 0.25 -> "0.25"."""
+    if not math.isfinite(value):
+        return str(value)
+    return format(value, ",.15g") if abs(value) < 1e15 else format(value, ".6g")
+
+
+def value_text(value: float | list[float], unit: str | None, change: str) -> str:
+    """A figure's normalised value in words: change, number (or range), unit."""
+    number = (
+        f"{number_text(value[0])}–{number_text(value[1])}" if isinstance(value, list) else number_text(value)
+    )
+    return f"{CHANGE_WORDS.get(change, change + ' ')}{number}" + (f" {unit}" if unit else "")
+
+
+def _fact_items(
+    analysis: Analysis, details: dict[str, Detail]
+) -> tuple[dict[str, FigureItem], dict[str, TimeItem]]:
+    """The article's figures (with who claims each and their sentence) and times, in text order."""
+    from newsgraph.store.facts import sentence_bounds
+
+    text = analysis.article.text
+    figures: dict[str, FigureItem] = {}
+    for f in sorted(analysis.figures, key=lambda f: (f.start, f.id)):
+        claim = details.get(f.claimed_by) if f.claimed_by else None
+        left, right = sentence_bounds(text, f.start, f.end)
+        shown = value_text(f.value, f.unit, f.change)
+        who = (claim.speaker or "an unnamed source") if claim else "the article (own voice)"
+        concept = _flat(f.concept.text, 120) if f.concept else None
+        figures[f.id] = FigureItem(
+            id=f.id,
+            anchor=f"figure-{f.id}",
+            text=f.text,
+            value=f.value,
+            shown=shown,
+            unit=f.unit,
+            change=f.change,
+            concept=concept,
+            attribution=claim.id if claim else None,
+            speaker=claim.speaker if claim else None,
+            speaker_href=claim.speaker_href if claim else None,
+            sentence=(_squash(text[left : f.start]), _squash(f.text), _squash(text[f.end : right])),
+            summary=f"figure: {shown}" + (f" ({concept})" if concept else "") + f" · claimed by {who}",
+        )
+    times = {
+        t.id: TimeItem(
+            id=t.id,
+            anchor=f"time-{t.id}",
+            text=t.text,
+            type=t.type,
+            value=t.value,
+            summary=f"time: {t.type} {t.value}",
+        )
+        for t in sorted(analysis.times, key=lambda t: (t.start, t.id))
+    }
+    return figures, times
 
 
 def _event_items(
@@ -833,12 +982,109 @@ def article_page(request: Request, article_id: RowId) -> Response:
 
     view = article_view(stored.analysis, actor_href=actor_href, attribution_ids=stored.attribution_ids)
     view.authorial_known = stored.authorial_known
+    view.claims_download, view.claims_params = "/claims", {"article": stored.id}
     return render(
         "article.html",
         page="articles",
         stored=stored,
         view=view,
         article_url=external_url(stored.analysis.article.url),
+    )
+
+
+CLAIM_KEYS = ("speaker", "unit", "concept", "since", "until", "author_only", "article")
+
+CLAIMS_SHOWN = 10
+"""Claims an actor's page shows; the rest are a link away, on ``/claims?speaker=id:N``."""
+
+
+def claim_dict(row: Any) -> dict[str, Any]:
+    """A stored claim (``store.facts.ClaimRow``) for the lists: its keys, its page URL in the article
+    (``href``), its value in words (``shown``), and its sentence cut around the figure (``parts``)."""
+    out = row.to_dict()
+    out["href"] = f"/articles/{row.article_id}#figure-{row.figure_id}"
+    out["shown"] = value_text(row.value, row.unit, row.change)
+    out["sort_value"] = row.value[0] if isinstance(row.value, list) else row.value
+    cut_start, cut_end = row.start - row.sentence_start, row.end - row.sentence_start
+    sentence = row.sentence
+    out["parts"] = tuple(
+        _squash(part) for part in (sentence[:cut_start], sentence[cut_start:cut_end], sentence[cut_end:])
+    )
+    return out
+
+
+CLAIM_COLUMNS = (
+    "figure_id", "article_id", "published", "outlet", "title", "speaker", "speaker_id", "attribution_id",
+    "text", "start", "end", "value", "unit", "change", "concept", "sentence", "href",
+)  # fmt: skip
+"""The columns of a Claims list's CSV download (its JSON download has every key of ``claim_dict``)."""
+
+
+VIEW_ONLY = ("parts", "sort_value")
+"""Keys of ``claim_dict`` only the pages use (the downloads and the API leave them out)."""
+
+
+def _claim_filters(request: Request, params: dict[str, str]) -> dict[str, Any]:
+    """The Claims list's form as ``store.facts.claims`` filters (422 for a bad date, article or speaker)."""
+    from newsgraph.store import queries
+
+    article = params["article"]
+    if article and not (article.isdigit() and 1 <= int(article) <= 2**63 - 1):
+        raise ApiError(422, "invalid", f"article must be a row id from 1 to {2**63 - 1}")
+    if params["speaker"]:
+        queries.check_actor_name(params["speaker"], "speaker id")
+    return {
+        "speaker": params["speaker"] or None,
+        "author_only": params["author_only"] in ("1", "on", "true"),
+        "unit": params["unit"] or None,
+        "concept": params["concept"] or None,
+        "since": _date_param(params["since"]),
+        "until": _date_param(params["until"]),
+        "article_id": int(article) if article else None,
+    }
+
+
+@router.get("/claims", response_class=HTMLResponse)
+def claims_page(request: Request) -> Response:
+    """Figures and who claims each, with ``newsgraph figures``' filters, newest first, paged, with their
+    total; ``format=csv`` / ``format=json`` download every match (up to ``DOWNLOAD_MAX``)."""
+    from newsgraph.store import facts
+
+    params = _page_params(request, CLAIM_KEYS)
+    offset = _int_param(request, "offset", 0, 0, 10_000_000)
+    limit = _int_param(request, "limit", PAGE_SIZE, 1, 500)
+    fmt = _download_format(request)
+    context: dict[str, Any] = {"page": "claims", "params": params, "offset": offset, "limit": limit}
+    store = _store(request)
+    try:
+        filters = _claim_filters(request, params)
+        if fmt:
+            rows = facts.claims(store, **filters, limit=DOWNLOAD_MAX)
+            name = f"article-{filters['article_id']}-claims" if filters["article_id"] else "claims"
+            shown = [{k: v for k, v in claim_dict(r).items() if k not in VIEW_ONLY} for r in rows]
+            return download(name, fmt, shown, CLAIM_COLUMNS)
+        rows = facts.claims(store, **filters, limit=limit + 1, offset=offset)
+        # The concept words are matched on the text, row by row: no total for them (it would read
+        # every figure's article); the page still says how many it shows and whether there are more.
+        total = None if filters["concept"] else facts.count_claims(store, **filters)
+    except (NewsgraphError, ApiError) as exc:
+        if fmt:
+            raise
+        message = exc.message if isinstance(exc, ApiError) else " ".join(str(exc).split())
+        return render(
+            "claims.html", status=422, rows=[], next_offset=None, error=message, link_params={},
+            info=_page_info(offset, limit, 0, None), **context,
+        )  # fmt: skip
+    more = len(rows) > limit
+    link_params = {**params, "limit": limit if limit != PAGE_SIZE else ""}
+    return render(
+        "claims.html",
+        rows=[claim_dict(r) for r in rows[:limit]],
+        next_offset=offset + limit if more else None,
+        error=None,
+        link_params=link_params,
+        info=_page_info(offset, limit, len(rows[:limit]), total),
+        **context,
     )
 
 
@@ -1057,11 +1303,19 @@ def actor_page(request: Request, actor_id: RowId) -> Response:
     from newsgraph.store.events import FAMILY_OF, actor_events
 
     events = actor_events(store, actor_id)
+    from newsgraph.store import facts
+
+    mine = f"id:{actor_id}"
+    claims = [claim_dict(r) for r in facts.claims(store, speaker=mine, limit=CLAIMS_SHOWN)]
+    claims_total = facts.count_claims(store, speaker=mine) if len(claims) >= CLAIMS_SHOWN else len(claims)
     return render(
         "actor.html",
         page="actors",
         actor=detail,
         events=events,
+        claims=claims,
+        claims_info=_page_info(0, CLAIMS_SHOWN, len(claims), claims_total),
+        claims_params={"speaker": mine},
         families=FAMILY_OF,
         did_chart=timeline_bars(events.did_months, height=120),
         done_to_chart=timeline_bars(events.done_to_months, height=120),
