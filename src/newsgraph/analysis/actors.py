@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy
 from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 # --- lexicons --------------------------------------------------------------------------------
 
@@ -202,6 +202,25 @@ def resolve(doc: Doc, span: Span) -> Actor | None:
     if len(span) == 0 or span.end > len(doc):
         return None
     return _index_for(doc).resolve(span)
+
+
+def entity_at(token: Token) -> Span | None:
+    """The named entity (as in ``doc.ents``) that ``token`` is part of, or None.
+
+    Why not search ``doc.ents``: that list has an entry per entity of the
+    whole article, so a search per token is quadratic in a long one; the
+    token's own IOB tags give the entity's bounds in a few steps.
+    """
+    if token.ent_iob_ not in ("B", "I"):
+        return None
+    doc = token.doc
+    start = token.i
+    while doc[start].ent_iob_ == "I" and start > 0 and doc[start - 1].ent_iob_ != "O":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=doc[start].ent_type_)
 
 
 def add_actor(doc: Doc, span: Span, type: str = "GROUP") -> Actor:

@@ -1121,7 +1121,7 @@ def _name_range(token: Token) -> tuple[int, int]:
         if c.dep_ in {"compound", "amod", "det"} and c.i < token.i:
             start = min(start, c.i)
     if token.ent_iob_ != "O":
-        ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+        ent = actors.entity_at(token)
         if ent is not None:
             start, end = min(start, ent.start), max(end, ent.end)
     while end > start and token.doc[end - 1].tag_ == "POS":
