@@ -35,6 +35,8 @@ from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LOWER, ORTH, POS, SENT_STA
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from newsgraph.analysis.budget import checkpoint
+
 # --- lexicons --------------------------------------------------------------------------------
 
 
@@ -407,11 +409,10 @@ class _Builder:
 
     def build(self) -> ActorList:
         if len(self.doc):
-            self._names()
-            self._titles()
-            self._title_mentions()
-            self._vocatives()
-            self._pronouns()
+            # the time budget between the passes, in a thread too (see ``budget.checkpoint``)
+            for step in (self._names, self._titles, self._title_mentions, self._vocatives, self._pronouns):
+                checkpoint()
+                step()
         self.index.finish()
         return self.index.actors
 

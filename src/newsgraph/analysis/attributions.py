@@ -58,6 +58,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from newsgraph.analysis import actors, intervals, neural
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.cues import lexicon, stance_of
 from newsgraph.analysis.quotes import Quote, find_quotes
 from newsgraph.errors import Errors, NewsgraphError
@@ -969,6 +970,7 @@ class Engine:
     def run(self) -> list[Found]:
         doc = self.doc
         for sent in doc.sents:
+            checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             if sent.start == 0 or "\n" in doc[sent.start - 1].text:
                 found = self.speaker_colon(sent)
                 if found is None and sent.start == 0:

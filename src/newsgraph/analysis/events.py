@@ -40,6 +40,7 @@ from spacy.tokens import Doc, Span, Token
 from newsgraph.analysis import actors, intervals
 from newsgraph.analysis.actors import TITLE_WORDS
 from newsgraph.analysis.attributions import PERSONISH
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.models import Event, LinkedSpan, Modality, TimeRef
 from newsgraph.models import Span as TextSpan
 
@@ -561,6 +562,8 @@ class Events:
             actors.Actors()(doc)
         found: list[Found] = []
         for tok in doc:
+            if tok.i % 1024 == 0:
+                checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             pos = "V" if tok.pos_ == "VERB" else "N" if tok.pos_ == "NOUN" else None
             if pos is None:
                 continue

@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsgraph.analysis import intervals
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.numbers import FRACTIONS, SCALES, WORD_NUMBER, digits_value, word_value
 from newsgraph.models import Figure, Span
 
@@ -635,6 +636,7 @@ class Figures:
         text = doc.text
         figures: list[Figure] = []
         for n, raw in enumerate(scan(text), start=1):
+            checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             unit = raw.unit
             concept: tuple[int, int] | None = None
             if raw.counted:
