@@ -36,7 +36,8 @@ With ``--scaling`` it also prints time per character for ordinary news text
 from 10 KB to 2 MB (``--sizes`` picks others; ``--only none`` runs the
 scaling alone): the regression check that the analysis stays linear. On a
 shared machine compare only ratios measured in the same run, and note the
-load average (``uptime``) beside the times.
+load average (``uptime``) beside the times; the CPU-time ratio (process time,
+also printed) is the steadier of the two when other jobs come and go.
 
 Usage (slow: run it niced on a shared machine)::
 
@@ -151,9 +152,9 @@ def _measure(text: str, mode: str, budget: float | None) -> dict[str, object]:
         pipeline.load()
         list(pipeline.analyze_articles([read_text(warm)]))
         read = read_text(text)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = next(pipeline.analyze_articles([read], time_budget=budget))
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         status = getattr(result, "code", "ok")
         chars = len(read.article.text)
     else:
@@ -162,15 +163,15 @@ def _measure(text: str, mode: str, budget: float | None) -> dict[str, object]:
         nlp(warm)
         text = read_text(text).article.text  # the same (cleaned) text newsgraph analyses
         chars = len(text)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if mode == "bare":
             nlp(text)
         else:  # one chunk at a time, as newsgraph parses them (nlp.pipe's default batch of
             # 1,000 texts would hold every chunk's activations at once: gigabytes)
             for _doc in nlp.pipe((text[s:e] for s, e in pipeline.chunk_bounds(text)), batch_size=1):
                 pass
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "status": status, "chars": chars}
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": _peak_mb(), "status": status, "chars": chars}
 
 
 def _run(case: str, size: int, mode: str, budget: float | None, timeout: float) -> dict[str, object]:
@@ -233,17 +234,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"# {platform.node()} · {machine} · Python {platform.python_version()}")
     print("# each cell: wall time, peak RSS of the process (models included), status")
     modes = ["newsgraph", "bare-chunks"] + ([] if args.no_bare else ["bare"])
-    print(f"{'case':24} {'chars':>9}  " + "  ".join(f"{m:>22}" for m in modes) + "  ratio")
+    print(f"{'case':24} {'chars':>9}  " + "  ".join(f"{m:>22}" for m in modes) + "  ratio  cpu ratio")
     for name in names:
         results = {m: _run(name, 0, m, args.time_budget, args.timeout) for m in modes}
         chars = next((r["chars"] for r in results.values() if r.get("chars")), 0)
         ours, fair = results["newsgraph"]["seconds"], results["bare-chunks"]["seconds"]
         ratio = f"{ours / fair:5.2f}x" if ours and fair else "    -"
+        ours_cpu, fair_cpu = results["newsgraph"].get("cpu"), results["bare-chunks"].get("cpu")
+        cpu_ratio = f"{ours_cpu / fair_cpu:9.2f}x" if ours_cpu and fair_cpu else "        -"
         cells = "  ".join(_cell(results[m]) for m in modes)
-        print(f"{name:24} {chars:>9,}  {cells}  {ratio}", flush=True)
+        print(f"{name:24} {chars:>9,}  {cells}  {ratio}  {cpu_ratio}", flush=True)
     if args.scaling:
         print("\n# ordinary news, blank line every 4 sentences: microseconds per character")
-        print(f"{'chars':>10}  {'newsgraph':>10}  {'bare-chunks':>11}  ratio")
+        head = f"{'chars':>10}  {'newsgraph':>10}  {'bare-chunks':>11}  ratio"
+        print(head + "  cpu µs/char: ours, bare  cpu ratio")
         for size in (int(n) for n in args.sizes.split(",") if n):
             ours = _run("scaling", size, "newsgraph", args.time_budget, args.timeout)
             bare = _run("scaling", size, "bare-chunks", args.time_budget, args.timeout)
@@ -251,8 +255,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                 print(f"{size:>10,}  {ours['status']!s:>10}  {bare['status']!s:>11}", flush=True)
                 continue
             us, bus = 1e6 * ours["seconds"] / size, 1e6 * bare["seconds"] / size
+            cus, cbus = 1e6 * ours["cpu"] / size, 1e6 * bare["cpu"] / size
             peak = ours["peak_mb"]
-            print(f"{size:>10,}  {us:10.1f}  {bus:11.1f}  {us / bus:4.2f}x  peak {peak:.0f} MB", flush=True)
+            print(
+                f"{size:>10,}  {us:10.1f}  {bus:11.1f}  {us / bus:4.2f}x  {cus:12.1f} {cbus:11.1f}  "
+                f"{cus / cbus:8.2f}x  peak {peak:.0f} MB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
