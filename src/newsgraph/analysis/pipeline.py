@@ -24,12 +24,12 @@ from spacy.tokens import Doc
 
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
+from newsgraph.analysis import budget as _budget
 from newsgraph.analysis import events as _events  # noqa: F401
 from newsgraph.analysis import figures as _figures  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
 from newsgraph.analysis import places as _places  # noqa: F401
 from newsgraph.analysis import times as _times  # noqa: F401
-from newsgraph.analysis import budget as _budget
 from newsgraph.analysis.budget import DEFAULT_TIME_BUDGET, Budget, OverBudget
 from newsgraph.analysis.intervals import Spans
 from newsgraph.analysis.neural import DEFAULT_ENGINE
