@@ -10,8 +10,11 @@ import threading
 
 import httpx
 import pytest
+import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.language import Language
+from spacy.tokens import Doc
 
 from newsgraph import analyze
 from newsgraph.analysis import pipeline
@@ -108,6 +111,108 @@ def test_pipeline_python_api_raises_e040(nlp) -> None:  # type: ignore[no-untype
     assert caught.value.code == "E040"
 
 
+class FakeClock:
+    """A clock the test advances itself: budgets become deterministic (no timing in the tests)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    from newsgraph.analysis import budget
+
+    fake = FakeClock()
+    monkeypatch.setattr(budget, "clock", fake)
+    return fake
+
+
+_SLOW: list[FakeClock] = []
+
+
+@Language.component("test_bounded_slow_step")
+def _slow_step(doc: Doc) -> Doc:
+    """A model step that takes one (fake) second per chunk, like a parser pass nothing can interrupt."""
+    _SLOW[-1].now += 1.0
+    return doc
+
+
+def test_pipeline_budget_refuses_a_chunk_it_cannot_finish(clock: FakeClock) -> None:
+    """With 1 s per chunk and a 10 s budget, the 10th chunk would end at the budget's edge (x1.25
+    margin): the article fails after 9 chunks, at 9 s, not after the 11th at 11 s."""
+    from newsgraph.analysis.budget import Budget, OverBudget
+
+    _SLOW.append(clock)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_bounded_slow_step")
+    text = PARAGRAPH * 60
+    read = read_text(text)
+    bounds = pipeline.chunk_bounds(text, max_chars=len(text) // 12 + 1)
+    assert len(bounds) >= 12
+    budget = Budget(10.0)
+    with pytest.raises(OverBudget), budget:
+        pipeline._analyze_long(nlp, read, bounds, budget)
+    assert clock.now == 9.0
+    assert budget.elapsed() <= 10.0
+
+
+def test_pipeline_budget_checkpoints_stop_components_in_a_thread(nlp, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """No alarm reaches a thread (the web app's analyses): newsgraph's components check the budget
+    inside their loops, so each stops mid-way once the budget is spent."""
+    from newsgraph.analysis.budget import Budget, OverBudget, checkpoint
+
+    text = "On Monday, Mayor Ruth Adeyemi said 40 people protested in Lagos.\n\n" * 3
+    doc = nlp(text, disable=pipeline._late(nlp))
+    doc._.published = "2024-03-04"
+    stopped: dict[str, bool] = {}
+
+    def run() -> None:
+        for name in ("newsgraph_actors", "newsgraph_attributions", "newsgraph_figures", "newsgraph_times"):
+            try:
+                with Budget(1.0):
+                    clock.now += 2.0  # spent before the component starts
+                    nlp.get_pipe(name)(doc)
+                stopped[name] = False
+            except OverBudget:
+                stopped[name] = True
+        checkpoint()  # outside any budget: nothing to stop
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    assert stopped == dict.fromkeys(stopped, True) and len(stopped) == 4
+
+
+def test_pipeline_budget_belongs_to_its_thread(clock: FakeClock) -> None:
+    """One thread's spent budget does not stop another thread's analysis."""
+    from newsgraph.analysis.budget import Budget, OverBudget, checkpoint
+
+    inside = threading.Event()
+    release = threading.Event()
+    raised: list[bool] = []
+
+    def spent() -> None:
+        with Budget(1.0):
+            inside.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=spent)
+    thread.start()
+    inside.wait(30)
+    clock.now += 5.0  # the other thread's budget is long gone
+    try:
+        checkpoint()
+        raised.append(False)
+    except OverBudget:
+        raised.append(True)
+    release.set()
+    thread.join(30)
+    assert raised == [False]
+
+
 def test_errors_survive_pickling() -> None:
     import pickle
 
@@ -130,7 +235,7 @@ def test_reading_unencodable_code_points_become_replacement_chars(text: str) -> 
     assert len(cleaned) == len(text)
     cleaned.encode("utf-8")  # no error
     for a, b in zip(text, cleaned, strict=True):
-        assert b == a or ("\ud800" <= a <= "\udfff" and b == "\ufffd")
+        assert b == a or (("\ud800" <= a <= "\udfff" or a == "\x00") and b == "\ufffd")
     assert any(w.startswith("W010") for w in read.warnings)
 
 
@@ -151,32 +256,49 @@ def test_reading_clean_text_gives_no_warning() -> None:
 # ------------------------------------------------------------------ web
 
 
-def test_web_analyze_slow_request_does_not_starve_others(nlp, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_web_analyze_slow_request_does_not_starve_others(nlp, tmp_path, monkeypatch, clock) -> None:  # type: ignore[no-untyped-def]
     """While a pathological analysis runs, reading requests are answered and extra analyses get 503
-    at once; the slow one ends with E040 once over its budget."""
+    at once; the slow one ends with E040 once over its budget, stopped inside a component's loop
+    (no alarm reaches the server's worker thread).
+
+    The slow analysis is made deterministic: its times component waits until the other requests
+    are answered, then the (fake) clock passes the budget and the component's own loop stops it.
+    """
+    from newsgraph.analysis import times
     from newsgraph.web import create_app
     from newsgraph.web.server import running
 
     pipeline.load(pipeline.DEFAULT_ATTRIBUTION_MODEL, 0.0)  # the web app's pipeline, loaded before
-    monkeypatch.setattr(pipeline, "CHUNK_TOKENS", 1_000)  # small chunks: the budget is checked often
+    started, release = threading.Event(), threading.Event()
+    real_find_times = times.find_times
+
+    def slow_find_times(text: str, published: str | None = None):  # type: ignore[no-untyped-def]
+        if "SLOW" in text:
+            started.set()
+            release.wait(120)
+            clock.now += 10.0  # the budget (0.5 s) is spent while this runs
+        return real_find_times(text, published)
+
+    monkeypatch.setattr(times, "find_times", slow_find_times)
     app = create_app(str(tmp_path / "web.db"), time_budget=0.5, max_analyses=1)
     lock = app.state.web.analysis_lock
     slow: dict[str, object] = {}
     with running(app) as base:
 
         def post_slow() -> None:
-            r = httpx.post(f"{base}/api/analyze", json={"text": '"' * 20_000}, timeout=300)
+            text = "SLOW\n\n" + "On Monday the council met, and on Tuesday it met again. " * 50
+            r = httpx.post(f"{base}/api/analyze", json={"text": text}, timeout=300)
             slow["status"], slow["body"] = r.status_code, r.json()
 
         thread = threading.Thread(target=post_slow)
         thread.start()
-        while thread.is_alive() and not lock.locked():  # until the slow analysis is under way
-            threading.Event().wait(0.01)
+        assert started.wait(120), "the slow analysis never started"
         busy = httpx.post(f"{base}/api/analyze", json={"text": "Officials said so."}, timeout=60)
         reading = httpx.get(f"{base}/api/openapi.json", timeout=60)
         answered_while_running = lock.locked()
+        release.set()
         thread.join(300)
-    assert answered_while_running, "the slow analysis ended before the other requests were answered"
+    assert answered_while_running
     assert busy.status_code == 503 and busy.json()["error"]["code"] == "busy"
     assert busy.headers["retry-after"] == "5"
     assert reading.status_code == 200

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from newsgraph.analysis import pipeline
 from newsgraph.cli import app
-from newsgraph.io.reading import ReadArticle
+from newsgraph.io.reading import ReadArticle, read_json_record
 from newsgraph.models import Analysis, Article, Attribution, Entity, LinkedSpan, Span
 from newsgraph.store import open_store
 from newsgraph.store.ingest import IngestSummary, ingest
@@ -183,6 +183,39 @@ def test_ingest_lone_surrogate_in_a_json_record_loses_nothing_else(tmp_path, mon
     assert summary.stored + summary.failed == BATCH and summary.stored >= BATCH - 1
     assert not any(e.startswith("E999") for e in errors)
     assert all(e.startswith("E019 ") and "rec-7" in e for e in errors)
+
+
+def test_ingest_nul_in_a_json_record_is_replaced_and_stored(db_url, tmp_path, monkeypatch):
+    """JSON ``"\\u0000"`` passes the binary check (the file holds no NUL byte) but PostgreSQL refuses
+    NUL: that article used to fail at store time on PostgreSQL alone. The reader now replaces NUL
+    one for one with U+FFFD (W010), so it is stored alike on both backends, offsets intact."""
+    from newsgraph.store.ingest import ingest as run_ingest
+
+    monkeypatch.setattr(pipeline, "load", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        pipeline, "analyze_articles",
+        stand_in_analyzer(lambda read: Analysis(article=read.article, entities=[], attributions=[])),
+    )
+    records = [{"id": f"rec-{i}", "text": f"Record number {i} of the harbour series."} for i in range(6)]
+    records[3] = {"id": "rec-\x003", "text": "Record number 3 \x00 of the\x00 harbour series.",
+                  "outlet": "Harbor\x00Times"}
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps(records), encoding="ascii")  # "\u0000" escapes, as a scraper writes them
+    errors: list[str] = []
+    summary = run_ingest([str(path)], db=db_url, n_process=1, progress=False,
+                         on_error=lambda e: errors.append(str(e)))
+    assert (summary.stored, summary.failed, errors) == (6, 0, [])
+    read = read_json_record(records[3], name="rec-3")
+    assert read.warnings[0] == "W010 rec-3: replaced 3 lone surrogate or NUL character(s) with U+FFFD"
+    from sqlalchemy import select
+
+    from newsgraph.store.schema import Article as ArticleRow
+
+    with open_store(db_url) as store, store.engine.connect() as conn:
+        row = conn.execute(
+            select(ArticleRow.text, ArticleRow.outlet).where(ArticleRow.name == "rec-\ufffd3")
+        ).one()
+    assert tuple(row) == ("Record number 3 \ufffd of the\ufffd harbour series.", "Harbor\ufffdTimes")
 
 
 def test_ingest_summary_is_filled_in_even_when_the_run_stops(tmp_path, poisoning, monkeypatch):

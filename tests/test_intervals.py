@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsgraph.analysis.attributions import nest
-from newsgraph.analysis.intervals import Spans, first_container
+from newsgraph.analysis.intervals import Spans, first_container, innermost
 
 spans = st.tuples(st.integers(0, 60), st.integers(0, 12)).map(lambda t: (t[0], t[0] + t[1]))
 
@@ -71,3 +71,56 @@ def test_attributions_nest_finds_a_long_chain() -> None:
     nest(found)  # type: ignore[arg-type]
     assert found[0].parent is None
     assert all(f.parent == f"A{k}" for k, f in enumerate(found[1:], 1))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(spans, st.integers(0, 15)), max_size=40), st.lists(spans, max_size=40))
+def test_intervals_innermost_matches_brute_force(containers, queries) -> None:  # type: ignore[no-untyped-def]
+    cs = [(s, e, order) for (s, e), order in containers]
+    # the loop it replaces: containers by length (then order), the first that holds the query
+    by_size = sorted(range(len(cs)), key=lambda k: (cs[k][1] - cs[k][0], cs[k][2]))
+    expected = [next((k for k in by_size if cs[k][0] <= qs and qe <= cs[k][1]), None) for qs, qe in queries]
+    found = innermost(cs, queries)
+    # equal (length, order) pairs may differ in position: compare what identifies them
+    key = lambda k: None if k is None else (cs[k][1] - cs[k][0], cs[k][2])  # noqa: E731
+    assert [key(k) for k in found] == [key(k) for k in expected]
+    assert all(
+        k is None or (cs[k][0] <= qs and qe <= cs[k][1]) for k, (qs, qe) in zip(found, queries, strict=True)
+    )
+
+
+@settings(max_examples=300)
+@given(st.lists(spans, max_size=30), st.lists(spans, max_size=30))
+def test_events_statements_match_the_first_overlapping_cue(cues, triggers) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.analysis.events import _statements
+
+    attributions = [
+        SimpleNamespace(id=f"A{n}", cue=SimpleNamespace(start_char=s, end_char=e))
+        for n, (s, e) in enumerate(cues)
+    ]
+    doc = SimpleNamespace(_=SimpleNamespace(attributions=attributions))
+    by_cue: dict[tuple[int, int], str] = {}
+    for a in attributions:
+        by_cue[(a.cue.start_char, a.cue.end_char)] = a.id
+    expected = [
+        next((ident for (s, e), ident in by_cue.items() if s < te and ts < e), None) for ts, te in triggers
+    ]
+    assert _statements(doc, triggers) == expected  # type: ignore[arg-type]
+
+
+def test_actors_entity_at_matches_doc_ents(nlp) -> None:  # type: ignore[no-untyped-def]
+    from newsgraph.analysis.actors import entity_at
+
+    doc = nlp("Ruth Adeyemi of the Harbor Council met New York officials in May and June.")
+    assert len(doc.ents) >= 2
+    for token in doc:
+        ent = entity_at(token)
+        expected = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+        if expected is None:
+            assert ent is None
+        else:
+            assert ent is not None and (ent.start, ent.end, ent.label_) == (
+                expected.start,
+                expected.end,
+                expected.label_,
+            )

@@ -76,7 +76,7 @@ class Warnings:
     W007 = "W007 {path}: line {line}: duplicate metadata row for {id!r}; the first one is used"
     W008 = "W008 {path}: line {line}: ignored the metadata date {value!r} (expected YYYY-MM-DD or ISO 8601)"
     W009 = "W009 {path}: metadata is not UTF-8; read as {encoding}"
-    W010 = "W010 {path}: replaced {count} character(s) that cannot be encoded (lone surrogates) with U+FFFD"
+    W010 = "W010 {path}: replaced {count} lone surrogate or NUL character(s) with U+FFFD"
     W011 = "W011 {path}: URL is {length:,} characters, above the limit of {limit:,}; stored without it"
     W070 = "W070 {path}: events could not be coded ({reason}); the rest of the analysis stands"
 

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 import numpy
 from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.names import ALIASES
 
 # --- lexicons --------------------------------------------------------------------------------
@@ -193,6 +194,25 @@ def resolve(doc: Doc, span: Span) -> Actor | None:
     if len(span) == 0 or span.end > len(doc):
         return None
     return _index_for(doc).resolve(span)
+
+
+def entity_at(token: Token) -> Span | None:
+    """The named entity (as in ``doc.ents``) that ``token`` is part of, or None.
+
+    Why not search ``doc.ents``: that list has an entry per entity of the
+    whole article, so a search per token is quadratic in a long one; the
+    token's own IOB tags give the entity's bounds in a few steps.
+    """
+    if token.ent_iob_ not in ("B", "I"):
+        return None
+    doc = token.doc
+    start = token.i
+    while doc[start].ent_iob_ == "I" and start > 0 and doc[start - 1].ent_iob_ != "O":
+        start -= 1
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=doc[start].ent_type_)
 
 
 def add_actor(doc: Doc, span: Span, type: str = "GROUP") -> Actor:
@@ -379,11 +399,10 @@ class _Builder:
 
     def build(self) -> ActorList:
         if len(self.doc):
-            self._names()
-            self._titles()
-            self._title_mentions()
-            self._vocatives()
-            self._pronouns()
+            # the time budget between the passes, in a thread too (see ``budget.checkpoint``)
+            for step in (self._names, self._titles, self._title_mentions, self._vocatives, self._pronouns):
+                checkpoint()
+                step()
         self.index.finish()
         return self.index.actors
 

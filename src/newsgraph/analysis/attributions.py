@@ -58,6 +58,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from newsgraph.analysis import actors, intervals, neural
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.cues import lexicon, stance_of
 from newsgraph.analysis.quotes import Quote, find_quotes
 from newsgraph.errors import Errors, NewsgraphError
@@ -969,6 +970,7 @@ class Engine:
     def run(self) -> list[Found]:
         doc = self.doc
         for sent in doc.sents:
+            checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             if sent.start == 0 or "\n" in doc[sent.start - 1].text:
                 found = self.speaker_colon(sent)
                 if found is None and sent.start == 0:
@@ -1121,7 +1123,7 @@ def _name_range(token: Token) -> tuple[int, int]:
         if c.dep_ in {"compound", "amod", "det"} and c.i < token.i:
             start = min(start, c.i)
     if token.ent_iob_ != "O":
-        ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+        ent = actors.entity_at(token)
         if ent is not None:
             start, end = min(start, ent.start), max(end, ent.end)
     while end > start and token.doc[end - 1].tag_ == "POS":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from contextvars import ContextVar
 from typing import Any
 
 DEFAULT_TIME_BUDGET = 60.0
@@ -19,6 +20,8 @@ article takes well under a second, so a minute is far beyond any real one,
 and short enough that a hostile input (50,000 quotation marks) cannot hold a
 worker for long.
 """
+clock = time.monotonic
+"""The clock budgets are kept by (the tests replace it with one they advance themselves)."""
 BUDGET_CHARS = 200_000
 """Longer articles get proportionally more time: a 2,000,000-character one (the limit) gets 10x."""
 
@@ -35,31 +38,48 @@ class OverBudget(Exception):
 
 
 class Budget:
-    """One article's time budget: checked between chunks and components, and enforced by an alarm.
+    """One article's time budget: never overrun, in the main thread or any other.
 
-    Why both: the checks work in any thread (the web app analyses in a
-    thread pool) but only between steps; where the analysis runs in a
-    process's main thread (the CLI, ingest, the worker processes) a
-    ``SIGALRM`` timer also interrupts a component in the middle of its work.
-    Each step is bounded (a chunk holds at most ``CHUNK_TOKENS`` tokens), so
-    either way an article stops soon after its budget is spent.
+    Three things keep an analysis inside it, because the alarm alone cannot:
+    a ``SIGALRM`` timer interrupts Python code in a process's main thread, but
+    only between two steps of spaCy's compiled code (a parser pass over a
+    chunk runs to its end first), and threads (the web app analyses in a
+    thread pool) get no signals at all. So:
+
+    * ``afford(seconds)`` refuses to start a step whose cost, estimated from
+      the rate of the same step on the chunks before, would not fit in what is
+      left: the article fails before its budget runs out rather than after;
+    * ``check()`` between steps, and ``checkpoint()`` inside the long loops of
+      newsgraph's own components (this budget is the thread's current one
+      while it is entered), stop an analysis as soon as the budget is spent;
+    * the alarm, where there is one, covers any Python loop without a check.
     """
+
+    MARGIN = 1.25
+    """Estimates are stretched by this much: a loaded machine's pace varies from chunk to chunk."""
 
     def __init__(self, seconds: float | None, chars: int = 0) -> None:
         self.seconds = budget_for(seconds, chars)
-        self.start = time.monotonic()
+        self.start = clock()
         self._previous: Any = None
         self._armed = False
+        self._token: Any = None
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.start
+        return clock() - self.start
 
     def check(self) -> None:
         if self.seconds is not None and self.elapsed() > self.seconds:
             raise OverBudget
 
+    def afford(self, estimate: float) -> None:
+        """Raise ``OverBudget`` now if a step estimated at ``estimate`` seconds would end past the budget."""
+        if self.seconds is not None and self.elapsed() + estimate * self.MARGIN > self.seconds:
+            raise OverBudget
+
     def __enter__(self) -> Budget:
-        self.start = time.monotonic()
+        self.start = clock()
+        self._token = _current.set(self)
         if (
             self.seconds is not None
             and hasattr(signal, "setitimer")
@@ -77,6 +97,26 @@ class Budget:
             previous = self._previous
             signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
             self._armed = False
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
+
+
+_current: ContextVar[Budget | None] = ContextVar("newsgraph_budget", default=None)
+"""The budget of the analysis this thread is running (context variables are per thread)."""
+
+
+def checkpoint() -> None:
+    """Raise ``OverBudget`` if the current analysis is past its budget; a no-op outside one.
+
+    Components call it inside their long loops (per sentence, per figure, every
+    thousand tokens): cheap (a context variable and a clock read), and it
+    stops a long article in a web thread, where no alarm can, within a
+    fraction of a second of its budget.
+    """
+    budget = _current.get()
+    if budget is not None and budget.seconds is not None and budget.elapsed() > budget.seconds:
+        raise OverBudget
 
 
 def _alarm(signum: int, frame: object) -> None:

@@ -29,6 +29,7 @@ neighbouring tokens, so the component costs time linear in the text.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,9 +37,10 @@ from importlib import resources
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from newsgraph.analysis import actors
+from newsgraph.analysis import actors, intervals
 from newsgraph.analysis.actors import TITLE_WORDS
 from newsgraph.analysis.attributions import PERSONISH
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.models import Event, LinkedSpan, Modality, TimeRef
 from newsgraph.models import Span as TextSpan
 
@@ -560,6 +562,8 @@ class Events:
             actors.Actors()(doc)
         found: list[Found] = []
         for tok in doc:
+            if tok.i % 1024 == 0:
+                checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             pos = "V" if tok.pos_ == "VERB" else "N" if tok.pos_ == "NOUN" else None
             if pos is None:
                 continue
@@ -657,7 +661,7 @@ class Events:
                 if c.dep_ == "prep" and c.lower_ in LOCATIVE_PREPS:
                     obj = _child(c, {"pobj"})
                     if obj is not None and obj.ent_type_ in PLACE_LABELS:
-                        ent = next((e for e in obj.doc.ents if e.start <= obj.i < e.end), None)
+                        ent = actors.entity_at(obj)
                         if ent is not None:
                             return ent
                     if obj is not None and obj.pos_ == "PROPN" and _place_actor(obj):
@@ -677,12 +681,14 @@ def _to_models(doc: Doc, found: list[Found]) -> list[Event]:
     """Link spans to actors, times and attributions; number the events V1, V2, ..."""
     text = doc.text
     contents = _attribution_contents(doc)
-    cues = {(f.cue.start_char, f.cue.end_char): f.id for f in (doc._.attributions or [])}
+    triggers = [(f.trigger.start_char, f.trigger.end_char) for f in found]
+    innermost = intervals.innermost(contents, triggers)
+    statements = _statements(doc, triggers)
     times = _time_anchors(doc)
     out: list[Event] = []
-    for f in found:
+    for f, container, statement in zip(found, innermost, statements, strict=True):
         trig = f.trigger
-        inside = _innermost(contents, trig.start_char, trig.end_char)
+        inside = None if container is None else doc._.attributions[contents[container][2]].id
         out.append(
             Event(
                 id=f"V{len(out) + 1}",
@@ -695,17 +701,37 @@ def _to_models(doc: Doc, found: list[Found]) -> list[Event]:
                 negated=f.negated,
                 modality=f.modality,
                 attribution=inside,
-                statement=_statement(cues, trig),
+                statement=statement,
             )
         )
     return out
 
 
-def _statement(cues: dict[tuple[int, int], str], trig: Span) -> str | None:
-    for (start, end), ident in cues.items():
-        if start < trig.end_char and trig.start_char < end:
-            return ident
-    return None
+def _statements(doc: Doc, triggers: list[tuple[int, int]]) -> list[str | None]:
+    """For each trigger ``(start, end)``, the first attribution whose cue overlaps it, or None.
+
+    Cues are a few words long: sorted by start, the cues that can overlap a
+    trigger start within the longest cue's length before it (a bisection and
+    a short look back, not every cue for every trigger).
+    """
+    cues: dict[tuple[int, int], str] = {}
+    for f in doc._.attributions or []:
+        cues[(f.cue.start_char, f.cue.end_char)] = f.id
+    ordered = sorted((start, end, k) for k, (start, end) in enumerate(cues))
+    idents = list(cues.values())
+    starts = [start for start, _, _ in ordered]
+    longest = max((end - start for start, end, _ in ordered), default=0)
+    out: list[str | None] = []
+    for t_start, t_end in triggers:
+        first = None
+        j = bisect_left(starts, t_end) - 1  # the cues starting before the trigger ends
+        while j >= 0 and starts[j] > t_start - longest:
+            _, end, k = ordered[j]
+            if t_start < end and (first is None or k < first):
+                first = k
+            j -= 1
+        out.append(None if first is None else idents[first])
+    return out
 
 
 def _linked(doc: Doc, text: str, span: Span | None, register: bool = True) -> LinkedSpan | None:
@@ -736,20 +762,9 @@ def _linked(doc: Doc, text: str, span: Span | None, register: bool = True) -> Li
     )
 
 
-def _attribution_contents(doc: Doc) -> list[tuple[int, int, str]]:
-    out = []
-    for f in doc._.attributions or []:
-        for s in f.content:
-            out.append((s.start_char, s.end_char, f.id))
-    out.sort(key=lambda x: x[1] - x[0])  # innermost (shortest) first
-    return out
-
-
-def _innermost(contents: list[tuple[int, int, str]], start: int, end: int) -> str | None:
-    for s, e, ident in contents:
-        if s <= start and end <= e:
-            return ident
-    return None
+def _attribution_contents(doc: Doc) -> list[tuple[int, int, int]]:
+    """Every content span as ``(start, end, k)``: ``k`` the attribution's index in ``doc._.attributions``."""
+    return [(s.start_char, s.end_char, k) for k, f in enumerate(doc._.attributions or []) for s in f.content]
 
 
 def _time_anchors(doc: Doc) -> dict[int, TimeRef]:

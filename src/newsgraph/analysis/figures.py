@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsgraph.analysis import intervals
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.numbers import (
     FRACTIONS,
     SCALES,
@@ -708,22 +710,31 @@ def _aside(doc: Doc, start: int, end: int) -> bool:
     return False
 
 
-def _claimant(doc: Doc, start: int, end: int) -> str | None:
-    """The id of the innermost attribution whose content holds ``start:end``."""
-    best: tuple[int, str] | None = None
-    aside: bool | None = None
-    for found in doc._.attributions or ():
-        for content in found.content:
-            if found.kind != "direct" and content.start_char <= start and end <= content.end_char:
-                if aside is None:
-                    aside = _aside(doc, start, end)
-                if aside:
-                    continue
-            if content.start_char <= start and end <= content.end_char:
-                size = content.end_char - content.start_char
-                if best is None or size < best[0]:
-                    best = (size, found.id)
-    return best[1] if best else None
+def _claimants(doc: Doc, spans: list[tuple[int, int]]) -> list[str | None]:
+    """For each ``(start, end)``, the id of the innermost attribution whose content holds it.
+
+    A figure in an aside ("..., which cost 3 million,") inside reported speech
+    is the writer's, not the speaker's: there only direct quotations claim it.
+    Why all figures at once: one sweep over the contents (``intervals.innermost``)
+    rather than every figure against every attribution, which was quadratic in
+    a long article.
+    """
+    attributions = list(doc._.attributions or ())
+    every = [(c.start_char, c.end_char, k) for k, found in enumerate(attributions) for c in found.content]
+    direct = [c for c in every if attributions[c[2]].kind == "direct"]
+    inner = intervals.innermost(every, spans)
+    inner_direct = intervals.innermost(direct, spans) if len(direct) < len(every) else inner
+    out: list[str | None] = []
+    for (start, end), k, kd in zip(spans, inner, inner_direct, strict=True):
+        if k is None:
+            out.append(None)
+            continue
+        found = attributions[every[k][2]]
+        if found.kind != "direct" and _aside(doc, start, end):  # only direct quotations claim it
+            out.append(None if kd is None else attributions[direct[kd][2]].id)
+        else:
+            out.append(found.id)
+    return out
 
 
 class Figures:
@@ -733,6 +744,7 @@ class Figures:
         text = doc.text
         figures: list[Figure] = []
         for n, raw in enumerate(scan(text), start=1):
+            checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             unit = raw.unit
             concept: tuple[int, int] | None = None
             if raw.counted:
@@ -764,9 +776,11 @@ class Figures:
                     concept=Span(start=concept[0], end=concept[1], text=text[concept[0] : concept[1]])
                     if concept
                     else None,
-                    claimed_by=_claimant(doc, raw.start, raw.end),
                 )
             )
+        claimants = _claimants(doc, [(f.start, f.end) for f in figures])
+        for figure, claimant in zip(figures, claimants, strict=True):
+            figure.claimed_by = claimant
         doc._.figures = figures
         return doc
 

@@ -17,12 +17,14 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsgraph.analysis import actors as _actors  # noqa: F401  (registers the factory)
 from newsgraph.analysis import attributions as _attributions  # noqa: F401
+from newsgraph.analysis import budget as _budget
 from newsgraph.analysis import events as _events  # noqa: F401
 from newsgraph.analysis import figures as _figures  # noqa: F401
 from newsgraph.analysis import paragraphs as _paragraphs  # noqa: F401
@@ -311,12 +313,36 @@ def _analyze_long(
 
     The chunks' Docs are joined with ``Doc.from_docs``: the joined text is the
     article's text, so every offset is an offset into the article.
+
+    Each chunk goes through the model's components one at a time, as
+    ``nlp(text)`` runs them, so the budget is checked between any two; and a
+    component is not started on a chunk when its pace on the chunks before
+    (seconds per token, the slower of the last chunk's and the overall) says
+    it would end past the budget: the article then fails with E040 before its
+    time is up instead of after (a parser pass cannot be interrupted).
     """
     text = read.article.text
+    steps = [(name, proc) for name, proc in nlp.pipeline if name not in _late(nlp)]
+    spent: dict[str, float] = {}  # seconds each step took on the chunks so far
+    last: dict[str, float] = {}  # seconds per token on the last chunk
+    tokens = 0
     docs = []
-    for doc in nlp.pipe((text[s:e] for s, e in bounds), batch_size=1, disable=_late(nlp)):
-        docs.append(doc)
+    for s, e in bounds:
         budget.check()
+        doc = nlp.make_doc(text[s:e])
+        n = max(len(doc), 1)
+        for name, proc in steps:
+            if name in spent:
+                budget.afford(n * max(last[name], spent[name] / tokens))
+            began = _budget.clock()
+            doc = proc(doc)
+            took = _budget.clock() - began
+            spent[name] = spent.get(name, 0.0) + took
+            last[name] = took / n
+            budget.check()
+        tokens += n
+        doc.tensor = numpy.empty((0,), dtype="float32")  # not joined (below): no need to hold it
+        docs.append(doc)
     joined = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor", "user_data"])
     del docs
     return _finish(nlp, joined, read, budget)

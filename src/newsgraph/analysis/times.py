@@ -27,6 +27,7 @@ from collections.abc import Callable
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from newsgraph.analysis.budget import checkpoint
 from newsgraph.analysis.numbers import WORD_NUMBER, word_value
 from newsgraph.models import Time
 
@@ -483,6 +484,7 @@ def find_times(text: str, published: str | None = None) -> list[Time]:
     resolver = _Resolver(text, parse_published(published))
     out: list[Time] = []
     for m in _TIMEX.finditer(text):
+        checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
         start, end = m.start(), m.end()
         while end > start and text[end - 1] in " ,'":
             end -= 1

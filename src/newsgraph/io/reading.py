@@ -501,6 +501,7 @@ def _assemble(
 ) -> ReadArticle:
     """The ``ReadArticle`` for ``text``; ``label`` names the input in warnings (default ``name``)."""
     text, replaced = _encodable(text, 0)
+    name, replaced = _encodable(name, replaced)  # a JSON record's id names the stored article
     cleaned_authors = []
     for author in authors:
         author, replaced = _encodable(author, replaced)
@@ -539,20 +540,25 @@ def _assemble(
     )
 
 
-_UNENCODABLE = re.compile("[\ud800-\udfff]")
-"""Lone surrogates: the only code points a Python string can hold that UTF-8 cannot encode."""
+_UNENCODABLE = re.compile("[\x00\ud800-\udfff]")
+"""Code points no article may keep: lone surrogates (UTF-8 cannot encode them) and NUL
+(PostgreSQL cannot store it)."""
 
 
 def _encodable(text: str, count: int) -> tuple[str, int]:
-    """``text`` with every code point UTF-8 cannot encode replaced by U+FFFD, and ``count`` plus
-    how many were replaced.
+    """``text`` with every code point that cannot be encoded or stored replaced by U+FFFD, and
+    ``count`` plus how many were replaced.
 
     Why: a JSON record may carry ``"\\ud800"`` (a lone surrogate) and so may
     text decoded with ``surrogateescape``; such a string cannot be written to
     stdout, a file or the database, and one of them used to lose the whole
-    batch it came in. Replaced one for one, so every offset still holds.
+    batch it came in. A JSON record's ``"\\u0000"`` (NUL) passes the binary
+    check (the file holds no NUL byte) but PostgreSQL refuses it, so that
+    article failed at store time on PostgreSQL only. Replaced one for one, so
+    every offset still holds, and alike on every backend. (A file or posted
+    text with NUL bytes in it is binary, ``E002``, before it gets here.)
     """
-    if text.isascii():
+    if "\x00" not in text and text.isascii():
         return text, count
     cleaned, n = _UNENCODABLE.subn("\ufffd", text)
     return cleaned, count + n
@@ -645,6 +651,7 @@ class _Extracted:
     outlet: str | None
     url: str | None
     description: str | None
+    replaced: int = 0  # code points of the markup replaced by U+FFFD (see ``_encodable``)
 
 
 def _extract_html(html: str, label: str) -> _Extracted:
@@ -652,7 +659,10 @@ def _extract_html(html: str, label: str) -> _Extracted:
 
     trafilatura is given the markup as a string, so it never fetches anything;
     scripts, styles, navigation and comments are dropped by its extractor.
+    Lone surrogates and NUL are replaced first (lxml finds no text in markup
+    holding a lone surrogate).
     """
+    html, replaced = _encodable(html, 0)
     try:
         with _quiet_extraction():
             import trafilatura  # inside: its modules log while they load
@@ -685,7 +695,12 @@ def _extract_html(html: str, label: str) -> _Extracted:
         outlet=_clean_str(doc.sitename),
         url=_clean_str(doc.url),
         description=_clean_str(doc.description),
+        replaced=replaced,
     )
+
+
+def _replaced_warning(extracted: _Extracted, label: str) -> list[str]:
+    return [Warnings.W010.format(path=label, count=extracted.replaced)] if extracted.replaced else []
 
 
 def read_html(
@@ -719,6 +734,7 @@ def read_html(
         dek=dek,
         outlet=extracted.outlet,
         url=url or extracted.url,
+        warnings=_replaced_warning(extracted, label or name),
         label=label,
     )
 
@@ -766,6 +782,7 @@ def read_json_record(
         outlet = outlet or extracted.outlet
         url = url or extracted.url
         page_date = extracted.date
+        warns += _replaced_warning(extracted, label)
     else:
         raise NewsgraphError(Errors.E008, path=label)
     record_date = obj.get("published", obj.get("date"))

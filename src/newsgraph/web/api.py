@@ -132,9 +132,6 @@ def looks_like_html(text: str) -> bool:
     return head.startswith("<") and _HTML_START.search(head) is not None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def read_posted_text(
     text: str, *, published: str | None, fmt: str = "auto", name: str = "<text>"
 ) -> ReadArticle:
@@ -142,14 +139,14 @@ def read_posted_text(
 
     Checked as the CLI checks a file: NUL characters or mostly control
     characters are E002 (binary). A lone surrogate (JSON ``"\\ud800"``, which
-    no UTF-8 can carry) becomes U+FFFD, one for one, so the offsets still hold.
+    no UTF-8 can carry) becomes U+FFFD, one for one, so the offsets still hold:
+    the reader does that (warning W010), as for every input.
     """
     from newsgraph.io.reading import _binary_reason, read_html, read_text
 
     if not text.strip():
         raise NewsgraphError(Errors.E001, path=name)
-    text = _SURROGATE.sub("\ufffd", text)
-    reason = _binary_reason(text.encode("utf-8"))
+    reason = _binary_reason(text.encode("utf-8", "surrogatepass"))  # lone surrogates: the reader's
     if reason is not None:
         raise NewsgraphError(Errors.E002, path=name, reason=reason)
     if fmt == "html" or (fmt == "auto" and looks_like_html(text)):
