@@ -384,6 +384,42 @@ def _spark_corpus(out: Path, quoted: bool = True) -> dict:
     }
 
 
+# ---------------------------------------------------------------- inputs on Hadoop's filesystems
+
+
+def _by_record(out: Path, name: str) -> dict:
+    """A table's rows keyed by input file name, record and position, without the path-derived ids."""
+    where = {r["article_id"]: (Path(r["input"]).name, r["record"]) for r in table(out, "articles")}
+    drop = {"article_id", "input", "input_index", "path", tables.PARTITION}
+    return {(*where[r["article_id"]], r.get("position")): {k: v for k, v in r.items() if k not in drop}
+            for r in table(out, name)}
+
+
+def test_spark_file_uri_inputs_read_through_hadoop_as_local_paths(spark, tmp_path):
+    """file:// URIs (as hdfs:// or s3a://) are listed and read by Spark: the same rows as local paths."""
+    from test_ingest import _warc, invented, write_corpus
+
+    write_corpus(tmp_path / "in", 2)
+    pages = [(f"https://news.example/uri-{i}", invented(i + 30)) for i in range(2)]
+    (tmp_path / "in" / "crawl.warc.gz").write_bytes(_warc(pages))
+    (tmp_path / "in" / "binary.txt").write_bytes(b"\x00\x01\x02\x03 not text")
+    (tmp_path / "in" / ".hidden.txt").write_text("Hidden files are skipped, she said.\n", encoding="utf-8")
+    local = run_job([tmp_path / "in"], tmp_path / "local", partitions=2, corpus=False)
+    missing = (tmp_path / "missing").as_uri()
+    uri = run_job([(tmp_path / "in").as_uri(), missing], tmp_path / "uri", partitions=2, corpus=False)
+    assert (local.analysed, local.failed) == (4, 1), local.messages
+    assert (uri.analysed, uri.failed) == (4, 2), uri.messages
+    for name in ("articles", "attributions", "entities"):
+        assert _by_record(tmp_path / "uri", name) == _by_record(tmp_path / "local", name), name
+    inputs = {r["input"] for r in table(tmp_path / "uri", "articles")}
+    assert all(i.startswith("file:") and i.endswith((".txt", ".warc.gz")) for i in inputs), inputs
+    failures = {r["code"]: r for r in table(tmp_path / "uri", "failures")}
+    assert set(failures) == {"E002", "E005"}
+    assert failures["E002"]["input"].startswith("file:") and failures["E002"]["input"].endswith("binary.txt")
+    assert "newsgraph-input-" not in failures["E002"]["message"]  # labelled by its URI, not the local copy
+    assert failures["E005"]["input"] == missing
+
+
 # ---------------------------------------------------------------- faults
 
 

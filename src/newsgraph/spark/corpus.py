@@ -103,7 +103,7 @@ def _merge_evidence(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _candidate(item: tuple[str, tuple[Any, ...]]) -> tuple[str, tuple[Any, Any]]:
-    """``(surname, (first seen, Candidate))``: the corpus' evidence on one person, settled as the store does."""
+    """``(surname, (first seen, Candidate))``: the corpus' evidence on one person, settled as by the store."""
     from collections import Counter
 
     from newsgraph.store import identity, reidentify
