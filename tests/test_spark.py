@@ -384,6 +384,34 @@ def _spark_corpus(out: Path, quoted: bool = True) -> dict:
     }
 
 
+def test_spark_near_duplicates_are_the_pairs_the_store_index_finds(spark):
+    """The Spark join over LSH bands finds the clusters the store's own index and rule find, at both
+    of the store's thresholds (the same ``dedupe.signature``, bands and ``similarity``)."""
+    from test_ingest import invented
+
+    from newsgraph.spark.corpus import near_duplicate_roots
+    from newsgraph.store.dedupe import ARTICLE_THRESHOLD, QUOTE_THRESHOLD, NearDuplicateIndex, signature
+
+    texts = []
+    for i in range(6):
+        base = invented(i)
+        texts += [base, base + "\nAP contributed to this report.\n", base.replace("Monday", "Tuesday", 1)]
+        lede, rest = base.split("\n\n", 1)
+        texts.append(f"Updated: {lede} (corrected)\n\n" + rest[: len(rest) // 2])  # a shortened rewrite
+    signed = [(f"a{i}", i, signature(t)) for i, t in enumerate(texts)]
+    for threshold in (ARTICLE_THRESHOLD, QUOTE_THRESHOLD):
+        # The store's rule, row by row: join the earliest cluster root among the earlier rows found.
+        index, roots = NearDuplicateIndex(threshold), {}
+        for ident, order, sig in signed:
+            found = index.query(sig)
+            if found:
+                roots[ident] = min((roots.get(f"a{k}", f"a{k}") for k in found), key=lambda r: int(r[1:]))
+            index.add(order, sig)
+        got = near_duplicate_roots(spark, spark.sparkContext.parallelize(signed, 3), threshold)
+        assert got == roots, threshold
+        assert len(roots) >= 12  # near duplicates are there to find
+
+
 # ---------------------------------------------------------------- inputs on Hadoop's filesystems
 
 
