@@ -1,13 +1,15 @@
 """How the Spark job scales on this machine, and what Spark costs against ``newsgraph analyze``.
 
-    .venv/bin/python benchmarks/spark_scale.py [--input DIR] [--copies N]
+    nice -n 10 .venv/bin/python benchmarks/spark_scale.py [--input DIR] [--copies N] [--partitions N]
 
-Runs, on the same articles (PolNeAR dev's 84 texts by default, ``--copies``
-times over under different file names), each in a fresh process:
+Runs, on the same articles (PolNeAR dev's 84 texts, ``--copies`` times over
+under different file names: 6 by default, 504 articles, about ten minutes on
+an idle 2-core machine), each in a fresh process:
 
 * ``newsgraph spark`` with ``local[1]`` and with ``local[2]``: start-up (the
-  JVM and the SparkContext) and the job (reading, analysis, writing the
-  Parquet tables; the Python workers' model loading included), without the
+  JVM, the SparkContext, and one Python worker per core loading the spaCy
+  pipeline, as ``analyze``'s start-up loads it) and the job (reading, the
+  analysis in ``--partitions`` bins, writing the Parquet tables), without the
   corpus-wide steps;
 * ``newsgraph analyze -p 2`` (JSON Lines to /dev/null), and the same command
   on one short article, whose time stands for analyze's start-up (imports and
@@ -36,19 +38,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "polnear" / "dev" / "text"
 
 
-def child(master: str, inputs: str, out: str) -> None:
+def child(master: str, inputs: str, out: str, partitions: str) -> None:
     """One Spark run in this process; prints its timings as JSON."""
     from newsgraph.spark.job import run
 
-    summary = run([inputs], out, master=master, partitions=8, corpus=False)
+    summary = run([inputs], out, master=master, partitions=int(partitions) or None, corpus=False, warm=True)
     print(json.dumps({"startup": summary.startup_seconds, "total": summary.seconds,
                       "analysed": summary.analysed, "failed": summary.failed}))
 
 
-def _spark(master: str, inputs: Path, work: Path) -> dict:
+def _spark(master: str, inputs: Path, work: Path, partitions: int) -> dict:
     out = work / f"out-{master[len('local['):-1]}"
-    proc = subprocess.run([sys.executable, __file__, "--child", master, str(inputs), str(out)],
-                          capture_output=True, text=True, check=True)
+    command = [sys.executable, __file__, "--child", master, str(inputs), str(out), str(partitions)]
+    proc = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -62,8 +64,11 @@ def _analyze(args: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input", type=Path, default=DEV)
-    parser.add_argument("--copies", type=int, default=1, help="Use the input this many times over.")
-    parser.add_argument("--child", nargs=3, metavar=("MASTER", "INPUT", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--copies", type=int, default=6, help="Use the input this many times over.")
+    parser.add_argument("--partitions", type=int, default=0,
+                        help="Spark partitions (bins of input files); 0: the job's default, a few per core.")
+    parser.add_argument("--child", nargs=4, metavar=("MASTER", "INPUT", "OUT", "PARTS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -81,8 +86,9 @@ def main() -> None:
         one.write_text("Officials said the bridge would reopen on Monday.\n", encoding="utf-8")
 
         load_before = os.getloadavg()
-        r1 = _spark("local[1]", inputs, work)
-        r2 = _spark("local[2]", inputs, work)
+        began = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        r1 = _spark("local[1]", inputs, work, args.partitions)
+        r2 = _spark("local[2]", inputs, work, args.partitions)
         analyze_total = _analyze([str(inputs), "-p", "2"])
         analyze_startup = _analyze([str(one)])
         load_after = os.getloadavg()
@@ -95,6 +101,7 @@ def main() -> None:
     overhead = job2 / analyze_work - 1
     print(f"articles: {count} ({args.input}, {args.copies}x); "
           f"analysed {r2['analysed']}, failed {r2['failed']}")
+    print(f"partitions: {args.partitions or 'the default (3 per core)'}")
     print(f"spark local[1]: start-up {r1['startup']:.1f} s, job {job1:.1f} s, {count / job1:.2f} articles/s")
     print(f"spark local[2]: start-up {r2['startup']:.1f} s, job {job2:.1f} s, {count / job2:.2f} articles/s")
     print(f"analyze -p 2:   start-up {analyze_startup:.1f} s, work {analyze_work:.1f} s, "
@@ -102,8 +109,12 @@ def main() -> None:
     print(f"speed-up local[1] -> local[2]: {speedup:.2f}x (target >= 1.7x)")
     print(f"spark local[2] vs analyze -p 2 after start-up: {overhead:+.0%} (target <= +15%)")
     print(f"per core (local[1]): {count / job1:.2f} articles/s")
-    print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f} "
-          f"on {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"load average (1 min) before {load_before[0]:.1f}, after {load_after[0]:.1f} "
+          f"(15 min after: {load_after[2]:.1f}) on {os.cpu_count()} cores; {began} to "
+          f"{time.strftime('%H:%M UTC', time.gmtime())}")
+    if max(load_before[0], load_after[0]) > 1.0:
+        print("the machine was busy: the ratios above measure its load as much as newsgraph; "
+              "re-run on an idle machine before judging the targets")
 
 
 if __name__ == "__main__":

@@ -1039,7 +1039,7 @@ def spark_(
     ] = "local[*]",
     partitions: Annotated[
         int | None,
-        typer.Option("--partitions", min=1, help="Tasks to spread the input files over (default 4 per core)"),
+        typer.Option("--partitions", min=1, help="Bins of input files, one task each (default 3 per core)"),
     ] = None,
     published: Annotated[
         str | None,

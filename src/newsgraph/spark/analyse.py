@@ -20,10 +20,13 @@ task attempt, and the job finishes with it in ``failures``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
 import struct
+import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,11 +45,13 @@ CRASH_MARKER_ENV = "NEWSGRAPH_TEST_CRASH_MARKER"
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file of a run: its path, its place in the run's listing, its size in bytes."""
+    """One input file of a run: its path or URI, its place in the run's listing, its size in bytes."""
 
     path: str
     index: int
     size: int = 0
+    remote: bool = False
+    """Read through Spark (Hadoop's filesystems: ``path`` is a URI) rather than from the local disk."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,14 @@ def _crash_if_poisoned(reads: Iterable[ReadArticle]) -> Iterator[ReadArticle]:
         yield read
 
 
+def load_pipeline(settings: Settings) -> None:
+    """Load this worker's pipeline now (``pipeline.load`` is cached per process)."""
+    from newsgraph.analysis import pipeline
+
+    pipeline.load(settings.model, settings.threshold)
+    time.sleep(0.5)  # hold the core a moment, so the next warm-up task starts a worker of its own
+
+
 def _analyzer(settings: Settings) -> Callable[..., Iterator[Any]]:
     from newsgraph.analysis import pipeline
 
@@ -121,8 +134,43 @@ def _analyzer(settings: Settings) -> Callable[..., Iterator[Any]]:
     return analyze_articles
 
 
-def analyse_partition(files: Iterable[InputFile], settings: Settings) -> Iterator[Row]:
-    """Every row of every table for the articles of ``files`` (a task's share of the inputs)."""
+def _with_uri(item: ReadArticle | NewsgraphError, local: str, uri: str) -> ReadArticle | NewsgraphError:
+    """An article or error read from a local copy of a remote file, labelled with the file's URI."""
+    if isinstance(item, NewsgraphError):
+        return _relabelled(item, local, uri)
+    path = uri if item.path == local else item.path
+    name = item.name.replace(local, uri)
+    return dataclasses.replace(item, path=path, name=name)
+
+
+def _relabelled(error: NewsgraphError, local: str, uri: str) -> NewsgraphError:
+    fields = {k: (v.replace(local, uri) if isinstance(v, str) else v) for k, v in error.fields.items()}
+    return NewsgraphError(error.template, **fields)
+
+
+def read_remote(
+    uri: str, data: bytes, published: str | None, max_bytes: int
+) -> Iterator[ReadArticle | NewsgraphError]:
+    """The articles of a file Spark read from its filesystem (HDFS, S3...): ``read_file`` on a local copy.
+
+    The copy keeps the file's name (so the format and the WARC test go by the
+    same extension), lives only while it is read, and every label says the URI.
+    """
+    with tempfile.TemporaryDirectory(prefix="newsgraph-input-") as tmp:
+        local = os.path.join(tmp, uri.rstrip("/").rsplit("/", 1)[-1] or "input")
+        with open(local, "wb") as sink:
+            sink.write(data)
+        for item in read_file(local, published, max_bytes):
+            yield _with_uri(item, local, uri)
+
+
+def analyse_partition(
+    files: Iterable[InputFile | tuple[InputFile, bytes]], settings: Settings
+) -> Iterator[Row]:
+    """Every row of every table for the articles of ``files`` (a task's share of the inputs).
+
+    An item is a local input file, or a remote one with the bytes Spark read for it.
+    """
     from pyspark import TaskContext
 
     from newsgraph.analysis import pipeline
@@ -132,8 +180,14 @@ def analyse_partition(files: Iterable[InputFile], settings: Settings) -> Iterato
     where: dict[int, tuple[InputFile, int]] = {}
 
     def items() -> Iterator[ReadArticle | NewsgraphError]:
-        for file in files:
-            for record, item in enumerate(read_file(file.path, settings.published, settings.max_bytes)):
+        for entry in files:
+            if isinstance(entry, tuple):
+                file, data = entry
+                reads = read_remote(file.path, data, settings.published, settings.max_bytes)
+            else:
+                file = entry
+                reads = read_file(file.path, settings.published, settings.max_bytes)
+            for record, item in enumerate(reads):
                 if isinstance(item, ReadArticle) and len(item.article.text) > pipeline.MAX_CHARS:
                     item = NewsgraphError(
                         Errors.E015, path=label(item), size=len(item.article.text), limit=pipeline.MAX_CHARS

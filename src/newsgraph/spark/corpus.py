@@ -46,16 +46,128 @@ QUOTES = "corpus_quotes"
 COPIES = "corpus_copies"
 
 
-def _identities(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-    """``identity.identify`` per entity row (the store's per-entity rule, not a copy of it)."""
+def _local_order(entity_id: str) -> tuple[int, str]:
+    return (int(entity_id[1:]) if entity_id[1:].isdigit() else 1 << 30, entity_id)
+
+
+def _article_identities(item: tuple[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """One article's entities identified as the store identifies them before any corpus look-up.
+
+    ``write``: ``identity.identify`` of the analysis' entity (the key ``store.write``
+    starts from; it stands for every actor the store never revisits). ``pairs``:
+    the entities a full recompute revisits, rebuilt as the stored rows give them
+    back (``reidentify.stored_entity``), with their identities, in the store's
+    order (``E1``, ``E2``, ...).
+    """
     from newsgraph.models import Entity
+    from newsgraph.store import identity, reidentify
+
+    article_id, (entity_rows, (order, content_hash, text)) = item
+    rows = sorted(entity_rows, key=lambda r: _local_order(r["id"]))
+    write: dict[str, Any] = {}
+    pairs = []
+    for row in rows:
+        entity = Entity.model_validate({k: row[k] for k in ("id", "name", "type", "titles", "mentions")})
+        ident = identity.identify(entity, content_hash)
+        write[row["id"]] = (row["position"], ident.key, ident.type, ident.name, len(row["mentions"] or []))
+        if not entity.mentions:
+            continue  # the store keeps no mention row for it, so a recompute never sees it
+        titles = list(dict.fromkeys(t.strip() for t in entity.titles if t.strip()))
+        stored = reidentify.stored_entity(
+            entity.id[:16], ident.type, ident.key, ident.name, titles,
+            [(m.start, m.end) for m in entity.mentions], text,
+        )
+        if stored is not None:
+            pairs.append((stored, identity.identify(stored, content_hash)))
+    return {"article_id": article_id, "order": order, "text": text, "write": write, "pairs": pairs}
+
+
+def _evidence(article: dict[str, Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """What one article says about each person it names in full (the store's per-article evidence)."""
     from newsgraph.store import identity
 
-    for row in rows:
-        entity = Entity(id=row["id"], name=row["name"], type=row["type"])
-        ident = identity.identify(entity, row["content_hash"])
-        yield (row["article_id"], row["order"], row["id"], row["position"], ident.key, ident.type, ident.name,
-               ident.surname, ident.lone, len(row["mentions"] or []))
+    text, order = article["text"], article["order"]
+    people = sorted({i.key for _, i in article["pairs"] if i.surname})
+    for entity, ident in article["pairs"]:
+        if ident.surname:
+            gender, titles = identity.entity_evidence(entity, text)
+            where = (order, _local_order(entity.id))
+            yield ident.key, (ident.surname, where, 0, (), titles, [(where, gender)] if gender else [],
+                              [(where, ident.middle)] if ident.middle else [])
+    for key in people:
+        yield key, ("", (1 << 62, (0, "")), 1, tuple(p for p in people if p != key), frozenset(), [], [])
+
+
+def _merge_evidence(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (a[0] or b[0], min(a[1], b[1]), a[2] + b[2], a[3] + b[3], a[4] | b[4], a[5] + b[5], a[6] + b[6])
+
+
+def _candidate(item: tuple[str, tuple[Any, ...]]) -> tuple[str, tuple[Any, Any]]:
+    """``(surname, (first seen, Candidate))``: the corpus' evidence on one person, settled as by the store."""
+    from collections import Counter
+
+    from newsgraph.store import identity, reidentify
+
+    key, (surname, first, articles, beside, titles, genders, middles) = item
+    cand = identity.Candidate(key, articles=articles, titles=frozenset(titles), beside=dict(Counter(beside)))
+    votes = Counter(g for _, g in sorted(genders))  # counted in the store's order: ties go to the first
+    initials = Counter(m for _, m in sorted(middles))
+    return surname, (first, reidentify.settle(cand, votes or None, initials or None))
+
+
+def _needs(article: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(surname, article_id)`` for every surname whose candidates the article's decision reads."""
+    words = set()
+    for _, ident in article["pairs"]:
+        words.update(w for w in (ident.lone, ident.surname, ident.owner[0] if ident.owner else None) if w)
+    for word in sorted(words):
+        yield word, article["article_id"]
+
+
+def _decide(item: tuple[str, tuple[dict[str, Any], Any]]) -> Iterator[tuple[Any, ...]]:
+    """One article's actor keys: ``identity.resolve_article`` with the whole corpus' candidates."""
+    from newsgraph.store import identity
+
+    _, (article, found) = item
+    known: dict[str, dict[str, Any]] = {}
+    for surname, cands in found or []:
+        known[surname] = {c.key: c for _, c in sorted(cands, key=lambda fc: fc[0])}
+    decided = identity.resolve_article(article["pairs"], article["text"], known)
+    for entity_id, (position, key, type_, name, mentions) in article["write"].items():
+        ident = decided.get(entity_id[:16])
+        resolved = ident is not None and "@" not in ident.key.split(":", 1)[0] and ident.key != key
+        if resolved:
+            key, type_ = ident.key, ident.type
+        yield (article["article_id"], article["order"], entity_id, position, key, type_, name, resolved,
+               mentions)
+
+
+def actor_keys(articles: Any, entities: Any) -> Any:
+    """The actor key of every entity: the store's identity rule over the whole dataset at once.
+
+    The store decides a lone surname by the corpus's evidence on the people of
+    that surname (``identity.resolve_article``), and ``reidentify.recompute``
+    decides every stored entity again with all of it. Here the same, as Spark
+    steps: each article's entities are identified and rebuilt as the store
+    keeps them (``_article_identities``); the evidence on each person named in
+    full (articles, people named beside, titles, gender and middle-initial
+    votes) is summed by key (``reduceByKey``) and settled (``reidentify.settle``);
+    candidates are grouped by surname and joined to the articles that need
+    them; and each article is decided by the store's own ``resolve_article``.
+    Returns an RDD of ``(article_id, order, entity, position, actor_key, type,
+    name, resolved, mentions)``.
+    """
+    per_entity = entities.rdd.map(lambda r: (r["article_id"], r.asDict(recursive=True)))
+    texts = articles.rdd.map(lambda r: (r["article_id"], (r["order"], r["content_hash"], r["text"])))
+    identified = per_entity.groupByKey().join(texts).map(_article_identities).cache()
+    candidates = (
+        identified.flatMap(_evidence).reduceByKey(_merge_evidence).map(_candidate).groupByKey()
+    )
+    found = identified.flatMap(_needs).join(candidates).map(lambda kv: (kv[1][0], (kv[0], list(kv[1][1]))))
+    decided = (
+        identified.map(lambda a: (a["article_id"], a)).leftOuterJoin(found.groupByKey()).flatMap(_decide)
+    )
+    return decided, identified
 
 
 def _quoted(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
@@ -140,6 +252,7 @@ def corpus_tables(spark: Any, out: str) -> None:
     from pyspark.sql import functions as F
     from pyspark.sql.types import (
         BinaryType,
+        BooleanType,
         IntegerType,
         LongType,
         StringType,
@@ -157,39 +270,19 @@ def corpus_tables(spark: Any, out: str) -> None:
     articles = articles.withColumn("order", F.row_number().over(order)).cache()
 
     # -- actors
-    entities = _read(spark, out, "entities").join(
-        articles.select("article_id", "content_hash", "order"), "article_id"
-    )
-    ident_schema = StructType([
+    entities = _read(spark, out, "entities").select("article_id", "id", "position", "name", "type", "titles",
+                                                    "mentions")
+    keyed_schema = StructType([
         StructField("article_id", StringType()), StructField("order", IntegerType()),
         StructField("entity", StringType()), StructField("position", LongType()),
-        StructField("key", StringType()), StructField("type", StringType()),
-        StructField("name", StringType()),
-        StructField("surname", StringType()), StructField("lone", StringType()),
+        StructField("actor_key", StringType()), StructField("type", StringType()),
+        StructField("name", StringType()), StructField("resolved", BooleanType()),
         StructField("mentions", LongType()),
     ])
-    idents = spark.createDataFrame(entities.rdd.mapPartitions(_identities), ident_schema).cache()
-    full = idents.where(F.col("surname").isNotNull())
-    first_seen = full.groupBy("surname", "key").agg(F.min("order").alias("first"))
-    here = full.select("article_id", F.col("surname").alias("lone")).distinct()
-    lone = idents.where(F.col("lone").isNotNull()).join(here, ["article_id", "lone"], "left_anti")
-    namesakes = (
-        lone.select("article_id", "entity", "lone", "order")
-        .join(first_seen.withColumnRenamed("surname", "lone"), "lone")
-        .where(F.col("first") < F.col("order"))
-        .groupBy("article_id", "entity")
-        .agg(F.countDistinct("key").alias("n"), F.min("key").alias("namesake"))
-        .where(F.col("n") == 1)
-        .select("article_id", "entity", "namesake")
-    )
-    keyed = (
-        idents.join(namesakes, ["article_id", "entity"], "left")
-        .withColumn("resolved", F.col("namesake").isNotNull())
-        .withColumn("actor_key", F.coalesce("namesake", "key"))
-        .withColumn("type", F.when(F.col("resolved"), F.lit("PERSON")).otherwise(F.col("type")))
-        .cache()
-    )
+    decided, identified = actor_keys(articles, entities)
+    keyed = spark.createDataFrame(decided, keyed_schema).cache()
     keyed.select("article_id", "entity", "actor_key").write.mode("overwrite").parquet(f"{out}/{ACTOR_KEYS}")
+    identified.unpersist()
     # Names as the store gives them: the longest, first seen on ties, from the entities not re-keyed.
     naming = keyed.where(~F.col("resolved") | F.col("actor_key").startswith("person?:"))
     by_name = Window.partitionBy("actor_key").orderBy(F.length("name").desc(), "order", "position")
@@ -243,5 +336,5 @@ def corpus_tables(spark: Any, out: str) -> None:
         [(k, v) for k, v in copies.items()],
         StructType([StructField("article_id", StringType()), StructField("copy_of", StringType())]),
     ).write.mode("overwrite").parquet(f"{out}/{COPIES}")
-    for frame in (articles, idents, keyed, quotes):
+    for frame in (articles, keyed, quotes):
         frame.unpersist()

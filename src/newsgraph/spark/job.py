@@ -9,8 +9,14 @@ How it runs:
 
 1. The driver lists the input files (directories are walked as by ``newsgraph
    ingest``: article files and ``.warc``/``.warc.gz`` archives, in sorted
-   order; globs are expanded) and spreads them over ``--partitions`` tasks,
-   largest first onto the least loaded task, so the tasks finish together.
+   order; globs are expanded) and packs them into ``--partitions`` bins
+   (default ``PARTITIONS_PER_CORE`` per core), largest first onto the least
+   loaded bin, so the tasks finish together and each analyses many articles
+   as one stream. Inputs written as URIs (``hdfs://``, ``s3a://``,
+   ``file://``) are listed through Hadoop's FileSystem API and read by Spark
+   (``binaryFiles``, which packs them into about as many partitions); each
+   task reads a remote file's bytes through a private local copy, so the
+   reader is the same.
 2. Each task (``analyse.analyse_partition``, one ``mapPartitions``) reads its
    files and analyses their articles in batches, exactly as ``newsgraph
    analyze`` does, yielding rows for every table; the result is persisted so
@@ -55,6 +61,8 @@ from newsgraph.spark.analyse import InputFile, Settings
 DEFAULT_MASTER = "local[*]"
 TASK_RETRIES = 4
 """Attempts per task in local mode (``local[N,4]``): the first, and a retry that isolates a crash."""
+PARTITIONS_PER_CORE = 3
+"""Default partitions per core (``--partitions``): a few, so a slow bin does not leave a core idle."""
 SHOWN_FAILURES = 20
 """Failure lines printed on stderr; the rest are in ``OUT/failures``."""
 
@@ -120,24 +128,40 @@ def check_pyspark() -> None:
 # ---------------------------------------------------------------- inputs
 
 
-def list_inputs(specs: list[str]) -> tuple[list[InputFile], list[NewsgraphError]]:
+def is_remote(spec: str) -> bool:
+    """Whether Spark (Hadoop's filesystems) reads this input: a path with a scheme (hdfs://, s3a://, file://)."""
+    return bool(_REMOTE.match(spec))
+
+
+Lister = Callable[[str], tuple[list[tuple[str, int]], list[NewsgraphError]]]
+"""Lists one input with a scheme: ``([(uri, size), ...], errors)``."""
+
+
+def list_inputs(
+    specs: list[str], remote: Lister | None = None
+) -> tuple[list[InputFile], list[NewsgraphError]]:
     """The input files in run order, and an error per input that gave none (``E005``, ``E014``...).
 
     A directory gives its article files and WARC archives in sorted path
     order (as ``newsgraph ingest`` reads it); a glob its matches, sorted; a
-    file itself.
+    file itself. A path with a scheme is listed by ``remote`` (Hadoop's
+    filesystem, see ``list_remote``), the others on the local filesystem.
     """
     from newsgraph.io.sources import _walk_warcs, is_warc
 
-    paths: list[str] = []
+    found_files: list[tuple[str, int | None, bool]] = []
     errors: list[NewsgraphError] = []
     for spec in specs:
-        local = spec[len("file://") :] if spec.startswith("file://") else spec
-        if _REMOTE.match(local):
-            reason = "only local paths are read in this version"
-            errors.append(NewsgraphError(Errors.E010, path=spec, reason=reason))
+        if is_remote(spec):
+            if remote is None:
+                reason = "a path with a scheme needs Spark to list it"
+                errors.append(NewsgraphError(Errors.E010, path=spec, reason=reason))
+                continue
+            listed, failed = remote(spec)
+            found_files.extend((uri, size, True) for uri, size in listed)
+            errors.extend(failed)
             continue
-        matches = sorted(glob.glob(local)) if glob.has_magic(local) else [local]
+        matches = sorted(glob.glob(spec)) if glob.has_magic(spec) else [spec]
         if not matches:
             errors.append(NewsgraphError(Errors.E005, path=spec))
         for match in matches:
@@ -152,19 +176,71 @@ def list_inputs(specs: list[str]) -> tuple[list[InputFile], list[NewsgraphError]
                     else:
                         found.append(item)
                 found.sort(key=lambda f: f.relative_to(root).parts)
-                paths.extend(str(f) for f in found)
+                found_files.extend((str(f.absolute()), None, False) for f in found)
             elif root.exists() or is_warc(match):
-                paths.append(match)
+                found_files.append((str(root.absolute()), None, False))
             else:
                 errors.append(NewsgraphError(Errors.E005, path=match))
     files = []
-    for path in dict.fromkeys(paths):  # a file named twice is read once
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = 0
-        files.append(InputFile(str(Path(path).absolute()), len(files), size))
+    for path, size, remote_file in dict.fromkeys(found_files):  # a file named twice is read once
+        if size is None:
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
+        files.append(InputFile(path, len(files), size, remote=remote_file))
     return files, errors
+
+
+def list_remote(spark: Any) -> Lister:
+    """A lister of inputs through Hadoop's FileSystem API (the JVM's), as Spark itself lists them.
+
+    A glob gives its matches; a directory its article files and WARC archives
+    (the suffixes ``newsgraph ingest`` reads, hidden names skipped), walked
+    recursively in sorted order; a file itself. The filesystem's settings
+    (S3 credentials, HDFS name node) are Spark's Hadoop configuration.
+    """
+    from newsgraph.io.reading import SUFFIX_FORMATS
+    from newsgraph.io.sources import is_warc
+
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def wanted(path: str) -> bool:
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        return not name.startswith(".") and (is_warc(name) or Path(name).suffix.lower() in SUFFIX_FORMATS)
+
+    def hidden_below(root: str, path: str) -> bool:
+        return any(part.startswith(".") for part in path[len(root):].split("/") if part)
+
+    def lister(spec: str) -> tuple[list[tuple[str, int]], list[NewsgraphError]]:
+        try:
+            path = jvm.org.apache.hadoop.fs.Path(spec)
+            fs = path.getFileSystem(conf)
+            statuses = fs.globStatus(path)
+            if not statuses:
+                return [], [NewsgraphError(Errors.E005, path=spec)]
+            out: list[tuple[str, int]] = []
+            for status in sorted(statuses, key=lambda st: str(st.getPath().toString())):
+                root = str(status.getPath().toString())
+                if not status.isDirectory():
+                    out.append((root, int(status.getLen())))
+                    continue
+                below: list[tuple[str, int]] = []
+                files = fs.listFiles(status.getPath(), True)
+                while files.hasNext():
+                    item = files.next()
+                    name = str(item.getPath().toString())
+                    if wanted(name) and not hidden_below(root, name):
+                        below.append((name, int(item.getLen())))
+                if not below:
+                    return out, [NewsgraphError(Errors.E014, path=spec)]
+                out.extend(sorted(below, key=lambda f: f[0][len(root):].split("/")))
+            return out, []
+        except Exception as exc:  # Py4J: a Java exception, said in one line
+            return [], [NewsgraphError(Errors.E010, path=spec, reason=_reason(exc))]
+
+    return lister
 
 
 def assign(files: list[InputFile], partitions: int) -> list[list[InputFile]]:
@@ -314,6 +390,7 @@ def run(
     max_bytes: int = MAX_BYTES,
     corpus: bool = True,
     log_dir: str | None = None,
+    warm: bool = False,
 ) -> RunSummary:
     """Analyse ``inputs`` with Spark into the Parquet dataset ``out``; see the module docstring.
 
@@ -343,8 +420,9 @@ def run(
         out_path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise NewsgraphError(Errors.E018, path=out, reason=one_line(exc.strerror or str(exc))) from None
-    files, errors = list_inputs(inputs)
-    if not files:  # nothing to analyse: say why, without starting Spark
+    remote = any(is_remote(spec) for spec in inputs)
+    files, errors = ([], []) if remote else list_inputs(inputs)
+    if not files and not remote:  # nothing to analyse: say why, without starting Spark
         summary = RunSummary(failed=len(errors), messages=[str(e) for e in errors])
         summary.seconds = time.perf_counter() - started
         return summary
@@ -353,8 +431,16 @@ def run(
     logs = Path(log_dir) if log_dir else out_path / "_logs"
     summary.log = str(logs / "spark.log")
     with spark_session(master, logs) as spark:
+        if warm:  # start every Python worker and load its pipeline now, counted as start-up
+            _warm_workers(spark, settings)
         summary.startup_seconds = time.perf_counter() - started
         try:
+            if remote:  # listed through Hadoop's filesystems, which need the running JVM
+                files, errors = list_inputs(inputs, list_remote(spark))
+                if not files:
+                    summary.failed, summary.messages = len(errors), [str(e) for e in errors]
+                    summary.seconds = time.perf_counter() - started
+                    return summary
             _analyse(spark, files, errors, settings, str(out_path.absolute()), partitions, summary)
             if corpus:
                 from newsgraph.spark.corpus import corpus_tables
@@ -368,23 +454,54 @@ def run(
     return summary
 
 
+def _warm_workers(spark: Any, settings: Settings) -> None:
+    """One task per core that loads the spaCy pipeline: Spark reuses those Python workers
+    (``spark.python.worker.reuse``), so the analysis that follows finds the pipeline loaded."""
+    from newsgraph.spark.analyse import load_pipeline
+
+    cores = spark.sparkContext.defaultParallelism
+    spark.sparkContext.parallelize(range(cores), cores).foreach(lambda _: load_pipeline(settings))
+
+
 def _analyse(
     spark: Any, files: list[InputFile], errors: list[NewsgraphError], settings: Settings, out: str,
     partitions: int | None, summary: RunSummary,
 ) -> None:
     from pyspark import StorageLevel
 
+    from newsgraph.io.sources import is_warc
     from newsgraph.spark.analyse import analyse_partition
 
     context = spark.sparkContext
-    n = partitions or max(1, min(len(files), 4 * context.defaultParallelism))
-    buckets = assign(files, n)
-    pairs = [(i, file) for i, bucket in enumerate(buckets) for file in bucket]
-    rows = (
-        context.parallelize(pairs, len(buckets))
-        .partitionBy(len(buckets), lambda i: i)
-        .mapPartitions(lambda part: analyse_partition((file for _, file in part), settings))
-    )
+    n = partitions or max(1, min(len(files), PARTITIONS_PER_CORE * context.defaultParallelism))
+    local = [f for f in files if not f.remote]
+    remote = [f for f in files if f.remote]
+    parts = []
+    if local:
+        buckets = assign(local, max(1, min(n, len(local))) if remote else n)
+        pairs = [(i, file) for i, bucket in enumerate(buckets) for file in bucket]
+        parts.append(
+            context.parallelize(pairs, len(buckets))
+            .partitionBy(len(buckets), lambda i: i)
+            .mapPartitions(lambda part: analyse_partition((file for _, file in part), settings))
+        )
+    # Remote files: Spark reads them (Hadoop's filesystems) and packs them into about n partitions.
+    # Too big to analyse (and not an archive of many articles): a failure, and never read.
+    too_big = [f for f in remote if f.size > settings.max_bytes and not is_warc(f.path)]
+    for f in too_big:
+        errors.append(NewsgraphError(Errors.E004, path=f.path, size=f.size, limit=settings.max_bytes))
+    readable = {f.path: f for f in remote if f not in too_big}
+    if readable:
+        by_path = {_path_part(f.path): f for f in readable.values()}
+
+        def file_of(key: str) -> InputFile:
+            return readable.get(key) or by_path[_path_part(key)]
+
+        parts.append(
+            context.binaryFiles(",".join(readable), minPartitions=max(1, min(n, len(readable))))
+            .mapPartitions(lambda part: analyse_partition(((file_of(k), data) for k, data in part), settings))
+        )
+    rows = parts[0] if len(parts) == 1 else context.union(parts) if parts else context.emptyRDD()
     # Inputs the driver could not list are failures too (one row per named input).
     listing = [
         ("failures", tables.input_key(str(e.fields.get("path", ""))), {
@@ -411,6 +528,13 @@ def _analyse(
         ]
     finally:
         rows.unpersist()
+
+
+def _path_part(uri: str) -> str:
+    """A URI without scheme and authority: Hadoop may write ``file:/x`` for ``file:///x``."""
+    from urllib.parse import urlparse
+
+    return urlparse(uri).path
 
 
 def temporary_log_dir() -> str:

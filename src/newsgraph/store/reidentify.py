@@ -138,17 +138,12 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
     per_article: dict[int, list[tuple[Entity, Any]]] = defaultdict(list)
     for r in sorted(rows, key=lambda r: (r.article_id, _local_order(r.local_id), r.actor_id)):
         actor = actors[r.actor_id]
-        text = texts[r.article_id]
-        spans = _spans(r.spans)
-        mentions = [Span(start=s, end=e, text=text[s:e]) for s, e in spans if 0 <= s < e <= len(text)]
-        kind = actor.type
-        lone_org = kind == "ORG" and " " not in actor.key  # "org:rubio": a person may claim it
-        if kind not in ("PERSON", "GROUP") and not lone_org and not actor.key.endswith(" campaign"):
-            continue
-        seen_titles = titles.get((r.article_id, r.actor_id), []) if kind == "PERSON" else []
-        name = _entity_name([m.text for m in mentions], kind) or actor.name
-        entity = Entity(id=r.local_id, name=name, type=kind, titles=seen_titles, mentions=mentions)
-        per_article[r.article_id].append((entity, r))
+        entity = stored_entity(
+            r.local_id, actor.type, actor.key, actor.name, titles.get((r.article_id, r.actor_id), []),
+            _spans(r.spans), texts[r.article_id],
+        )
+        if entity is not None:
+            per_article[r.article_id].append((entity, r))
 
     # 2. Candidates: every full-name person of these articles, with all the evidence at once.
     identified: dict[int, list[tuple[Entity, identity.Identity, Any]]] = {}
@@ -177,14 +172,7 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
                 cand.beside[other] = cand.beside.get(other, 0) + 1
     for by_key in known.values():
         for key, cand in by_key.items():
-            if middles.get(key):
-                cand.middle = middles[key].most_common(1)[0][0]
-            votes = genders.get(key)
-            cand.gender = identity.first_name_gender(key.split(":", 1)[1].split()[0])
-            if cand.gender is None and votes:
-                top = votes.most_common(2)
-                if len(top) == 1 or top[0][1] > 2 * top[1][1]:
-                    cand.gender = top[0][0]
+            settle(cand, genders.get(key), middles.get(key))
 
     # 3. Resolve each article again and note what moves.
     moves: dict[tuple[int, str, int], identity.Identity] = {}
@@ -204,6 +192,46 @@ def recompute(conn: Connection, words: Iterable[str] | None = None) -> int:
     if moves:
         _apply(conn, moves, per_article, texts)
     return len(moves)
+
+
+def stored_entity(
+    local_id: str, kind: str, key: str, actor_name: str, titles: list[str], spans: list[tuple[int, int]],
+    text: str,
+) -> Entity | None:
+    """An article entity as the stored rows give it back, or None when its actor is never re-keyed.
+
+    Only people, groups, one-word organisations ("org:rubio": a person may
+    claim it) and unresolved campaigns are revisited. The name is the entity's
+    longest proper mention (``_entity_name``), the titles those stored for it.
+    Shared with the Spark job (``spark.corpus``), which decides identities as
+    a full recompute does.
+    """
+    lone_org = kind == "ORG" and " " not in key
+    if kind not in ("PERSON", "GROUP") and not lone_org and not key.endswith(" campaign"):
+        return None
+    mentions = [Span(start=s, end=e, text=text[s:e]) for s, e in spans if 0 <= s < e <= len(text)]
+    seen_titles = titles if kind == "PERSON" else []
+    name = _entity_name([m.text for m in mentions], kind) or actor_name
+    return Entity(id=local_id, name=name, type=kind, titles=seen_titles, mentions=mentions)
+
+
+def settle(
+    cand: identity.Candidate, genders: Counter[str] | None, middles: Counter[str] | None
+) -> identity.Candidate:
+    """A candidate's gender and middle initials from the votes of all its full-name mentions.
+
+    The first name decides the gender when the name lists know it; otherwise
+    the honorific and pronoun votes, with a clear majority (more than twice
+    the next). The middle initials are the commonest (first counted on ties).
+    """
+    if middles:
+        cand.middle = middles.most_common(1)[0][0]
+    cand.gender = identity.first_name_gender(cand.key.split(":", 1)[1].split()[0])
+    if cand.gender is None and genders:
+        top = genders.most_common(2)
+        if len(top) == 1 or top[0][1] > 2 * top[1][1]:
+            cand.gender = top[0][0]
+    return cand
 
 
 def _surname_of(key: str) -> str:
