@@ -51,7 +51,19 @@ ENV = "NEWSGRAPH_TREES"  # another weights file (one made by ``newsgraph train``
 # Where a candidate came from: the rules' own methods, or the loose pass over every other word.
 ORIGINS = ("verb", "noun", "according", "colon", "headline", "dash", "loose-verb", "loose-noun", "loose-adj")
 LOOSE_POS = {"VERB", "NOUN", "ADJ", "AUX"}
-CATEGORICAL = ("lemma", "pos", "tag", "dep", "head_dep", "head_pos", "origin", "source_ent", "source_pos")
+CATEGORICAL = (
+    "lemma",
+    "pos",
+    "tag",
+    "dep",
+    "head_dep",
+    "head_pos",
+    "head_lemma",
+    "origin",
+    "source_ent",
+    "source_pos",
+    "source_lemma",
+)
 
 
 class Candidates(rules.Engine):
@@ -158,6 +170,11 @@ NUMERIC = (
     "overlaps_rule",
     "same_sent_rules",
     "addressee",
+    "content_verbs",
+    "content_quote_start",
+    "cue_position",
+    "sent_candidates",
+    "rivals",
 )
 FEATURES = NUMERIC + CATEGORICAL
 KINDS = {"indirect": 0, "mixed": 1, "direct": 2}
@@ -192,6 +209,13 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
     rules_per_sent: dict[int, int] = {}
     for f in rule_found:
         rules_per_sent[f.cue.sent.start] = rules_per_sent.get(f.cue.sent.start, 0) + 1
+    per_sent: dict[int, int] = {}
+    cover: dict[int, int] = {}  # token -> how many candidates' contents hold it (linear, no pairs)
+    for f in found:
+        per_sent[f.cue.sent.start] = per_sent.get(f.cue.sent.start, 0) + 1
+        for s in f.content:
+            for i in range(s.start, s.end):
+                cover[i] = cover.get(i, 0) + 1
     rows = []
     for f in found:
         head = f.head if f.head is not None else f.cue.root
@@ -206,6 +230,7 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
         first = f.content[0]
         last = f.content[-1]
         src = f.source
+        rivals = max((cover.get(t.i, 1) for t in content_tokens), default=1) - 1
         row: dict[str, Any] = {
             "rate": rate,
             "lex_cue": lex_cue,
@@ -245,15 +270,22 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
             "overlaps_rule": float(loose and rule_all.overlaps(f.cue.start, f.cue.end)),
             "same_sent_rules": rules_per_sent.get(sent.start, 0),
             "addressee": float(f.addressee is not None),
+            "content_verbs": sum(1 for t in content_tokens if t.pos_ in {"VERB", "AUX"}),
+            "content_quote_start": float(rules._is_quote_mark(first[0])),
+            "cue_position": (head.i - sent.start) / max(1, len(sent)),
+            "sent_candidates": per_sent.get(sent.start, 0),
+            "rivals": rivals,
             "lemma": head.lemma_.lower(),
             "pos": head.pos_,
             "tag": head.tag_,
             "dep": head.dep_,
             "head_dep": head.head.dep_,
             "head_pos": head.head.pos_,
+            "head_lemma": head.head.lemma_.lower(),
             "origin": origin,
             "source_ent": src.root.ent_type_ if src is not None else "-",
             "source_pos": src.root.pos_ if src is not None else "-",
+            "source_lemma": src.root.lemma_.lower() if src is not None else "-",
         }
         rows.append(row)
     return rows

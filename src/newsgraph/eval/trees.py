@@ -94,7 +94,7 @@ def article(doc: Doc, ex: Example) -> Article:
     return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold))
 
 
-def parse(examples: Sequence[Example], log: Callable[[str], None]) -> list[Doc]:
+def parse(examples: Sequence[Example], log: Callable[[str], None], processes: int = 1) -> list[Doc]:
     """The pipeline's spaCy parse of each article (the model's own components, ours before the parser)."""
     from newsgraph.analysis import pipeline
 
@@ -102,7 +102,8 @@ def parse(examples: Sequence[Example], log: Callable[[str], None]) -> list[Doc]:
     late = pipeline._late(nlp)
     docs = []
     started = time.perf_counter()
-    for k, doc in enumerate(nlp.pipe((e.text for e in examples), disable=late, batch_size=16), 1):
+    texts = (e.text for e in examples)
+    for k, doc in enumerate(nlp.pipe(texts, disable=late, batch_size=16, n_process=processes), 1):
         docs.append(doc)
         if k % 100 == 0:
             log(f"parsed {k}/{len(examples)} ({time.perf_counter() - started:.0f} s)")
@@ -179,13 +180,13 @@ def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple
 
 
 def articles_of(
-    split_dir: str | Path, log: Callable[[str], None], limit: int | None = None
+    split_dir: str | Path, log: Callable[[str], None], limit: int | None = None, processes: int = 1
 ) -> list[Article]:
     """A split read, parsed and turned into candidates (malformed annotation files reported, skipped)."""
     examples = load_split(split_dir, on_error=lambda m: log(f"skipped: {m}"))
     if limit:
         examples = examples[:limit]
-    docs = parse(examples, log)
+    docs = parse(examples, log, processes)
     return [article(doc, ex) for doc, ex in zip(docs, examples, strict=True)]
 
 
@@ -209,8 +210,8 @@ def train(
     """
     started = time.perf_counter()
     if prepared is None:
-        train_set = articles_of(train_dir, log, limit)
-        dev_set = articles_of(dev_dir, log)
+        train_set = articles_of(train_dir, log, limit, threads)
+        dev_set = articles_of(dev_dir, log, None, threads)
     else:
         train_set, dev_set = prepared
     log(f"candidates: {sum(len(a.rows) for a in train_set)} train, {sum(len(a.rows) for a in dev_set)} dev "
