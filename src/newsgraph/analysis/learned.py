@@ -320,17 +320,39 @@ class Trees:
         if not found:
             return engine, []
         probs = self.probabilities(doc, engine, found)
-        kept = []
+        kept, rejected = [], []
         for f, p in zip(found, probs, strict=True):
-            if p >= self.threshold:
-                f.confidence = round(float(p), 3)
-                kept.append(f)
+            f.confidence = round(float(p), 3)
+            (kept if p >= self.threshold else rejected).append(f)
+        kept += self.nested_rules(engine, kept, rejected)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id = f"A{n}"
             f.parent = None
         rules.nest(kept)
         return engine, kept
+
+    @staticmethod
+    def nested_rules(
+        engine: Candidates, kept: list[rules.Found], rejected: list[rules.Found]
+    ) -> list[rules.Found]:
+        """The rules' attributions nested inside kept ones ("the Pentagon said the Secretary stressed ...").
+
+        PolNeAR marks only the outermost attribution, so the trees learned to
+        reject nested ones; but newsgraph reports nesting (``parent``), so a
+        rule attribution whose cue lies inside a kept content comes back, with
+        its own (low) confidence. Only one whose content holds no kept cue:
+        it must not change which attributions are outermost.
+        """
+        contents = rules.intervals.Spans([(s.start, s.end) for f in kept for s in f.content])
+        cues = rules.intervals.Spans([(f.cue.start, f.cue.end) for f in kept])
+        return [
+            f
+            for f in rejected
+            if not engine.origin.get(id(f), "").startswith("loose")
+            and contents.contains(f.cue.start, f.cue.end)
+            and not any(cues.overlaps(s.start, s.end) for s in f.content)
+        ]
 
     def probabilities(self, doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[float]:
         import numpy as np

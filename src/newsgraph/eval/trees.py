@@ -51,7 +51,7 @@ PARAMS: dict[str, Any] = {
     "deterministic": True,
     "force_row_wise": True,
 }
-ROUNDS = 400
+ROUNDS = 300
 
 
 @dataclass
