@@ -1,7 +1,8 @@
 """Both attribution engines on invented articles: sources, cues, contents, addressees, stance, nesting.
 
-Every behaviour here is asked of the rules and of the trained model (with the
-rules completing it), through the ``engine`` fixture.
+Every behaviour here is asked of the rules, of the learned engine (``trained``)
+and of the MiniLM tagger (``neural``, where its weights are installed), through
+the ``engine`` fixture.
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 import pytest
 
 from newsgraph import analyze
-from newsgraph.analysis import neural
+from newsgraph.analysis import learned, neural
 from newsgraph.models import Analysis
 
 
-@pytest.fixture(scope="module", params=["rules", "trained"])
+@pytest.fixture(scope="module", params=["rules", "trained", "neural"])
 def engine(request: pytest.FixtureRequest) -> str:
-    if request.param == "trained" and not neural.available():
-        pytest.skip("no trained weights in the package")
+    if request.param == "trained" and not learned.available():
+        pytest.skip("no learned weights in the package (src/newsgraph/data/attribution-trees.json)")
+    if request.param == "neural" and not neural.available():
+        pytest.skip("no MiniLM weights installed (NEWSGRAPH_MODEL)")
     return request.param
 
 

@@ -176,7 +176,7 @@ def pair(tiny_model) -> tuple:  # type: ignore[no-untyped-def]
         nlp.add_pipe("newsgraph_attributions", config=config)
         return nlp
 
-    return build({"model": "rules"}), build({"model": "trained", "model_path": str(tiny_model)})
+    return build({"model": "rules"}), build({"model": "neural", "model_path": str(tiny_model)})
 
 
 def test_neural_ensemble_keeps_every_rule_attribution(pair, invented_article: str) -> None:  # type: ignore[no-untyped-def]

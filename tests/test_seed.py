@@ -15,13 +15,14 @@ from newsgraph.io.reading import read_path
 from newsgraph.models import Analysis
 
 
-@pytest.fixture(scope="module")
-def seed(shared: Path, nlp) -> Analysis:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["trained", "rules"])
+def seed(shared: Path, request: pytest.FixtureRequest) -> Analysis:
+    """The seed article analysed by the learned engine (the default) and by the rules alone."""
     path = shared / "seed" / "article.txt"
     if not path.exists():
         pytest.skip(f"{path} is missing")
     (read,) = list(read_path(path))
-    return next(analyze_articles([read]))
+    return next(analyze_articles([read], model=request.param))
 
 
 def entity_name(analysis: Analysis, entity_id: str | None) -> str | None:

@@ -156,7 +156,7 @@ def test_spark_cli_trained_model_missing_is_one_line(tmp_path, monkeypatch):
     (tmp_path / "a.txt").write_text("Officials said the pier would open.\n", encoding="utf-8")
     monkeypatch.setenv("NEWSGRAPH_MODEL", str(tmp_path / "no-model"))
     result = CliRunner().invoke(app, ["spark", str(tmp_path / "a.txt"), "--out", str(tmp_path / "o"),
-                                      "--master", "local[1]", "--model", "trained"])
+                                      "--master", "local[1]", "--model", "neural"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"newsgraph: error: E032 {tmp_path / 'no-model'}: no trained attribution model")
     assert len(result.stderr.splitlines()) == 1

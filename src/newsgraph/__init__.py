@@ -27,7 +27,7 @@ def analyze(
 ) -> Analysis:
     """Analyse one article given as plain text; the first line may be its headline.
 
-    ``model`` is the attribution engine, ``"trained"`` or ``"rules"`` (None:
+    ``model`` is the attribution engine, ``"trained"``, ``"rules"`` or ``"neural"`` (None:
     the default, see README); ``threshold`` the lowest confidence kept;
     ``time_budget`` the seconds the analysis may take (more for a text over
     200,000 characters; None or 0: no limit) before it raises

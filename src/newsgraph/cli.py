@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from functools import partial
@@ -53,13 +54,15 @@ class Engine(StrEnum):
 
     trained = "trained"
     rules = "rules"
+    neural = "neural"
 
 
 ModelOption = Annotated[
     Engine,
     typer.Option(
         "--model", "-m",
-        help="Attribution engine: the trained model or the rules (faster, less accurate).",
+        help="Attribution engine: trained (learned trees over the rules' candidates, shipped), "
+        "rules (the rules alone, faster), or neural (the MiniLM tagger; weights not shipped).",
     ),
 ]
 DEFAULT_ENGINE_OPTION = Engine(DEFAULT_ENGINE)
@@ -542,21 +545,55 @@ def train_(
     train_dir: Annotated[
         Path, typer.Option("--train", help="Training split in PolNeAR layout (text/, attributions/).")
     ],
-    dev_dir: Annotated[Path, typer.Option("--dev", help="Development split: picks the best epoch.")],
+    dev_dir: Annotated[
+        Path,
+        typer.Option("--dev", help="Development split: picks the threshold (trained) or epoch (neural)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Directory for the weights and their config.", file_okay=False)
     ],
-    epochs: Annotated[int, typer.Option(min=1, help="Passes over the training split.")] = 3,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine", help="What to train: trained (LightGBM trees, minutes on a CPU) or neural (MiniLM)."
+        ),
+    ] = Engine.trained,
+    epochs: Annotated[int, typer.Option(min=1, help="neural: passes over the training split.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed (same seed and data: same weights).")] = 13,
-    threads: Annotated[int, typer.Option(min=1, help="CPU threads for PyTorch.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="CPU threads for LightGBM or PyTorch.")] = 2,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Train on the first N training articles only (quick checks).")
+    ] = None,
 ) -> None:
-    """Train the attribution model on PolNeAR-style data (set NEWSGRAPH_MODEL=OUT to use the result)."""
+    """Train an attribution engine on PolNeAR-style data.
+
+    trained: writes OUT/attribution-trees.json (use it with NEWSGRAPH_TREES=OUT);
+    neural: writes OUT/weights.safetensors and config.json (NEWSGRAPH_MODEL=OUT).
+    """
+    started = time.perf_counter()
+    log = lambda line: typer.echo(f"{PROG}: {line}", err=True)  # noqa: E731
+    if engine is Engine.rules:
+        raise typer.BadParameter("the rules are not trained: use trained or neural", param_hint="--engine")
     try:
+        if engine is Engine.trained:
+            from newsgraph.analysis.learned import WEIGHTS_FILE
+            from newsgraph.eval.trees import train as train_trees
+
+            meta = train_trees(
+                train_dir, dev_dir, out / WEIGHTS_FILE, seed=seed, threads=threads, limit=limit, log=log
+            )
+            f1 = meta["dev_who_what_f1"]
+            typer.echo(
+                f"{PROG}: trained in {time.perf_counter() - started:.0f} s on {threads} thread(s): "
+                f"dev who-said-what F1 {f1:.3f} at threshold {meta['threshold']}; "
+                f"use it with NEWSGRAPH_TREES={out}",
+                err=True,
+            )
+            return
         from newsgraph.eval.training import train
 
         config = train(
-            train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads,
-            log=lambda line: typer.echo(f"{PROG}: {line}", err=True),
+            train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads, limit=limit, log=log,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise
@@ -570,7 +607,11 @@ def train_(
         _error_line(_internal(str(train_dir), exc))
         raise typer.Exit(1) from None
     f1 = config["dev_who_what_f1"]
-    typer.echo(f"{PROG}: kept epoch {config['epoch']}: dev who-said-what F1 {f1:.3f}", err=True)
+    typer.echo(
+        f"{PROG}: kept epoch {config['epoch']}: dev who-said-what F1 {f1:.3f} "
+        f"(trained in {time.perf_counter() - started:.0f} s)",
+        err=True,
+    )
 
 
 # ---------------------------------------------------------------- corpus queries

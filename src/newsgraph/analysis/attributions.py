@@ -1,8 +1,11 @@
 """``newsgraph_attributions``: who said what, to whom, according to whom.
 
-Two engines fill the same slot (``model`` in the component's config):
-``"rules"``, below, and ``"trained"``, the rules completed by the
-transformer tagger of ``newsgraph.analysis.neural`` fine-tuned on PolNeAR (see
+Three engines fill the same slot (``model`` in the component's config):
+``"rules"``, below; ``"trained"``, the learned engine of
+``newsgraph.analysis.learned`` (gradient-boosted trees, trained on PolNeAR and
+shipped in the package, that decide which of the rules' candidates, and of
+every other word's, stand); and ``"neural"``, the rules completed by the
+transformer tagger of ``newsgraph.analysis.neural`` (weights not shipped; see
 ``combine``). Whichever finds the spans, the rest is shared: stance from the
 cue, kind from the quotation marks, addressee from the parse, speaker
 resolution, nesting, authorial voice. A ``threshold`` drops attributions
@@ -1204,7 +1207,7 @@ def keep_confident(found: list[Found], threshold: float) -> list[Found]:
     return [f for f in kept if f.parent is None or f.parent in ids]
 
 
-MODELS = ("trained", "rules")
+MODELS = ("trained", "rules", "neural")
 
 
 class Attributions:
@@ -1222,11 +1225,20 @@ class Attributions:
         self.min_rate = min_rate
         self.model = model
         self.threshold = threshold
-        self.network = neural.load_model(model_path or None) if model == "trained" else None
+        self.network = neural.load_model(model_path or None) if model == "neural" else None
+        self.trees = None
+        if model == "trained":
+            from newsgraph.analysis import learned  # imported here: it builds on this module
+
+            self.trees = learned.load_trees(model_path or None)
 
     def __call__(self, doc: Doc) -> Doc:
-        engine = Engine(doc, self.min_rate)
-        found = engine.run()
+        engine: Engine
+        if self.trees is not None:
+            engine, found = self.trees.decide(doc, self.min_rate)
+        else:
+            engine = Engine(doc, self.min_rate)
+            found = engine.run()
         if self.network is not None:
             found = combine(engine.from_model(self.network.predict(doc.text)), found)
         if self.threshold > 0:
@@ -1247,8 +1259,10 @@ def make_attributions(
 ) -> Attributions:
     """Attribution finder.
 
-    ``model``: ``"trained"`` (the shipped model, or the one in ``model_path``)
-    or ``"rules"``; ``min_rate``: the lowest cue rate a word needs to count as
-    a cue for the rules; ``threshold``: the lowest confidence kept.
+    ``model``: ``"trained"`` (the shipped trees, or the weights file in
+    ``model_path``), ``"rules"``, or ``"neural"`` (the MiniLM tagger in the
+    directory ``model_path`` or ``NEWSGRAPH_MODEL``); ``min_rate``: the
+    lowest cue rate a word needs to count as a cue for the rules;
+    ``threshold``: the lowest confidence kept.
     """
     return Attributions(min_rate, model, threshold, model_path)

@@ -41,7 +41,7 @@ from newsgraph.errors import Errors, NewsgraphError
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-DEFAULT_ENGINE = "rules"  # which engine analyses by default: the better one on PolNeAR dev
+DEFAULT_ENGINE = "trained"  # which engine analyses by default: the learned trees, the best on PolNeAR dev
 ROLES = ("cue", "source", "content")
 TAGS = ("O", "B", "I")
 WINDOW = 320  # word pieces per encoder window, [CLS] and [SEP] included

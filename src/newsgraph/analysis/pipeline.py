@@ -63,7 +63,7 @@ _SENTENCE_END = re.compile(r"[.?!][\"”’)]?\s")
 def build_pipeline(nlp: Language, model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0) -> Language:
     """Add newsgraph's components to an English spaCy pipeline with a parser and NER.
 
-    ``model`` picks the attribution engine (``"trained"`` or ``"rules"``);
+    ``model`` picks the attribution engine (``"trained"``, ``"rules"`` or ``"neural"``);
     ``threshold`` drops attributions less confident than it.
     """
     if "newsgraph_paragraphs" not in nlp.pipe_names:

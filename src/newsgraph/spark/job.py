@@ -406,6 +406,10 @@ def run(
         check_master(master)
         check_java()
     if model == "trained":  # fail here, once, rather than on every article of every task
+        from newsgraph.analysis import learned
+
+        learned.load_trees()  # E036 when the weights file is missing or damaged
+    if model == "neural":
         from newsgraph.analysis import neural
 
         if not neural.available():

@@ -1,0 +1,430 @@
+"""The learned attribution engine: gradient-boosted trees that decide which candidate attributions stand.
+
+Why this design. The rule engine (``attributions.Engine``) already knows how
+to find a cue's source and content in the dependency parse; what it gets
+wrong is *which* words cue an attribution. It only tries words whose lemma is
+a frequent cue (the lexicon's rate), so a long tail of beliefs and nominal
+cues ("was sure", "a statement", "suggesting") is never tried, and its
+phantom tests keep out many words that do cue one. Here every verb, noun and
+adjective of the text is a candidate: the rules' own attributions, plus what
+the rules' machinery finds for every other word when no lexicon or phantom
+test stops it. A LightGBM classifier, trained on PolNeAR's training split,
+reads cheap features of each candidate (lemma, part of speech, dependency
+relations, the lexicon's rate, which rule produced it, its source and
+content, the quotations around it) and keeps the candidates likely to be a
+gold attribution. Its probability is the attribution's ``confidence``.
+
+Everything after the decision is shared with the rules: addressee, stance,
+kind, nesting, speaker resolution, authorial voice.
+
+Cost: the candidate pass is linear in the Doc (each candidate looks at its
+token, children and sentence), features are one row per candidate, and the
+trees score all rows of a Doc in one call.
+
+The weights are one JSON file (``data/attribution-trees.json``): the
+LightGBM model as text plus the vocabularies and threshold it was trained
+with and a format version; ``load_trees`` turns a missing, truncated or
+foreign file into one coded error (E036) that names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc, Token
+
+from newsgraph.analysis import attributions as rules
+from newsgraph.analysis.cues import lexicon
+from newsgraph.errors import Errors, NewsgraphError
+
+FORMAT = "newsgraph-attribution-trees"
+VERSION = 1
+WEIGHTS_FILE = "attribution-trees.json"
+WEIGHTS_PATH = Path(__file__).parent.parent / "data" / WEIGHTS_FILE
+ENV = "NEWSGRAPH_TREES"  # another weights file (one made by ``newsgraph train``)
+
+# Where a candidate came from: the rules' own methods, or the loose pass over every other word.
+ORIGINS = ("verb", "noun", "according", "colon", "headline", "dash", "loose-verb", "loose-noun", "loose-adj")
+LOOSE_POS = {"VERB", "NOUN", "ADJ", "AUX"}
+CATEGORICAL = (
+    "lemma",
+    "pos",
+    "tag",
+    "dep",
+    "head_dep",
+    "head_pos",
+    "head_lemma",
+    "origin",
+    "source_ent",
+    "source_pos",
+    "source_lemma",
+)
+
+
+class Candidates(rules.Engine):
+    """The rule engine, recording which method found each attribution, plus a loose pass.
+
+    ``loose`` turns off the tests that keep a word from being tried (lexicon
+    rate, phantom): the classifier decides instead, and sees the phantom test
+    as a feature.
+    """
+
+    def __init__(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> None:
+        super().__init__(doc, min_rate)
+        self.origin: dict[int, str] = {}  # id(Found) -> origin
+        self.loose = False
+
+    def _mark(self, found: rules.Found | None, origin: str) -> rules.Found | None:
+        if found is not None:
+            self.origin[id(found)] = origin
+        return found
+
+    def verb_attribution(self, head: Token) -> rules.Found | None:
+        return self._mark(super().verb_attribution(head), "loose-verb" if self.loose else "verb")
+
+    def noun_attribution(self, head: Token) -> rules.Found | None:
+        return self._mark(super().noun_attribution(head), "loose-noun" if self.loose else "noun")
+
+    def according_to(self, head: Token) -> rules.Found | None:
+        return self._mark(super().according_to(head), "according")
+
+    def speaker_colon(self, sent: Any) -> rules.Found | None:
+        return self._mark(super().speaker_colon(sent), "colon")
+
+    def headline(self, sent: Any) -> rules.Found | None:
+        return self._mark(super().headline(sent), "headline")
+
+    def dash_signature(self, qi: int) -> rules.Found | None:
+        return self._mark(super().dash_signature(qi), "dash")
+
+    def phantom(self, head: Token) -> bool:
+        return False if self.loose else super().phantom(head)
+
+    def subject_of(self, verb: Token) -> Token | None:
+        if self.loose and verb.dep_ == "acomp" and verb.head.i != verb.i:
+            verb = verb.head  # "she was sure that ...": the subject of "was"
+        return super().subject_of(verb)
+
+    def candidates(self) -> list[rules.Found]:
+        """The rules' attributions (nesting and ids left for later) and every loose one."""
+        found = self.run()
+        taken = {i for f in found for i in range(f.cue.start, f.cue.end)}
+        self.loose = True
+        extra = []
+        for token in self.doc:
+            if token.i in taken or token.pos_ not in LOOSE_POS or self.quoted[token.i] >= 0:
+                continue
+            if token.pos_ == "NOUN":
+                f = self.noun_attribution(token)
+            else:
+                f = self.verb_attribution(token)
+                if f is not None and token.pos_ in {"ADJ", "AUX"}:
+                    self.origin[id(f)] = "loose-adj"
+            if f is not None:
+                extra.append(f)
+        self.loose = False
+        return found + rules.drop_inner_verbs(extra)
+
+
+# ------------------------------------------------------------------ features
+
+NUMERIC = (
+    "rate",
+    "lex_cue",
+    "lex_total",
+    "rule_confidence",
+    "phantom",
+    "kind",
+    "has_source",
+    "source_len",
+    "source_before",
+    "source_dist",
+    "source_pron",
+    "source_personish",
+    "content_spans",
+    "content_len",
+    "content_quoted",
+    "content_before",
+    "content_dist",
+    "content_that",
+    "cue_len",
+    "cue_quoted",
+    "has_ccomp",
+    "has_xcomp",
+    "has_dobj",
+    "has_prep",
+    "has_neg",
+    "passive",
+    "head_rate",
+    "sent_len",
+    "sent_quotes",
+    "sent_index",
+    "sent_rel",
+    "para_first",
+    "in_rule_content",
+    "overlaps_rule",
+    "same_sent_rules",
+    "addressee",
+    "content_verbs",
+    "content_quote_start",
+    "cue_position",
+    "sent_candidates",
+    "rivals",
+)
+FEATURES = NUMERIC + CATEGORICAL
+KINDS = {"indirect": 0, "mixed": 1, "direct": 2}
+
+
+def _rate(token: Token) -> tuple[float, int, int]:
+    stats = lexicon().get((token.lemma_.lower(), token.pos_))
+    if stats is None:
+        return 0.0, 0, 0
+    return stats.rate, stats.cue, stats.total
+
+
+@dataclass
+class Vocab:
+    """String -> id tables for the categorical features, fixed at training time."""
+
+    tables: dict[str, dict[str, int]]
+
+    def id(self, name: str, value: str) -> int:
+        return self.tables.get(name, {}).get(value, 0)  # 0: unseen or rare
+
+
+def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dict[str, Any]]:
+    """One feature row per candidate, categorical features still as strings."""
+    rule_found = [f for f in found if not engine.origin.get(id(f), "").startswith("loose")]
+    rule_content = rules.intervals.Spans([(s.start, s.end) for f in rule_found for s in f.content])
+    rule_all = rules.intervals.Spans(
+        [(s.start, s.end) for f in rule_found for s in (f.cue, f.source, *f.content) if s is not None]
+    )
+    sents = list(doc.sents)
+    sent_index = {s.start: k for k, s in enumerate(sents)}
+    rules_per_sent: dict[int, int] = {}
+    for f in rule_found:
+        rules_per_sent[f.cue.sent.start] = rules_per_sent.get(f.cue.sent.start, 0) + 1
+    per_sent: dict[int, int] = {}
+    cover: dict[int, int] = {}  # token -> how many candidates' contents hold it (linear, no pairs)
+    for f in found:
+        per_sent[f.cue.sent.start] = per_sent.get(f.cue.sent.start, 0) + 1
+        for s in f.content:
+            for i in range(s.start, s.end):
+                cover[i] = cover.get(i, 0) + 1
+    rows = []
+    for f in found:
+        head = f.head if f.head is not None else f.cue.root
+        origin = engine.origin.get(id(f), "verb")
+        loose = origin.startswith("loose")
+        rate, lex_cue, lex_total = _rate(head)
+        sent = head.sent
+        children = list(head.children)
+        content_tokens = [t for s in f.content for t in s if not t.is_punct and not t.is_space]
+        content_len = len(content_tokens)
+        quoted = sum(1 for t in content_tokens if engine.quoted[t.i] >= 0)
+        first = f.content[0]
+        last = f.content[-1]
+        src = f.source
+        rivals = max((cover.get(t.i, 1) for t in content_tokens), default=1) - 1
+        row: dict[str, Any] = {
+            "rate": rate,
+            "lex_cue": lex_cue,
+            "lex_total": lex_total,
+            "rule_confidence": -1.0 if loose else f.confidence,
+            "phantom": float(loose and head.pos_ in {"VERB", "NOUN"} and rules.Engine.phantom(engine, head)),
+            "kind": KINDS.get(f.kind, 0),
+            "has_source": float(src is not None),
+            "source_len": len(src) if src is not None else 0,
+            "source_before": float(src is not None and src.start < f.cue.start),
+            "source_dist": (
+                min(abs(src.start - f.cue.end), abs(f.cue.start - src.end)) if src is not None else -1
+            ),
+            "source_pron": float(src is not None and src.root.pos_ == "PRON"),
+            "source_personish": float(src is not None and rules._personish(src.root)),
+            "content_spans": len(f.content),
+            "content_len": content_len,
+            "content_quoted": quoted / content_len if content_len else 0.0,
+            "content_before": float(first.start < f.cue.start),
+            "content_dist": min(abs(first.start - f.cue.end), abs(f.cue.start - last.end)),
+            "content_that": float(first.start > 0 and doc[first.start - 1].lower_ == "that"),
+            "cue_len": len(f.cue),
+            "cue_quoted": float(engine.quoted[head.i] >= 0),
+            "has_ccomp": float(any(c.dep_ == "ccomp" for c in children)),
+            "has_xcomp": float(any(c.dep_ == "xcomp" for c in children)),
+            "has_dobj": float(any(c.dep_ in rules.OBJECT_DEPS for c in children)),
+            "has_prep": float(any(c.dep_ == "prep" for c in children)),
+            "has_neg": float(any(c.dep_ == "neg" for c in children)),
+            "passive": float(any(c.dep_ == "auxpass" for c in children)),
+            "head_rate": _rate(head.head)[0] if head.head.i != head.i else -1.0,
+            "sent_len": len(sent),
+            "sent_quotes": len(engine.quotes_in(sent)),
+            "sent_index": sent_index.get(sent.start, 0),
+            "sent_rel": sent_index.get(sent.start, 0) / max(1, len(sents)),
+            "para_first": float(sent.start == 0 or "\n" in doc[sent.start - 1].text),
+            "in_rule_content": float(loose and rule_content.overlaps(head.i, head.i + 1)),
+            "overlaps_rule": float(loose and rule_all.overlaps(f.cue.start, f.cue.end)),
+            "same_sent_rules": rules_per_sent.get(sent.start, 0),
+            "addressee": float(f.addressee is not None),
+            "content_verbs": sum(1 for t in content_tokens if t.pos_ in {"VERB", "AUX"}),
+            "content_quote_start": float(rules._is_quote_mark(first[0])),
+            "cue_position": (head.i - sent.start) / max(1, len(sent)),
+            "sent_candidates": per_sent.get(sent.start, 0),
+            "rivals": rivals,
+            "lemma": head.lemma_.lower(),
+            "pos": head.pos_,
+            "tag": head.tag_,
+            "dep": head.dep_,
+            "head_dep": head.head.dep_,
+            "head_pos": head.head.pos_,
+            "head_lemma": head.head.lemma_.lower(),
+            "origin": origin,
+            "source_ent": src.root.ent_type_ if src is not None else "-",
+            "source_pos": src.root.pos_ if src is not None else "-",
+            "source_lemma": src.root.lemma_.lower() if src is not None else "-",
+        }
+        rows.append(row)
+    return rows
+
+
+def encode_rows(rows: list[dict[str, Any]], vocab: Vocab) -> list[list[float]]:
+    """Rows as numbers in ``FEATURES`` order, categoricals as vocabulary ids."""
+    out = []
+    for row in rows:
+        out.append(
+            [float(row[n]) for n in NUMERIC] + [float(vocab.id(n, str(row[n]))) for n in CATEGORICAL]
+        )
+    return out
+
+
+# ------------------------------------------------------------------ the shipped model
+
+
+@dataclass
+class Trees:
+    """A trained classifier with what it needs to read a Doc: vocabularies and a threshold."""
+
+    booster: Any
+    vocab: Vocab
+    threshold: float
+    meta: dict[str, Any]
+
+    def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
+        """Candidates scored; those at or above the threshold kept, confidence set, numbered, nested."""
+        engine = Candidates(doc, min_rate)
+        found = engine.candidates()
+        if not found:
+            return engine, []
+        probs = self.probabilities(doc, engine, found)
+        kept, rejected = [], []
+        for f, p in zip(found, probs, strict=True):
+            f.confidence = round(float(p), 3)
+            (kept if p >= self.threshold else rejected).append(f)
+        kept += self.nested_rules(engine, kept, rejected)
+        kept.sort(key=lambda f: (f.cue.start, f.cue.end))
+        for n, f in enumerate(kept, 1):
+            f.id = f"A{n}"
+            f.parent = None
+        rules.nest(kept)
+        return engine, kept
+
+    @staticmethod
+    def nested_rules(
+        engine: Candidates, kept: list[rules.Found], rejected: list[rules.Found]
+    ) -> list[rules.Found]:
+        """The rules' attributions nested inside kept ones ("the Pentagon said the Secretary stressed ...").
+
+        PolNeAR marks only the outermost attribution, so the trees learned to
+        reject nested ones; but newsgraph reports nesting (``parent``), so a
+        rule attribution whose cue lies inside a kept content comes back, with
+        its own (low) confidence. Only one whose content holds no kept cue:
+        it must not change which attributions are outermost.
+        """
+        contents = rules.intervals.Spans([(s.start, s.end) for f in kept for s in f.content])
+        cues = rules.intervals.Spans([(f.cue.start, f.cue.end) for f in kept])
+        return [
+            f
+            for f in rejected
+            if not engine.origin.get(id(f), "").startswith("loose")
+            and contents.contains(f.cue.start, f.cue.end)
+            and not any(cues.overlaps(s.start, s.end) for s in f.content)
+        ]
+
+    def probabilities(self, doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[float]:
+        import numpy as np
+
+        x = np.asarray(encode_rows(raw_rows(doc, engine, found), self.vocab), dtype=np.float64)
+        return [float(p) for p in self.booster.predict(x, num_threads=1)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "features": list(FEATURES),
+            "categorical": list(CATEGORICAL),
+            "vocab": self.vocab.tables,
+            "threshold": self.threshold,
+            "meta": self.meta,
+            "booster": self.booster.model_to_string(),
+        }
+
+
+def weights_path(path: str | Path | None = None) -> Path:
+    """The weights file: ``path``, else ``$NEWSGRAPH_TREES``, else the one shipped in the package.
+
+    A directory (``newsgraph train --out DIR``) stands for the weights file in it.
+    """
+    where = Path(path or os.environ.get(ENV) or WEIGHTS_PATH)
+    return where / WEIGHTS_FILE if where.is_dir() else where
+
+
+FIX = "reinstall newsgraph, or run newsgraph train and set NEWSGRAPH_TREES to its file, or use --model rules"
+
+
+@lru_cache(maxsize=4)
+def load_trees(path: str | None = None) -> Trees:
+    """The classifier in ``path`` (see ``weights_path``), loaded once per process.
+
+    A missing, unreadable, truncated or foreign file is one ``E036`` naming the
+    file and the fix; never a traceback.
+    """
+    where = weights_path(path)
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NewsgraphError(Errors.E036, path=where, reason="no such file", fix=FIX) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise NewsgraphError(Errors.E036, path=where, reason=str(err).splitlines()[0], fix=FIX) from None
+    except json.JSONDecodeError as err:
+        reason = f"truncated or not JSON ({err.msg})"
+        raise NewsgraphError(Errors.E036, path=where, reason=reason, fix=FIX) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise NewsgraphError(Errors.E036, path=where, reason="not a newsgraph weights file", fix=FIX)
+    if data.get("version") != VERSION or data.get("features") != list(FEATURES):
+        raise NewsgraphError(
+            Errors.E036,
+            path=where,
+            reason=f"made for format version {data.get('version')!r}, this newsgraph reads {VERSION}",
+            fix=FIX,
+        )
+    try:
+        import lightgbm
+
+        booster = lightgbm.Booster(model_str=data["booster"])
+        vocab = Vocab({k: dict(v) for k, v in data["vocab"].items()})
+        threshold = float(data["threshold"])
+    except ImportError as err:
+        raise NewsgraphError(Errors.E036, path=where, reason=f"lightgbm missing: {err}", fix=FIX) from None
+    except Exception as err:  # a damaged booster string: LightGBM raises its own error types
+        reason = (str(err).splitlines() or ["damaged model"])[0][:200]
+        raise NewsgraphError(Errors.E036, path=where, reason=reason, fix=FIX) from None
+    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}))
+
+
+def available(path: str | Path | None = None) -> bool:
+    """Whether a weights file is there (it may still be damaged: ``load_trees`` says)."""
+    return weights_path(path).is_file()

@@ -1,0 +1,241 @@
+"""Training the learned attribution engine (``newsgraph.analysis.learned``) on PolNeAR.
+
+Why like this. The engine's weights must be reproducible on a laptop: one
+plain function, fixed seed, fixed thread count, LightGBM's deterministic
+mode, so the same corpus and options give the same file byte for byte.
+
+Steps: parse every article of the training and development splits with the
+pipeline's own spaCy model (the parse the engine will see at analysis time);
+collect the candidate attributions of each article (``learned.Candidates``)
+with their feature rows; label a candidate 1 when it would count as a
+who-said-what match of some gold attribution (content Dice >= 0.5 and
+sources sharing a word, the scorer's ``_who_what``); fit gradient-boosted
+trees; pick on the development split, with the project's scorer, the
+probability threshold that maximises who-said-what F1. The gold of an
+article with several annotators is the first file in sorted order, as the
+scorer takes it; an annotation file that cannot be read is reported with its
+line and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc
+
+from newsgraph.analysis import attributions as rules
+from newsgraph.analysis import learned
+from newsgraph.eval.scoring import Tokens, _who_what, score_documents
+from newsgraph.eval.training import Example, load_split
+from newsgraph.io.brat import Attr
+
+THRESHOLDS = tuple(round(0.2 + 0.025 * k, 3) for k in range(21))  # 0.2 .. 0.7
+MIN_CATEGORY = 3  # a categorical value seen fewer times in training is "rare" (id 0)
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 10,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "cat_smooth": 10,
+    "max_cat_to_onehot": 8,
+    "verbose": -1,
+    "deterministic": True,
+    "force_row_wise": True,
+}
+ROUNDS = 300
+
+
+@dataclass
+class Article:
+    """One parsed article: its candidates, their raw feature rows and labels."""
+
+    name: str
+    text: str
+    gold: list[Attr]
+    found: list[rules.Found]
+    rows: list[dict[str, Any]]
+    labels: list[int]
+
+
+def found_spans(f: rules.Found) -> Attr:
+    """A candidate in the scorer's form (char spans per role)."""
+    return {
+        "cue": [(f.cue.start_char, f.cue.end_char)],
+        "source": [] if f.source is None else [(f.source.start_char, f.source.end_char)],
+        "content": [(s.start_char, s.end_char) for s in f.content],
+    }
+
+
+def labels_for(text: str, found: Sequence[rules.Found], gold: Sequence[Attr]) -> list[int]:
+    """1 for each candidate that matches some gold attribution by the scorer's who-said-what test."""
+    tokens = Tokens(text)
+    golds = [tokens.roles(g) for g in gold]
+    out = []
+    for f in found:
+        p = tokens.roles(found_spans(f))
+        out.append(int(any(_who_what(p, g) >= 0.5 for g in golds)))
+    return out
+
+
+def article(doc: Doc, ex: Example) -> Article:
+    """Candidates, rows and labels of one parsed article."""
+    engine = learned.Candidates(doc)
+    found = engine.candidates()
+    rows = learned.raw_rows(doc, engine, found) if found else []
+    return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold))
+
+
+def parse(examples: Sequence[Example], log: Callable[[str], None], processes: int = 1) -> list[Doc]:
+    """The pipeline's spaCy parse of each article (the model's own components, ours before the parser)."""
+    from newsgraph.analysis import pipeline
+
+    nlp = pipeline.load("rules")
+    late = pipeline._late(nlp)
+    docs = []
+    started = time.perf_counter()
+    texts = (e.text for e in examples)
+    for k, doc in enumerate(nlp.pipe(texts, disable=late, batch_size=16, n_process=processes), 1):
+        docs.append(doc)
+        if k % 100 == 0:
+            log(f"parsed {k}/{len(examples)} ({time.perf_counter() - started:.0f} s)")
+    return docs
+
+
+def build_vocab(articles: Sequence[Article]) -> learned.Vocab:
+    """Ids for the categorical values seen at least ``MIN_CATEGORY`` times (sorted: deterministic)."""
+    tables: dict[str, dict[str, int]] = {}
+    for name in learned.CATEGORICAL:
+        counts: dict[str, int] = {}
+        for a in articles:
+            for row in a.rows:
+                counts[str(row[name])] = counts.get(str(row[name]), 0) + 1
+        kept = sorted(v for v, c in counts.items() if c >= MIN_CATEGORY)
+        tables[name] = {v: k + 1 for k, v in enumerate(kept)}
+    return learned.Vocab(tables)
+
+
+def fit(
+    articles: Sequence[Article], vocab: learned.Vocab, *, seed: int, threads: int, rounds: int = ROUNDS
+) -> Any:
+    """Gradient-boosted trees on every candidate of ``articles``."""
+    import lightgbm
+    import numpy as np
+
+    rows = [r for a in articles for r in a.rows]
+    y = [lab for a in articles for lab in a.labels]
+    x = np.asarray(learned.encode_rows(rows, vocab), dtype=np.float64)
+    params = dict(PARAMS, seed=seed, num_threads=threads)
+    data = lightgbm.Dataset(
+        x,
+        label=np.asarray(y, dtype=np.float64),
+        feature_name=list(learned.FEATURES),
+        categorical_feature=list(learned.CATEGORICAL),
+        free_raw_data=False,
+    )
+    return lightgbm.train(params, data, num_boost_round=rounds)
+
+
+def score_at(
+    trees: learned.Trees, articles: Sequence[Article], probs: Sequence[Sequence[float]], threshold: float
+) -> dict[str, Any]:
+    """The scorer's metrics on ``articles`` when candidates at ``threshold`` or above are kept."""
+    preds: dict[str, list[Attr]] = {}
+    for a, ps in zip(articles, probs, strict=True):
+        kept = [f for f, p in zip(a.found, ps, strict=True) if p >= threshold]
+        kept.sort(key=lambda f: (f.cue.start, f.cue.end))
+        for n, f in enumerate(kept, 1):
+            f.id, f.parent = f"A{n}", None
+        rules.nest(kept)
+        preds[a.name] = [found_spans(f) for f in kept if f.parent is None]
+    return score_documents({a.name: a.gold for a in articles}, preds, {a.name: a.text for a in articles})
+
+
+def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple[float, dict[str, Any]]:
+    """The threshold with the best who-said-what F1 on ``articles`` (ties: the lower one)."""
+    import numpy as np
+
+    probs = []
+    for a in articles:
+        if a.rows:
+            x = np.asarray(learned.encode_rows(a.rows, trees.vocab), dtype=np.float64)
+            probs.append(list(trees.booster.predict(x, num_threads=1)))
+        else:
+            probs.append([])
+    best: tuple[float, dict[str, Any]] | None = None
+    for t in THRESHOLDS:
+        result = score_at(trees, articles, probs, t)
+        if best is None or result["attribution/who-what"]["f1"] > best[1]["attribution/who-what"]["f1"]:
+            best = (t, result)
+    assert best is not None
+    return best
+
+
+def articles_of(
+    split_dir: str | Path, log: Callable[[str], None], limit: int | None = None, processes: int = 1
+) -> list[Article]:
+    """A split read, parsed and turned into candidates (malformed annotation files reported, skipped)."""
+    examples = load_split(split_dir, on_error=lambda m: log(f"skipped: {m}"))
+    if limit:
+        examples = examples[:limit]
+    docs = parse(examples, log, processes)
+    return [article(doc, ex) for doc, ex in zip(docs, examples, strict=True)]
+
+
+def train(
+    train_dir: str | Path,
+    dev_dir: str | Path,
+    out: str | Path,
+    *,
+    seed: int = 13,
+    threads: int = 2,
+    limit: int | None = None,
+    rounds: int = ROUNDS,
+    log: Callable[[str], None] = print,
+    prepared: tuple[list[Article], list[Article]] | None = None,
+) -> dict[str, Any]:
+    """Train on ``train_dir``, pick the threshold on ``dev_dir``, write the weights file ``out``.
+
+    Returns the file's ``meta`` (dev metrics and training time included).
+    ``limit`` keeps the first N training articles (quick checks);
+    ``prepared`` skips parsing (already collected articles, for experiments).
+    """
+    started = time.perf_counter()
+    if prepared is None:
+        train_set = articles_of(train_dir, log, limit, threads)
+        dev_set = articles_of(dev_dir, log, None, threads)
+    else:
+        train_set, dev_set = prepared
+    log(f"candidates: {sum(len(a.rows) for a in train_set)} train, {sum(len(a.rows) for a in dev_set)} dev "
+        f"({time.perf_counter() - started:.0f} s)")
+    vocab = build_vocab(train_set)
+    booster = fit(train_set, vocab, seed=seed, threads=threads, rounds=rounds)
+    trees = learned.Trees(booster, vocab, 0.5, {})
+    threshold, result = select_threshold(trees, dev_set)
+    trees.threshold = threshold
+    seconds = round(time.perf_counter() - started)
+    trees.meta = {
+        "train": str(train_dir),
+        "dev": str(dev_dir),
+        "train_articles": len(train_set),
+        "seed": seed,
+        "threads": threads,
+        "rounds": rounds,
+        "threshold": threshold,
+        "dev_metrics": {k: v for k, v in result.items() if isinstance(v, dict)},
+        "dev_who_what_f1": result["attribution/who-what"]["f1"],
+        "train_seconds": seconds,
+    }
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(trees.to_json(), sort_keys=True) + "\n", encoding="utf-8")
+    log(f"dev who-said-what F1 {trees.meta['dev_who_what_f1']:.3f} at threshold {threshold} ({seconds} s)")
+    return trees.meta

@@ -1,0 +1,188 @@
+"""The learned attribution engine: candidates, features, training, and its weights file's errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+from typer.testing import CliRunner
+
+from newsgraph.analysis import learned, pipeline
+from newsgraph.cli import app
+from newsgraph.errors import NewsgraphError
+from newsgraph.eval import trees
+
+SHIPPED = learned.WEIGHTS_PATH
+needs_weights = pytest.mark.skipif(not SHIPPED.is_file(), reason=f"{SHIPPED} is not in this checkout")
+
+
+@pytest.fixture(scope="module")
+def parser() -> Language:
+    """The pipeline's spaCy model with newsgraph's early components (no attribution engine)."""
+    nlp = pipeline.load("rules")
+    return nlp
+
+
+def _doc(parser: Language, text: str):  # type: ignore[no-untyped-def]
+    return parser(text, disable=pipeline._late(parser))
+
+
+# ------------------------------------------------------------------ candidates and features
+
+
+def test_learned_candidates_include_what_the_rules_miss(parser: Language) -> None:
+    doc = _doc(parser, "The senator was sure that the bill would pass. Officials said the pier would open.")
+    engine = learned.Candidates(doc)
+    found = engine.candidates()
+    origins = {f.cue.text: engine.origin[id(f)] for f in found}
+    assert origins.get("said") == "verb"  # the rules' own
+    assert origins.get("sure") == "loose-adj"  # a belief the lexicon does not list
+    sure = next(f for f in found if f.cue.text == "sure")
+    assert sure.source is not None and sure.source.text == "The senator"
+
+
+def test_learned_rows_have_every_feature(parser: Language) -> None:
+    doc = _doc(parser, 'Officials said the pier would open. "We are ready," she told reporters.')
+    engine = learned.Candidates(doc)
+    found = engine.candidates()
+    rows = learned.raw_rows(doc, engine, found)
+    assert len(rows) == len(found) >= 2
+    assert all(set(row) == set(learned.FEATURES) for row in rows)
+    encoded = learned.encode_rows(rows, learned.Vocab({"pos": {"VERB": 1}}))
+    assert all(len(r) == len(learned.FEATURES) for r in encoded)
+    assert encoded[0][len(learned.NUMERIC) + learned.CATEGORICAL.index("pos")] == 1.0
+    assert encoded[0][len(learned.NUMERIC) + learned.CATEGORICAL.index("lemma")] == 0.0  # unseen: 0
+
+
+def test_learned_labels_follow_the_scorer() -> None:
+    text = "Officials said the pier would open."
+
+    class Span:  # the attributes found_spans reads
+        def __init__(self, start: int, end: int) -> None:
+            self.start_char, self.end_char = start, end
+
+    class Found:
+        def __init__(self, source: tuple[int, int] | None) -> None:
+            self.cue = Span(10, 14)
+            self.source = Span(*source) if source else None
+            self.content = [Span(15, 34)]
+
+    gold = [{"cue": [(10, 14)], "source": [(0, 9)], "content": [(15, 34)]}]
+    right, wrong_source = Found((0, 9)), Found((15, 18))
+    assert trees.labels_for(text, [right, wrong_source], gold) == [1, 0]  # type: ignore[list-item]
+
+
+# ------------------------------------------------------------------ training
+
+
+@pytest.fixture(scope="module")
+def mini_articles(mini_split: Path) -> list[trees.Article]:
+    return trees.articles_of(mini_split, log=lambda _: None)
+
+
+def test_learned_training_same_seed_same_weights(
+    mini_split: Path, mini_articles: list[trees.Article], tmp_path: Path
+) -> None:
+    prepared = (mini_articles, mini_articles)
+    first = trees.train(mini_split, mini_split, tmp_path / "a.json", rounds=5, prepared=prepared, log=print)
+    trees.train(mini_split, mini_split, tmp_path / "b.json", rounds=5, prepared=prepared, log=print)
+    assert first["train_articles"] == 2
+    a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
+    assert a["booster"] == b["booster"] and a["vocab"] == b["vocab"] and a["threshold"] == b["threshold"]
+    model = learned.load_trees(str(tmp_path / "a.json"))  # what train wrote loads and decides
+    assert model.threshold == first["threshold"]
+
+
+def test_learned_training_skips_a_malformed_annotation(mini_split: Path, tmp_path: Path) -> None:
+    split = tmp_path / "split"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    for f in (mini_split / "text").iterdir():
+        (split / "text" / f.name).write_text(f.read_text())
+    for f in (mini_split / "attributions").iterdir():
+        (split / "attributions" / f.name).write_text(f.read_text())
+    (split / "attributions" / "school_0a1b.ann").write_text("T1 Cue 0 4\tbad\n")
+    lines: list[str] = []
+    got = trees.articles_of(split, log=lines.append)
+    assert [a.name for a in got] == ["harbour"]
+    assert any("school_0a1b.ann: line 1" in line for line in lines)
+
+
+# ------------------------------------------------------------------ the weights file
+
+
+def test_learned_missing_weights_is_one_coded_error(tmp_path: Path) -> None:
+    with pytest.raises(NewsgraphError) as err:
+        learned.load_trees(str(tmp_path / "none.json"))
+    message = str(err.value)
+    assert message.startswith(f"E036 {tmp_path / 'none.json'}: ") and "newsgraph train" in message
+
+
+def test_learned_truncated_weights_is_one_coded_error(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text('{"format": "newsgraph-attribution-trees", "version": 1, "booster": "tree\\nver')
+    with pytest.raises(NewsgraphError) as err:
+        learned.load_trees(str(path))
+    assert str(err.value).startswith(f"E036 {path}: cannot use the attribution weights (truncated")
+
+
+def test_learned_other_version_is_one_coded_error(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"format": learned.FORMAT, "version": 0, "features": ["rate"]}))
+    with pytest.raises(NewsgraphError) as err:
+        learned.load_trees(str(path))
+    assert "format version 0" in str(err.value) and str(err.value).startswith("E036")
+
+
+def test_learned_cli_missing_weights_one_line_rules_still_work(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    article = tmp_path / "a.txt"
+    article.write_text("Officials said the pier would open in May.\n", encoding="utf-8")
+    monkeypatch.setenv(learned.ENV, str(tmp_path / "gone.json"))
+    pipeline.load.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["analyze", str(article), "--model", "trained"])
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"newsgraph: error: E036 {tmp_path / 'gone.json'}")
+        assert len(result.stderr.splitlines()) == 1
+        rules = CliRunner().invoke(app, ["analyze", str(article), "--model", "rules"])
+        assert rules.exit_code == 0 and '"attributions"' in rules.stdout
+    finally:
+        pipeline.load.cache_clear()
+
+
+# ------------------------------------------------------------------ the shipped engine
+
+
+@needs_weights
+def test_learned_shipped_engine_finds_and_scores(parser: Language) -> None:
+    model = learned.load_trees(str(SHIPPED))
+    doc = _doc(parser, 'Officials said the pier would open in May. "We are ready," she told reporters.')
+    _, found = model.decide(doc)
+    cues = {f.cue.text for f in found}
+    assert "said" in cues
+    assert all(model.threshold <= f.confidence <= 1.0 for f in found)
+
+
+@needs_weights
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(
+            ['Officials said "the pier is safe".', "She was sure that it would rain.", "According to him, no.",
+             "The statement called on voters to act.", "“Wait,” he added.", "Rain fell.", "\n\n", " — Ann Lee"]
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_learned_spans_hold_on_any_text(parser: Language, text: str) -> None:
+    model = learned.load_trees(str(SHIPPED))
+    doc = _doc(parser, text)
+    _, found = model.decide(doc)
+    for f in found:
+        for span in (f.cue, f.source, *f.content):
+            if span is not None:
+                assert text[span.start_char : span.end_char] == span.text
