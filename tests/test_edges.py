@@ -596,3 +596,35 @@ def test_outcomes_internal_error_never_shows_sql():
     error = OperationalError("SELECT secret FROM notes WHERE id = ?", {"id": 1}, Exception("disk I/O error"))
     message = str(internal_error("corpus.db", error))
     assert message == "E999 corpus.db: internal error: Exception: disk I/O error (please report this with the input)"
+
+
+def _deaf_to_sigterm() -> None:
+    """A pool worker that, like one whose SIGTERM was lost in the fork, does not die of it."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="fork and signals are POSIX")
+def test_shutdown_worker_pool_stops_a_worker_that_missed_sigterm(monkeypatch):
+    import multiprocessing
+    import threading
+
+    from newsgraph import shutdown
+
+    monkeypatch.setattr(shutdown, "STOP_GRACE", 0.5)
+    workers: list = []
+    done = threading.Event()
+
+    def run() -> None:
+        with shutdown.worker_pool(multiprocessing.get_context("fork"), 2, os.getpid(), _deaf_to_sigterm) as pool:
+            assert pool.apply(os.getpid) > 0  # the workers are up
+            workers.extend(pool._pool)
+            busy = [pool.apply_async(time.sleep, (120,)) for _ in workers]
+            time.sleep(1)  # both are sleeping in their task when the pool is stopped
+            assert not any(b.ready() for b in busy)
+        done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)  # with plain Pool.terminate() this waits for the deaf workers' 120 s
+    assert done.is_set()
+    assert len(workers) == 2 and all(p.exitcode == -signal.SIGKILL for p in workers)

@@ -22,6 +22,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -76,8 +77,6 @@ def interruptible() -> Iterator[None]:
 
 
 def _main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
@@ -100,3 +99,42 @@ def start_worker(parent: int, then: Callable[..., Any], *args: Any) -> None:
     if os.getppid() != parent:
         os._exit(0)
     then(*args)
+
+
+STOP_GRACE = 5.0
+"""Seconds ``worker_pool`` gives its workers to die of SIGTERM before it kills them."""
+
+
+@contextlib.contextmanager
+def worker_pool(
+    context: Any, processes: int, parent: int, then: Callable[..., Any], *args: Any
+) -> Iterator[Any]:
+    """``context.Pool`` of ``processes`` workers started by ``start_worker``, always stopped on exit.
+
+    Why not ``with context.Pool(...)`` alone: its exit sends SIGTERM to each
+    worker and waits for every one. A worker forked at the moment the pool is
+    stopped (the pool was ended at once, say by a crash in the first batch)
+    can lose that SIGTERM: it arrives while the child still has the parent's
+    Python handler and before Python clears the pending signals after the
+    fork, so the worker lives on, idle, and the run never ends. Here, if a
+    worker is still alive ``STOP_GRACE`` seconds into the stop, it is killed
+    (it holds nothing: the results that matter have been received).
+    """
+    pool = context.Pool(processes, initializer=start_worker, initargs=(parent, then, *args))
+    try:
+        yield pool
+    finally:
+        watchdog = threading.Timer(STOP_GRACE, _kill_workers, (pool,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            pool.terminate()
+        finally:
+            watchdog.cancel()
+
+
+def _kill_workers(pool: Any) -> None:
+    for process in list(getattr(pool, "_pool", ())):  # the pool's own list: no public accessor
+        if process.exitcode is None:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()

