@@ -385,14 +385,18 @@ def weights_path(path: str | Path | None = None) -> Path:
 FIX = "reinstall newsgraph, or run newsgraph train and set NEWSGRAPH_TREES to its file, or use --model rules"
 
 
-@lru_cache(maxsize=4)
 def load_trees(path: str | None = None) -> Trees:
     """The classifier in ``path`` (see ``weights_path``), loaded once per process.
 
     A missing, unreadable, truncated or foreign file is one ``E036`` naming the
-    file and the fix; never a traceback.
+    file and the fix; never a traceback. The cache is keyed by the resolved file,
+    so setting ``NEWSGRAPH_TREES`` later is not answered with the weights loaded before.
     """
-    where = weights_path(path)
+    return _load_trees(weights_path(path))
+
+
+@lru_cache(maxsize=4)
+def _load_trees(where: Path) -> Trees:
     try:
         data = json.loads(where.read_text(encoding="utf-8"))
     except FileNotFoundError:

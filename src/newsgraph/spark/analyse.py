@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, ReadArticle
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
@@ -58,7 +59,7 @@ class InputFile:
 class Settings:
     """The options of a run that the tasks need."""
 
-    model: str = "rules"
+    model: str = DEFAULT_ENGINE  # as `newsgraph analyze`: the same answers
     threshold: float = 0.0
     published: str | None = None
     max_bytes: int = MAX_BYTES

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsgraph.analysis.neural import DEFAULT_ENGINE
 from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.io.reading import MAX_BYTES, iter_inputs
 from newsgraph.outcomes import one_line
@@ -384,7 +385,7 @@ def run(
     *,
     master: str = DEFAULT_MASTER,
     partitions: int | None = None,
-    model: str = "rules",
+    model: str = DEFAULT_ENGINE,
     threshold: float = 0.0,
     published: str | None = None,
     max_bytes: int = MAX_BYTES,
