@@ -1,10 +1,14 @@
 """How the Spark job scales on this machine, and what Spark costs against ``newsgraph analyze``.
 
-    nice -n 10 .venv/bin/python benchmarks/spark_scale.py [--input DIR] [--copies N] [--partitions N]
+    nice -n 10 .venv/bin/python benchmarks/spark_scale.py [--input DIR] [--copies N]
+        [--layout files|jsonl|both] [--partitions N]
 
-Runs, on the same articles (PolNeAR dev's 84 texts, ``--copies`` times over
-under different file names: 6 by default, 504 articles, about ten minutes on
-an idle 2-core machine), each in a fresh process:
+Runs, on the same articles (PolNeAR dev's 84 texts, ``--copies`` times over:
+6 by default, 504 articles, about ten minutes per layout on an idle 2-core
+machine), laid out as one text file per article (under different file names)
+and as one JSON Lines file per copy (``--layout``: an archive's shape, where
+Spark's output holds one folder per input file and table), each in a fresh
+process:
 
 * ``newsgraph spark`` with ``local[1]`` and with ``local[2]``: start-up (the
   JVM, the SparkContext, and one Python worker per core loading the spaCy
@@ -61,10 +65,55 @@ def _analyze(args: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def _inputs(layout: str, files: list[Path], copies: int, where: Path) -> Path:
+    """The same articles ``copies`` times over: one text file each, or one JSON Lines file per copy."""
+    where.mkdir()
+    for n in range(copies):
+        if layout == "files":
+            for f in files:
+                shutil.copy(f, where / f"{n}-{f.name}")
+        else:
+            with open(where / f"copy-{n}.jsonl", "w", encoding="utf-8") as sink:
+                for f in files:
+                    sink.write(json.dumps({"text": f.read_text(encoding="utf-8")}) + "\n")
+    return where
+
+
+def _measure(layout: str, files: list[Path], args: argparse.Namespace, work: Path) -> dict:
+    inputs = _inputs(layout, files, args.copies, work / f"in-{layout}")
+    one = work / "one.txt"
+    one.write_text("Officials said the bridge would reopen on Monday.\n", encoding="utf-8")
+    r1 = _spark("local[1]", inputs, work / layout, args.partitions)
+    r2 = _spark("local[2]", inputs, work / layout, args.partitions)
+    analyze_total = _analyze([str(inputs), "-p", "2"])
+    analyze_startup = _analyze([str(one)])
+    return {"r1": r1, "r2": r2, "analyze_work": analyze_total - analyze_startup,
+            "analyze_startup": analyze_startup}
+
+
+def _report(layout: str, count: int, m: dict) -> None:
+    r1, r2 = m["r1"], m["r2"]
+    job1, job2 = r1["total"] - r1["startup"], r2["total"] - r2["startup"]
+    speedup = job1 / job2
+    overhead = job2 / m["analyze_work"] - 1
+    shape = "one text file per article" if layout == "files" else "packed in JSON Lines files"
+    print(f"-- {count} articles, {shape}: analysed {r2['analysed']}, failed {r2['failed']}")
+    print(f"spark local[1]: start-up {r1['startup']:.1f} s, job {job1:.1f} s, {count / job1:.2f} articles/s")
+    print(f"spark local[2]: start-up {r2['startup']:.1f} s, job {job2:.1f} s, {count / job2:.2f} articles/s")
+    print(f"analyze -p 2:   start-up {m['analyze_startup']:.1f} s, work {m['analyze_work']:.1f} s, "
+          f"{count / m['analyze_work']:.2f} articles/s")
+    print(f"speed-up local[1] -> local[2]: {speedup:.2f}x (target >= 1.7x)")
+    print(f"spark local[2] vs analyze -p 2 after start-up: {overhead:+.0%} (target <= +15%)")
+    print(f"per core (local[1]): {count / job1:.2f} articles/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input", type=Path, default=DEV)
     parser.add_argument("--copies", type=int, default=6, help="Use the input this many times over.")
+    parser.add_argument("--layout", choices=("files", "jsonl", "both"), default="both",
+                        help="One text file per article, the same articles packed in one JSON Lines "
+                             "file per copy (as an archive is), or both (default).")
     parser.add_argument("--partitions", type=int, default=0,
                         help="Spark partitions (bins of input files); 0: the job's default, a few per core.")
     parser.add_argument("--child", nargs=4, metavar=("MASTER", "INPUT", "OUT", "PARTS"),
@@ -73,42 +122,21 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
+    layouts = ("files", "jsonl") if args.layout == "both" else (args.layout,)
+    files = sorted(args.input.glob("*.txt"))
+    count = len(files) * args.copies
     work = Path(tempfile.mkdtemp(prefix="spark-scale-"))
+    load_before = os.getloadavg()
+    began = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     try:
-        inputs = work / "in"
-        inputs.mkdir()
-        files = sorted(args.input.glob("*.txt"))
-        for n in range(args.copies):
-            for f in files:
-                shutil.copy(f, inputs / f"{n}-{f.name}")
-        count = len(files) * args.copies
-        one = work / "one.txt"
-        one.write_text("Officials said the bridge would reopen on Monday.\n", encoding="utf-8")
-
-        load_before = os.getloadavg()
-        began = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        r1 = _spark("local[1]", inputs, work, args.partitions)
-        r2 = _spark("local[2]", inputs, work, args.partitions)
-        analyze_total = _analyze([str(inputs), "-p", "2"])
-        analyze_startup = _analyze([str(one)])
-        load_after = os.getloadavg()
+        results = {layout: _measure(layout, files, args, work) for layout in layouts}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    job1, job2 = r1["total"] - r1["startup"], r2["total"] - r2["startup"]
-    analyze_work = analyze_total - analyze_startup
-    speedup = job1 / job2
-    overhead = job2 / analyze_work - 1
+    load_after = os.getloadavg()
     print(f"articles: {count} ({args.input}, {args.copies}x); "
-          f"analysed {r2['analysed']}, failed {r2['failed']}")
-    print(f"partitions: {args.partitions or 'the default (3 per core)'}")
-    print(f"spark local[1]: start-up {r1['startup']:.1f} s, job {job1:.1f} s, {count / job1:.2f} articles/s")
-    print(f"spark local[2]: start-up {r2['startup']:.1f} s, job {job2:.1f} s, {count / job2:.2f} articles/s")
-    print(f"analyze -p 2:   start-up {analyze_startup:.1f} s, work {analyze_work:.1f} s, "
-          f"{count / analyze_work:.2f} articles/s")
-    print(f"speed-up local[1] -> local[2]: {speedup:.2f}x (target >= 1.7x)")
-    print(f"spark local[2] vs analyze -p 2 after start-up: {overhead:+.0%} (target <= +15%)")
-    print(f"per core (local[1]): {count / job1:.2f} articles/s")
+          f"partitions: {args.partitions or 'the default (3 per core)'}")
+    for layout, m in results.items():
+        _report(layout, count, m)
     print(f"load average (1 min) before {load_before[0]:.1f}, after {load_after[0]:.1f} "
           f"(15 min after: {load_after[2]:.1f}) on {os.cpu_count()} cores; {began} to "
           f"{time.strftime('%H:%M UTC', time.gmtime())}")

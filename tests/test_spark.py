@@ -448,6 +448,22 @@ def test_spark_file_uri_inputs_read_through_hadoop_as_local_paths(spark, tmp_pat
     assert failures["E005"]["input"] == missing
 
 
+def test_spark_out_uri_is_written_through_hadoop_with_the_same_rows(spark, tmp_path):
+    """An --out URI (as hdfs:// or s3a://) is written by Spark itself: the same tables as a local
+    path, the corpus tables too, and the log kept in a local folder, not in the dataset."""
+    from test_ingest import write_corpus
+
+    write_corpus(tmp_path / "in", 3)
+    local = run_job([tmp_path / "in"], tmp_path / "local", partitions=2)
+    remote = run_job([tmp_path / "in"], (tmp_path / "remote").as_uri(), partitions=2)
+    assert (remote.analysed, remote.failed) == (local.analysed, local.failed) == (3, 0)
+    for name in ("articles", "attributions", "entities"):
+        assert _by_record(tmp_path / "remote", name) == _by_record(tmp_path / "local", name), name
+    assert {p.name for p in (tmp_path / "remote").iterdir()} >= {"articles", "corpus_actors"}
+    assert not (tmp_path / "remote" / "_logs").exists()
+    assert tmp_path / "remote" not in Path(remote.log).parents
+
+
 # ---------------------------------------------------------------- faults
 
 

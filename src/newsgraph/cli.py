@@ -1099,7 +1099,7 @@ def spark_(
         _error_line(error)
         raise typer.Exit(2) from None
     try:
-        from newsgraph.spark.job import run
+        from newsgraph.spark.job import is_remote, run
 
         summary = run(
             inputs, out, master=master, partitions=partitions, model=model.value, threshold=threshold,
@@ -1121,6 +1121,8 @@ def spark_(
     if summary.failed > len(summary.messages):
         more = summary.failed - len(summary.messages)
         typer.echo(f"{PROG}: ... and {more} more in {out}/failures", err=True)
+    if is_remote(out) and summary.log:
+        typer.echo(f"{PROG}: spark: Spark's log is {summary.log}", err=True)
     typer.echo(
         f"{PROG}: spark: {summary} (start-up {summary.startup_seconds:.1f} s, total {summary.seconds:.1f} s)",
         err=True,

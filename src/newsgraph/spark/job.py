@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -418,13 +419,16 @@ def run(
             reason = f"no {neural.WEIGHTS_FILE} and {neural.CONFIG_FILE}"
             raise NewsgraphError(Errors.E032, path=where, reason=reason)
         neural.require()
+    # A local path is made here (so a bad one fails before Spark starts) and holds the logs; a URI
+    # (hdfs://, s3a://, file://) is written by Spark through Hadoop's filesystems, logs kept locally.
+    out_uri = out if is_remote(out) else None
     out_path = Path(out[len("file://") :] if out.startswith("file://") else out)
-    if _REMOTE.match(str(out_path)):
-        raise NewsgraphError(Errors.E018, path=out, reason="only local paths are written in this version")
-    try:
-        out_path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise NewsgraphError(Errors.E018, path=out, reason=one_line(exc.strerror or str(exc))) from None
+    if out_uri is None:
+        try:
+            out_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NewsgraphError(Errors.E018, path=out, reason=one_line(exc.strerror or str(exc))) from None
+    target = out_uri.rstrip("/") if out_uri else str(out_path.absolute())
     remote = any(is_remote(spec) for spec in inputs)
     files, errors = ([], []) if remote else list_inputs(inputs)
     if not files and not remote:  # nothing to analyse: say why, without starting Spark
@@ -433,7 +437,7 @@ def run(
         return summary
     settings = Settings(model=model, threshold=threshold, published=published, max_bytes=max_bytes)
     summary = RunSummary()
-    logs = Path(log_dir) if log_dir else out_path / "_logs"
+    logs = Path(log_dir) if log_dir else out_path / "_logs" if out_uri is None else Path(temporary_log_dir())
     summary.log = str(logs / "spark.log")
     with spark_session(master, logs) as spark:
         if warm:  # start every Python worker and load its pipeline now, counted as start-up
@@ -446,11 +450,11 @@ def run(
                     summary.failed, summary.messages = len(errors), [str(e) for e in errors]
                     summary.seconds = time.perf_counter() - started
                     return summary
-            _analyse(spark, files, errors, settings, str(out_path.absolute()), partitions, summary)
+            _analyse(spark, files, errors, settings, target, partitions, summary)
             if corpus:
                 from newsgraph.spark.corpus import corpus_tables
 
-                corpus_tables(spark, str(out_path.absolute()))
+                corpus_tables(spark, target)
         except NewsgraphError:
             raise
         except Exception as exc:
@@ -519,11 +523,17 @@ def _analyse(
         rows = rows.union(context.parallelize(listing, 1))
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        for table in tables.table_names():
+        def write(table: str) -> None:
             frame = spark.createDataFrame(
                 rows.filter(lambda r, t=table: r[0] == t).map(_values(table)), _spark_schema(table)
             )
             frame.write.mode("overwrite").partitionBy(tables.PARTITION).parquet(f"{out}/{table}")
+
+        # One Spark job per table, submitted together: each table's write ends in work on the
+        # driver (committing a file per input), which the other tables' tasks overlap.
+        with ThreadPoolExecutor(max_workers=len(tables.table_names())) as pool:
+            for done in [pool.submit(write, table) for table in tables.table_names()]:
+                done.result()
         counts = rows.map(lambda r: r[0]).countByValue()
         summary.analysed = counts.get(tables.ARTICLES, 0)
         summary.failed = counts.get(tables.FAILURES, 0)
