@@ -437,6 +437,12 @@ def resolve(articles: Sequence[Article], namesakes: Namesakes) -> list[dict[str,
     known: dict[str, dict[str, Candidate]] = {
         w: {c.key: c for c in cands} for w, cands in namesakes(lone_words).items()
     }
+    # Each person's candidacies (one per lone word they could be), so an article's evidence
+    # touches only its own people's, not every namesake of every word in the batch.
+    by_key: dict[str, list[Candidate]] = {}
+    for cands in known.values():
+        for key, cand in cands.items():
+            by_key.setdefault(key, []).append(cand)
     out: list[dict[str, Identity]] = []
     for _, text, pairs in identified:
         resolved = resolve_article(pairs, text, known)
@@ -445,19 +451,22 @@ def resolve(articles: Sequence[Article], namesakes: Namesakes) -> list[dict[str,
         people = {i.key for i in resolved.values() if i.surname}
         for entity, ident in ((e, resolved[e.id]) for e, _ in pairs):
             if ident.surname and ident.surname in lone_words:
-                cand = known.setdefault(ident.surname, {}).setdefault(ident.key, Candidate(ident.key))
+                cands = known.setdefault(ident.surname, {})
+                cand = cands.get(ident.key)
+                if cand is None:
+                    cand = cands[ident.key] = Candidate(ident.key)
+                    by_key.setdefault(ident.key, []).append(cand)
                 gender, titles = entity_evidence(entity, text)
                 cand.gender = (
                     cand.gender or gender or first_name_gender(ident.key.split(":", 1)[1].split()[0])
                 )
                 cand.titles = cand.titles | titles
                 cand.middle = cand.middle or ident.middle
-        for word in lone_words:
-            for key, cand in known.get(word, {}).items():
-                if key in people:
-                    cand.articles += 1
-                    for p in people - {key}:
-                        cand.beside[p] = cand.beside.get(p, 0) + 1
+        for key in people:
+            for cand in by_key.get(key, ()):
+                cand.articles += 1
+                for p in people - {key}:
+                    cand.beside[p] = cand.beside.get(p, 0) + 1
     return out
 
 
