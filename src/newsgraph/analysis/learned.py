@@ -138,7 +138,7 @@ class Candidates(rules.Engine):
             if f is not None:
                 extra.append(f)
         self.loose = False
-        out = found + rules.drop_inner_verbs(extra)
+        out = found + self.drop_inner_loose(found, rules.drop_inner_verbs(extra))
         for f in out:
             if WIDEN_CUES:
                 self.widen_cue(f)
@@ -169,6 +169,36 @@ class Candidates(rules.Engine):
             if len(cut):
                 f.content = [*f.content[:-1], cut]
             return
+
+    @staticmethod
+    def drop_inner_loose(found: list[rules.Found], extra: list[rules.Found]) -> list[rules.Found]:
+        """Leave out a loose candidate that is the verb of another candidate's content.
+
+        In "Clinton wants to sign up voters" the loose pass finds "wants"
+        (content "to sign up voters") and "sign up", whose cue the rules widen
+        to "wants to sign up": the same statement twice, one of them with the
+        wrong cue and content. The inner verb goes when its governing verb is a
+        candidate whose content holds it, or whose cue it overlaps. One lookup
+        per candidate: linear.
+        """
+        by_head = {f.head.i: f for f in (*found, *extra) if f.head is not None}
+        kept = []
+        for f in extra:
+            head = f.head
+            outer = by_head.get(head.head.i) if head is not None and head.head.i != head.i else None
+            if (
+                outer is not None
+                and outer is not f
+                and head is not None
+                and head.dep_ in {"ccomp", "xcomp"}
+                and (
+                    (outer.cue.start < f.cue.end and f.cue.start < outer.cue.end)
+                    or any(s.start <= head.i < s.end for s in outer.content)
+                )
+            ):
+                continue
+            kept.append(f)
+        return kept
 
     def prep_attribution(self, head: Token) -> rules.Found | None:
         """A verb whose content is a prepositional object or its passive subject (loose pass only).
