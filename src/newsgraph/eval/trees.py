@@ -11,9 +11,10 @@ with their feature rows; label a candidate 1 when it would count as a
 who-said-what match of some gold attribution (content Dice >= 0.5 and
 sources sharing a word, the scorer's ``_who_what``); fit gradient-boosted
 trees; pick on the development split, with the project's scorer, the
-probability threshold that maximises who-said-what F1. The gold of an
-article with several annotators is the first file in sorted order, as the
-scorer takes it; an annotation file that cannot be read is reported with its
+probability threshold that maximises who-said-what F1. The gold of a
+development article with several annotators is the first file in sorted
+order, as the scorer takes it; a training article counts once per annotator
+file (``articles_of(all_annotators=True)``); an annotation file that cannot be read is reported with its
 line and skipped.
 """
 
