@@ -45,6 +45,46 @@ def test_learned_candidates_include_what_the_rules_miss(parser: Language) -> Non
     assert sure.source is not None and sure.source.text == "The senator"
 
 
+def test_learned_candidates_prepositional_object_and_passive_subject(parser: Language) -> None:
+    doc = _doc(parser, "The senator bristled at the questions. The bill was passed by the Senate.")
+    engine = learned.Candidates(doc)
+    found = {f.cue.text: f for f in engine.candidates()}
+    at = found["bristled at"]
+    assert engine.origin[id(at)] == "loose-prep"
+    assert [c.text for c in at.content] == ["the questions"] and at.source is not None
+    assert at.source.text == "The senator"
+    passed = found["was passed by"]
+    assert engine.origin[id(passed)] == "loose-passive"
+    assert [c.text for c in passed.content] == ["The bill"] and passed.source is not None
+    assert passed.source.text == "the Senate"
+
+
+def test_learned_candidates_content_ends_before_a_closing_relative_clause(parser: Language) -> None:
+    text = (
+        "The mayor praised the plan, which includes a new pier. "
+        "She said that the plan, which the council approved, would cost millions."
+    )
+    engine = learned.Candidates(_doc(parser, text))
+    found = {f.cue.text: f for f in engine.candidates()}
+    assert [c.text for c in found["praised"].content] == ["the plan"]
+    # a relative clause inside the content, not closing it, stays
+    assert [c.text for c in found["said"].content] == ["that the plan, which the council approved, would cost millions"]
+
+
+def test_learned_candidates_cue_takes_the_day_before_its_content(parser: Language) -> None:
+    engine = learned.Candidates(_doc(parser, "The mayor said Friday that the pier would open in May."))
+    (said,) = [f for f in engine.candidates() if f.cue.text.startswith("said")]
+    assert said.cue.text == "said Friday"
+    assert [c.text for c in said.content] == ["that the pier would open in May"]
+
+
+def test_learned_candidates_no_inner_verb_twice(parser: Language) -> None:
+    engine = learned.Candidates(_doc(parser, "Clinton wants to sign up new voters in Ohio."))
+    cues = [f.cue.text for f in engine.candidates()]
+    assert "wants" in cues
+    assert not any("sign" in cue for cue in cues)  # "sign up" is what she wants, not a second statement
+
+
 def test_learned_rows_have_every_feature(parser: Language) -> None:
     doc = _doc(parser, 'Officials said the pier would open. "We are ready," she told reporters.')
     engine = learned.Candidates(doc)
@@ -110,6 +150,23 @@ def test_learned_training_skips_a_malformed_annotation(mini_split: Path, tmp_pat
     got = trees.articles_of(split, log=lines.append)
     assert [a.name for a in got] == ["harbour"]
     assert any("school_0a1b.ann: line 1" in line for line in lines)
+
+
+def test_learned_training_reads_every_annotator(mini_split: Path, tmp_path: Path) -> None:
+    split = tmp_path / "split"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    for f in (mini_split / "text").iterdir():
+        (split / "text" / f.name).write_text(f.read_text())
+    for f in (mini_split / "attributions").iterdir():
+        (split / "attributions" / f.name).write_text(f.read_text())
+    (split / "attributions" / "harbour_ffff.ann").write_text("")  # a second annotator who marked nothing
+    got = trees.articles_of(split, log=print, all_annotators=True)
+    harbour = [a for a in got if a.name == "harbour"]
+    assert len(harbour) == 2 and harbour[0].gold and harbour[1].gold == []
+    assert harbour[0].rows is harbour[1].rows  # same candidates, parsed once
+    assert sum(harbour[0].labels) > 0 and sum(harbour[1].labels) == 0
+    assert len(trees.articles_of(split, log=print)) == len({a.name for a in got})  # first file only
 
 
 # ------------------------------------------------------------------ the weights file

@@ -11,9 +11,10 @@ with their feature rows; label a candidate 1 when it would count as a
 who-said-what match of some gold attribution (content Dice >= 0.5 and
 sources sharing a word, the scorer's ``_who_what``); fit gradient-boosted
 trees; pick on the development split, with the project's scorer, the
-probability threshold that maximises who-said-what F1. The gold of an
-article with several annotators is the first file in sorted order, as the
-scorer takes it; an annotation file that cannot be read is reported with its
+probability threshold that maximises who-said-what F1. The gold of a
+development article with several annotators is the first file in sorted
+order, as the scorer takes it; a training article counts once per annotator
+file (``articles_of(all_annotators=True)``); an annotation file that cannot be read is reported with its
 line and skipped.
 """
 
@@ -30,9 +31,10 @@ from spacy.tokens import Doc
 
 from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import learned
-from newsgraph.eval.scoring import Tokens, _who_what, score_documents
+from newsgraph.errors import NewsgraphError
+from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, score_documents
 from newsgraph.eval.training import Example, load_split
-from newsgraph.io.brat import Attr
+from newsgraph.io.brat import Attr, read_ann
 
 THRESHOLDS = tuple(round(0.2 + 0.025 * k, 3) for k in range(21))  # 0.2 .. 0.7
 MIN_CATEGORY = 3  # a categorical value seen fewer times in training is "rare" (id 0)
@@ -179,15 +181,48 @@ def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple
     return best
 
 
+def other_annotators(split_dir: str | Path, name: str, log: Callable[[str], None]) -> list[list[Attr]]:
+    """The gold of an article's second and later annotator files (sorted), unreadable ones skipped."""
+    ann_dir = Path(split_dir) / "attributions"
+    files = sorted(p for p in ann_dir.glob(f"{name}_*.ann") if _GOLD_FILE.fullmatch(p.name[len(name) :]))
+    out = []
+    for path in files[1:]:
+        try:
+            out.append(read_ann(path))
+        except NewsgraphError as err:
+            log(f"skipped: {err}")
+    return out
+
+
 def articles_of(
-    split_dir: str | Path, log: Callable[[str], None], limit: int | None = None, processes: int = 1
+    split_dir: str | Path,
+    log: Callable[[str], None],
+    limit: int | None = None,
+    processes: int = 1,
+    *,
+    all_annotators: bool = False,
 ) -> list[Article]:
-    """A split read, parsed and turned into candidates (malformed annotation files reported, skipped)."""
+    """A split read, parsed and turned into candidates (malformed annotation files reported, skipped).
+
+    ``all_annotators``: an article annotated by several people comes once
+    more per further annotator, same candidates, labels from that
+    annotator's file. For training: where annotators disagree the trees see
+    both answers and learn how likely a candidate is to be marked, instead of
+    one annotator's coin toss (16 training articles have 5 or 6 files).
+    """
     examples = load_split(split_dir, on_error=lambda m: log(f"skipped: {m}"))
     if limit:
         examples = examples[:limit]
     docs = parse(examples, log, processes)
-    return [article(doc, ex) for doc, ex in zip(docs, examples, strict=True)]
+    out = []
+    for doc, ex in zip(docs, examples, strict=True):
+        first = article(doc, ex)
+        out.append(first)
+        if all_annotators:
+            for gold in other_annotators(split_dir, ex.name, log):
+                labels = labels_for(ex.text, first.found, gold)
+                out.append(Article(first.name, first.text, gold, first.found, first.rows, labels))
+    return out
 
 
 def train(
@@ -210,7 +245,7 @@ def train(
     """
     started = time.perf_counter()
     if prepared is None:
-        train_set = articles_of(train_dir, log, limit, threads)
+        train_set = articles_of(train_dir, log, limit, threads, all_annotators=True)
         dev_set = articles_of(dev_dir, log, None, threads)
     else:
         train_set, dev_set = prepared
@@ -225,7 +260,8 @@ def train(
     trees.meta = {
         "train": str(train_dir),
         "dev": str(dev_dir),
-        "train_articles": len(train_set),
+        "train_articles": len({a.name for a in train_set}),
+        "train_annotations": len(train_set),  # an article counts once per annotator file
         "seed": seed,
         "threads": threads,
         "rounds": rounds,
