@@ -59,6 +59,25 @@ def test_learned_candidates_prepositional_object_and_passive_subject(parser: Lan
     assert passed.source.text == "the Senate"
 
 
+def test_learned_candidates_noun_with_preposition_or_infinitive(parser: Language, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    text = "The mayor voiced sharp criticism for the parking plan. Her determination to win the race grew."
+    doc = _doc(parser, text)
+    shipped = learned.Candidates(doc)
+    assert "loose-noun-prep" not in {shipped.origin.get(id(f)) for f in shipped.candidates()}
+    monkeypatch.setattr(learned, "NOUN_PREP", True)  # off in the shipped engine: see the model card
+    engine = learned.Candidates(doc)
+    found = {f.cue.text: f for f in engine.candidates() if engine.origin[id(f)] == "loose-noun-prep"}
+    criticism = found["criticism for"]
+    assert [c.text for c in criticism.content] == ["the parking plan"] and criticism.source is not None
+    assert criticism.source.text == "The mayor"
+    determination = found["determination to"]
+    assert [c.text for c in determination.content] == ["win the race"] and determination.source is not None
+    assert determination.source.text == "Her"
+    for f in found.values():
+        for span in (f.cue, f.source, *f.content):
+            assert span is not None and text[span.start_char : span.end_char] == span.text
+
+
 def test_learned_candidates_content_ends_before_a_closing_relative_clause(parser: Language) -> None:
     text = (
         "The mayor praised the plan, which includes a new pier. "
