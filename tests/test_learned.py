@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from spacy.language import Language
 from typer.testing import CliRunner
 
+from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import learned, pipeline
 from newsgraph.cli import app
 from newsgraph.errors import NewsgraphError
@@ -76,6 +77,32 @@ def test_learned_candidates_noun_with_preposition_or_infinitive(parser: Language
     for f in found.values():
         for span in (f.cue, f.source, *f.content):
             assert span is not None and text[span.start_char : span.end_char] == span.text
+
+
+def test_learned_candidates_line_signed_with_a_dash(parser: Language) -> None:
+    text = "Letters from readers.\n\n”Taxes are far too high in this town.” ― Jane Roe\n“The new park is a delight.”― John Smith"
+    doc = _doc(parser, text)
+    assert not rules.Engine(doc).run()  # the rules find neither: the first quotation opens with a closing mark
+    engine = learned.Candidates(doc)
+    signed = {f.source.text: f for f in engine.candidates() if engine.origin[id(f)] == "dash" and f.source is not None}
+    assert set(signed) == {"Jane Roe", "John Smith"}
+    assert [c.text for c in signed["Jane Roe"].content] == ["”Taxes are far too high in this town.”"]
+    assert signed["John Smith"].content[0].text.startswith("“The new park")
+    for f in signed.values():
+        for span in (f.cue, f.source, *f.content):
+            assert span is not None and text[span.start_char : span.end_char] == span.text
+
+
+def test_learned_candidates_headline_colon_without_a_known_name(parser: Language) -> None:
+    text = "Poll: Voters Abandon The Mayor Over Taxes\n\nThe city voted on Tuesday."
+    doc = _doc(parser, text)
+    assert not [f for f in rules.Engine(doc).run() if f.cue.text == ":"]
+    engine = learned.Candidates(doc)
+    colon = [f for f in engine.candidates() if f.cue.text == ":"]
+    assert len(colon) == 1 and engine.origin[id(colon[0])] == "colon"
+    assert colon[0].source is not None and colon[0].source.text == "Poll"
+    assert [c.text for c in colon[0].content] == ["Voters Abandon The Mayor Over Taxes"]
+    assert text[colon[0].content[0].start_char : colon[0].content[0].end_char] == colon[0].content[0].text
 
 
 def test_learned_candidates_content_ends_before_a_closing_relative_clause(parser: Language) -> None:
