@@ -105,6 +105,24 @@ def test_learned_candidates_headline_colon_without_a_known_name(parser: Language
     assert text[colon[0].content[0].start_char : colon[0].content[0].end_char] == colon[0].content[0].text
 
 
+def test_learned_candidates_quotation_introduced_by_a_colon_or_dash(parser: Language) -> None:
+    text = (
+        'The mayor gave the crowd a lesson from Jane Roe: "Never give up on the city you love." '
+        'The plan was backed by John Smith -- "It is the best plan we have seen in years."'
+    )
+    doc = _doc(parser, text)
+    engine = learned.Candidates(doc)
+    marked = {f.cue.text: f for f in engine.candidates() if f.cue.text in {":", "--"}}
+    assert set(marked) == {":", "--"}
+    assert engine.origin[id(marked[":"])] == "colon" and engine.origin[id(marked["--"])] == "dash"
+    assert marked[":"].source is not None and marked[":"].source.text == "Jane Roe"
+    assert marked["--"].source is not None and marked["--"].source.text == "John Smith"
+    assert [c.text for c in marked[":"].content] == ['"Never give up on the city you love."']
+    for f in marked.values():
+        for span in (f.cue, f.source, *f.content):
+            assert span is not None and text[span.start_char : span.end_char] == span.text
+
+
 def test_learned_candidates_content_ends_before_a_closing_relative_clause(parser: Language) -> None:
     text = (
         "The mayor praised the plan, which includes a new pier. "
