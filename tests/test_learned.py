@@ -201,14 +201,17 @@ def test_learned_training_same_seed_same_weights(
     assert model.threshold == first["threshold"]
 
 
+def _copy_split(source: Path, split: Path) -> Path:
+    """A copy of a split (text/ and attributions/) that a test may add files to."""
+    for folder in ("text", "attributions"):
+        (split / folder).mkdir(parents=True)
+        for f in (source / folder).iterdir():
+            (split / folder / f.name).write_text(f.read_text())
+    return split
+
+
 def test_learned_training_skips_a_malformed_annotation(mini_split: Path, tmp_path: Path) -> None:
-    split = tmp_path / "split"
-    (split / "text").mkdir(parents=True)
-    (split / "attributions").mkdir()
-    for f in (mini_split / "text").iterdir():
-        (split / "text" / f.name).write_text(f.read_text())
-    for f in (mini_split / "attributions").iterdir():
-        (split / "attributions" / f.name).write_text(f.read_text())
+    split = _copy_split(mini_split, tmp_path / "split")
     (split / "attributions" / "school_0a1b.ann").write_text("T1 Cue 0 4\tbad\n")
     lines: list[str] = []
     got = trees.articles_of(split, log=lines.append)
@@ -217,13 +220,7 @@ def test_learned_training_skips_a_malformed_annotation(mini_split: Path, tmp_pat
 
 
 def test_learned_training_reads_every_annotator(mini_split: Path, tmp_path: Path) -> None:
-    split = tmp_path / "split"
-    (split / "text").mkdir(parents=True)
-    (split / "attributions").mkdir()
-    for f in (mini_split / "text").iterdir():
-        (split / "text" / f.name).write_text(f.read_text())
-    for f in (mini_split / "attributions").iterdir():
-        (split / "attributions" / f.name).write_text(f.read_text())
+    split = _copy_split(mini_split, tmp_path / "split")
     (split / "attributions" / "harbour_ffff.ann").write_text("")  # a second annotator who marked nothing
     got = trees.articles_of(split, log=print, all_annotators=True)
     harbour = [a for a in got if a.name == "harbour"]
