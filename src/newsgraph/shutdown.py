@@ -76,6 +76,43 @@ def interruptible() -> Iterator[None]:
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends, then act as they would have.
+
+    Why: ``ingest`` commits a batch and then counts it; an interrupt between
+    the two would make the closing line report fewer articles than were
+    stored. Blocking the signals with ``pthread_sigmask`` is not enough: the
+    mask is per thread, and the kernel hands a signal sent to the process
+    to any thread that does not block it (the worker pool's threads), whose
+    C handler then makes the main thread run the Python handler anyway, in
+    the middle of the block. Python handlers always run in the main thread,
+    so the handlers are swapped instead: while the block runs they only
+    note the signal; afterwards the previous handlers come back and the
+    first noted signal is raised again. Outside the main thread (where
+    handlers cannot be set and never run) this does nothing.
+    """
+    if not _main_thread():
+        yield
+        return
+    noted: list[int] = []
+
+    def note(signum: int, _frame: Any) -> None:
+        noted.append(signum)
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s, handler in previous.items():
+        if handler is not signal.SIG_IGN:  # an ignored signal stays ignored
+            signal.signal(s, note)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if noted:
+            signal.raise_signal(noted[0])
+
+
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 

@@ -25,10 +25,8 @@ can be killed at any moment, so
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -39,6 +37,7 @@ from newsgraph.io.metadata import read_metadata
 from newsgraph.io.reading import MAX_BYTES, ReadArticle, parse_published
 from newsgraph.models import Analysis
 from newsgraph.outcomes import analyzed, internal_error, label, one_line
+from newsgraph.shutdown import signals_held
 
 if TYPE_CHECKING:
     from newsgraph.store import Store
@@ -322,7 +321,7 @@ def _write(
     from newsgraph.store.write import db_reason, url_warning
 
     try:
-        with _signals_held():  # a batch stored is a batch counted: Ctrl-C waits for the tally
+        with signals_held():  # a batch stored is a batch counted: Ctrl-C waits for the tally
             result = store.add([(analysis, read.name) for analysis, read in batch])
             summary.stored += result.stored
             summary.skipped += result.skipped
@@ -347,21 +346,6 @@ def _write(
             message = url_warning(analysis.article.url, label(read))
             if message is not None and position not in failed:
                 warn(message)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends (main thread; elsewhere they never arrive).
-
-    Why: an interrupt between the commit and the tally would make the closing
-    line report fewer articles than were stored.
-    """
-    held = {signal.SIGINT, signal.SIGTERM}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _stop_if_database_failed(store: Store, exc: Exception, summary: IngestSummary) -> None:
