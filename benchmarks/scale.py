@@ -54,6 +54,7 @@ Usage::
     .venv/bin/python benchmarks/scale.py --articles 5000       # a quick run
     .venv/bin/python benchmarks/scale.py --reuse               # measure an existing database again
     .venv/bin/python benchmarks/scale.py --build-seconds 1800  # a loaded machine: measure what 30 min stored
+    .venv/bin/python benchmarks/scale.py --resume              # go on from what --build-seconds stored
 """
 
 from __future__ import annotations
@@ -376,25 +377,41 @@ def _make(bounds: tuple[int, int]) -> list[tuple[object, str]]:
 
 
 def build(
-    db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int, seconds: float | None = None
-) -> tuple[float, int]:
-    """Store ``n`` synthetic articles through ``Store.add``; (seconds, raw text bytes).
+    db: Path, bases: Sequence[Base], n: int, batch_size: int, seed: int, seconds: float | None = None,
+    resume: bool = False,
+) -> tuple[float, int, int]:
+    """Store ``n`` synthetic articles through ``Store.add``; (seconds, raw text bytes, articles
+    stored by this run).
 
     A second process makes the copies while this one stores them (a few
     batches ahead at most, so memory stays flat). With ``seconds``, stops
     after the batch that passes that time (a loaded machine's partial corpus,
-    measured as it is; the summary prints how many articles it holds).
+    measured as it is; the summary prints how many articles it holds). With
+    ``resume``, goes on from the articles ``db`` already holds (a run stopped
+    by ``seconds``): copies are made per batch from the seed and the batch's
+    first number, so the articles are the ones a single run would have made.
     """
     import multiprocessing
 
     from newsgraph.store import open_store
 
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    first = raw = 0
+    if resume and db.is_file():
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            first = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        if first % batch_size:
+            sys.exit(f"--resume: {db} holds {first:,} articles, not a multiple of --batch-size {batch_size}")
+        raw = int(Path(f"{db}.raw").read_text())
+        print(f"  resuming after {first:,} articles", file=sys.stderr)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    raw = checked = done = spans = 0
-    bounds = [(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    checked = done = spans = 0
+    bounds = [(i, min(i + batch_size, n)) for i in range(first, n, batch_size)]
     report_every = max(1, len(bounds) // 100)
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1, initializer=_start_worker, initargs=(bases, seed)) as pool, open_store(db) as store:
@@ -413,15 +430,17 @@ def build(
             done += len(batch)
             if (i + 1) % report_every == 0:
                 rate = done / (time.perf_counter() - started)
-                print(f"  stored {done:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
-            if seconds is not None and time.perf_counter() - started > seconds and done < n:
-                print(f"  stopped after {done:,} articles (--build-seconds {seconds:.0f})", file=sys.stderr)
+                stored = first + done
+                print(f"  stored {stored:,} / {n:,} ({rate:.0f} articles/s)", file=sys.stderr, flush=True)
+            if seconds is not None and time.perf_counter() - started > seconds and first + done < n:
+                stored = first + done
+                print(f"  stopped after {stored:,} articles (--build-seconds {seconds:.0f})", file=sys.stderr)
                 pool.terminate()
                 break
         with store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"  offsets checked: {spans:,} spans of {checked} copies moved exactly", file=sys.stderr)
-    return time.perf_counter() - started, raw
+    return time.perf_counter() - started, raw, done
 
 
 # ---------------------------------------------------------------- 3. measure
@@ -548,19 +567,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--names", type=int, default=250, help="random speaker names to time (default 250)")
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--reuse", action="store_true", help="measure an existing --db without building")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on building --db from its articles (after --build-seconds stopped it)")
     parser.add_argument("--build-seconds", type=float,
                         help="stop building after this long and measure the articles stored by then")
     args = parser.parse_args(argv)
     db = args.db or WORK / f"scale-{args.articles}.db"
 
     if args.reuse and db.is_file():
-        build_s, raw = None, None
+        build_s, raw, built = None, None, 0
         raw_path = Path(f"{db}.raw")
         raw = int(raw_path.read_text()) if raw_path.is_file() else None
     else:
         bases = [Base(item["name"], item["analysis"]) for item in analyses(args.cache, args.processes)]
         print(f"building {args.articles:,} articles into {db}", file=sys.stderr)
-        build_s, raw = build(db, bases, args.articles, args.batch_size, args.seed, args.build_seconds)
+        build_s, raw, built = build(
+            db, bases, args.articles, args.batch_size, args.seed, args.build_seconds, args.resume
+        )
         Path(f"{db}.raw").write_text(str(raw))
     size = db_size(db)
     result = measure(db, args.names, args.seed)
@@ -574,7 +597,8 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"{t['attributions']:,} attributions, {t['actors']:,} actors, {t['mention spans']:,} mentions "
           f"({t['mentions']:,} rows), {t['quotes']:,} quotes")
     if build_s is not None:
-        print(f"build: {build_s:.0f} s ({t['articles'] / build_s:.0f} articles/s through Store.add)")
+        resumed = "" if built == t["articles"] else f" for the last {built:,} (resumed)"
+        print(f"build: {build_s:.0f} s{resumed} ({built / build_s:.0f} articles/s through Store.add)")
     if raw:
         print(f"size: database {size / 1e6:.0f} MB, raw text {raw / 1e6:.0f} MB, ratio {size / raw:.2f}x "
               f"(target <= 3x)")
