@@ -119,6 +119,24 @@ def test_spark_tables_rows_round_trip_to_the_same_analysis():
     assert tables.article_id("a.txt", 1) == tables.article_id("a.txt", 1) != tables.article_id("a.txt", 2)
 
 
+def test_spark_tables_pack_keeps_every_row_of_each_table_and_input_in_order(monkeypatch):
+    monkeypatch.setattr(tables, "PACKED_ROWS", 2)  # blocks of two rows at most: chunking is exercised
+    items = []
+    for key in ("k1", "k2"):
+        for n in range(3):
+            rows = tables.rows_of(_full_analysis(), aid=f"{key}-{n}", name="n", path=None, content_hash="h",
+                                  input=key, input_index=0, record=n)
+            items += [(t, key, row) for t, table_rows in rows.items() for row in table_rows]
+    blocks = list(tables.pack(iter(items)))
+    assert all(1 <= count <= 2 for _, _, count, _ in blocks)
+    for table, schema in tables.schemas().items():
+        for key in ("k1", "k2"):
+            mine = [b for b in blocks if b[0] == table and b[1] == key]
+            expected = [(*(row.get(n) for n in schema.names), key) for t, k, row in items if (t, k) == (table, key)]
+            assert [values for b in mine for values in tables.unpack(b)] == expected
+            assert sum(b[2] for b in mine) == len(expected)
+
+
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(min_size=1, max_size=60), cuts=st.lists(st.integers(0, 60), min_size=2, max_size=6))
 def test_spark_tables_round_trip_keeps_offsets_of_any_text(text, cuts):

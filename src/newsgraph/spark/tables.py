@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import types
 import typing
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any, Literal, Union
 
@@ -245,3 +247,35 @@ def analysis_from(article: dict[str, Any], rows: dict[str, list[dict[str, Any]]]
             {n: _from_column(r.get(n), f.annotation) for n, f in model.model_fields.items()} for r in items
         ]
     return Analysis.model_validate(data)
+
+
+# ---------------------------------------------------------------- rows -> packed blocks
+
+PACKED_ROWS = 2000
+"""Rows per packed block at most: a task holds one block per table and input in memory."""
+
+
+def pack(rows: Iterable[tuple[str, str, dict[str, Any]]]) -> Iterator[tuple[str, str, int, bytes]]:
+    """``(table, input key, row)`` items as ``(table, input key, number of rows, block)``, the
+    block a pickled list of value tuples in the table's column order.
+
+    Why: the Spark job writes each table in its own pass over the analysed rows. Kept as dicts,
+    every pass would unpickle every table's rows; packed, a pass unpickles only the blocks of
+    its table (the others are bytes it skips).
+    """
+    names = {table: schema.names for table, schema in schemas().items()}
+    open_blocks: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for table, key, row in rows:
+        block = open_blocks.setdefault((table, key), [])
+        block.append(tuple(row.get(n) for n in names[table]))
+        if len(block) >= PACKED_ROWS:
+            yield table, key, len(block), pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL)
+            del open_blocks[(table, key)]
+    for (table, key), block in open_blocks.items():
+        yield table, key, len(block), pickle.dumps(block, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(block: tuple[str, str, int, bytes]) -> list[tuple[Any, ...]]:
+    """A block of ``pack`` as its table's rows, the input key as the last value."""
+    _, key, _, values = block
+    return [(*row, key) for row in pickle.loads(values)]
