@@ -17,7 +17,12 @@ process:
   corpus-wide steps;
 * ``newsgraph analyze -p 2`` (JSON Lines to /dev/null), and the same command
   on one short article, whose time stands for analyze's start-up (imports and
-  model load).
+  model load);
+* start-up is measured alike for both: ``newsgraph spark`` too runs on the
+  one short article, and its time (the JVM, the warm workers, and the job's
+  fixed cost: a Spark job per table, whatever the number of articles) is
+  start-up; work is the run's time less that. The overhead with the job's
+  fixed cost counted as work is printed beside it.
 
 and prints throughputs (articles/s), the speed-up from 1 to 2 cores (target
 >= 1.7x) and Spark's overhead against analyze after start-up (target <= 15%
@@ -85,6 +90,9 @@ def _measure(layout: str, files: list[Path], args: argparse.Namespace, work: Pat
     one.write_text("Officials said the bridge would reopen on Monday.\n", encoding="utf-8")
     r1 = _spark("local[1]", inputs, work / layout, args.partitions)
     r2 = _spark("local[2]", inputs, work / layout, args.partitions)
+    # Start-up measured alike for both: a whole run on one short article.
+    r1["one"] = _spark("local[1]", one, work / f"{layout}-one", args.partitions)["total"]
+    r2["one"] = _spark("local[2]", one, work / f"{layout}-one", args.partitions)["total"]
     analyze_total = _analyze([str(inputs), "-p", "2"])
     analyze_startup = _analyze([str(one)])
     return {"r1": r1, "r2": r2, "analyze_work": analyze_total - analyze_startup,
@@ -93,18 +101,22 @@ def _measure(layout: str, files: list[Path], args: argparse.Namespace, work: Pat
 
 def _report(layout: str, count: int, m: dict) -> None:
     r1, r2 = m["r1"], m["r2"]
+    work1, work2 = r1["total"] - r1["one"], r2["total"] - r2["one"]
     job1, job2 = r1["total"] - r1["startup"], r2["total"] - r2["startup"]
-    speedup = job1 / job2
-    overhead = job2 / m["analyze_work"] - 1
+    speedup = work1 / work2
+    overhead = work2 / m["analyze_work"] - 1
     shape = "one text file per article" if layout == "files" else "packed in JSON Lines files"
     print(f"-- {count} articles, {shape}: analysed {r2['analysed']}, failed {r2['failed']}")
-    print(f"spark local[1]: start-up {r1['startup']:.1f} s, job {job1:.1f} s, {count / job1:.2f} articles/s")
-    print(f"spark local[2]: start-up {r2['startup']:.1f} s, job {job2:.1f} s, {count / job2:.2f} articles/s")
+    for name, r, work, job in (("local[1]", r1, work1, job1), ("local[2]", r2, work2, job2)):
+        print(f"spark {name}: start-up {r['one']:.1f} s (JVM and warm workers {r['startup']:.1f} s, "
+              f"then the job's fixed cost {r['one'] - r['startup']:.1f} s), work {work:.1f} s, "
+              f"{count / work:.2f} articles/s; job after warm-up {job:.1f} s, {count / job:.2f} articles/s")
     print(f"analyze -p 2:   start-up {m['analyze_startup']:.1f} s, work {m['analyze_work']:.1f} s, "
           f"{count / m['analyze_work']:.2f} articles/s")
     print(f"speed-up local[1] -> local[2]: {speedup:.2f}x (target >= 1.7x)")
-    print(f"spark local[2] vs analyze -p 2 after start-up: {overhead:+.0%} (target <= +15%)")
-    print(f"per core (local[1]): {count / job1:.2f} articles/s")
+    print(f"spark local[2] vs analyze -p 2 after start-up: {overhead:+.0%} (target <= +15%); "
+          f"with the job's fixed cost counted as work: {job2 / m['analyze_work'] - 1:+.0%}")
+    print(f"per core (local[1]): {count / work1:.2f} articles/s")
 
 
 def main() -> None:

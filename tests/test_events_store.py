@@ -224,3 +224,29 @@ def test_events_store_many_actor_ids_by_subquery(corpus: Path, monkeypatch: pyte
         assert events(store, actor="nobody of that name") == []
     finally:
         store.close()
+
+
+def test_events_store_name_of_a_few_actors_pages_like_one_list(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A name of a few actors ("union leaders": one group actor per article) is read actor by actor
+    (``_newest_first``), and every page is the page the plain ``IN (...)`` query gives."""
+    from newsgraph.store import events as stored_events
+
+    store = open_store(str(tmp_path / "few.db"))
+    try:
+        for n, day in enumerate(["2024-03-01", "2024-05-01", "2024-04-01"]):
+            text = f"Port news {n}\n\nMayor Elena Costa met union leaders in Riverton. The mayor met union leaders again.\n"
+            store.add([(analyze(text, published=day), f"port-{n}")])
+        from newsgraph.store import queries
+
+        with store.engine.connect() as conn:
+            assert 1 < len(queries._actor_ids(conn, "union leaders")) <= stored_events.SPLIT_IDS
+        pages = [(limit, offset) for limit in (1, 2, 5) for offset in (0, 1, 3)]
+        split = {page: [e.to_dict() for e in events(store, target="union leaders", limit=page[0], offset=page[1])]
+                 for page in pages}
+        assert [e["published"] for e in split[(5, 0)]][:2] == ["2024-05-01", "2024-05-01"]
+        monkeypatch.setattr(stored_events, "SPLIT_IDS", 1)  # the plain IN (...) list
+        plain = {page: [e.to_dict() for e in events(store, target="union leaders", limit=page[0], offset=page[1])]
+                 for page in pages}
+        assert split == plain and len(plain[(5, 0)]) == 5
+    finally:
+        store.close()

@@ -79,6 +79,17 @@ def test_learned_candidates_noun_with_preposition_or_infinitive(parser: Language
             assert span is not None and text[span.start_char : span.end_char] == span.text
 
 
+def test_learned_candidates_headline_news_verb_is_not_a_statement(parser: Language, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    text = "Harbor board delays new ferry terminal\n\nThe chair said the terminal would open in May."
+
+    def cues() -> list[str]:
+        return [f.cue.text for f in learned.Candidates(_doc(parser, text)).candidates()]
+
+    assert "delays" not in cues() and "said" in cues()
+    monkeypatch.setattr(learned, "HEADLINE_KNOWN_CUES", False)  # every headline verb tried: a phantom
+    assert "delays" in cues()
+
+
 def test_learned_candidates_line_signed_with_a_dash(parser: Language) -> None:
     text = "Letters from readers.\n\n”Taxes are far too high in this town.” ― Jane Roe\n“The new park is a delight.”― John Smith"
     doc = _doc(parser, text)

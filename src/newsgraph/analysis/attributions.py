@@ -349,7 +349,9 @@ FREE_RELATIVE = {"what", "whatever"}
 NOMINAL_CLAUSES = {"pcomp", "csubj", "csubjpass"}
 
 
-def _cue_rate(token: Token) -> float:
+def cue_rate(token: Token) -> float:
+    """How often PolNeAR's annotators took this lemma and part of speech as a cue (0: too rarely
+    seen to say)."""
     stats = lexicon().get((token.lemma_.lower(), token.pos_))
     if stats is None or stats.cue < MIN_COUNT:
         return 0.0
@@ -525,7 +527,7 @@ class Engine:
         return list(range(j, para_end))
 
     def is_cue_candidate(self, token: Token) -> bool:
-        return token.pos_ in {"VERB", "NOUN"} and _cue_rate(token) >= self.min_rate
+        return token.pos_ in {"VERB", "NOUN"} and cue_rate(token) >= self.min_rate
 
     # -- one cue ---------------------------------------------------------------
 
@@ -565,7 +567,7 @@ class Engine:
             return True
         if head.dep_ == "relcl" and not reports:
             return True
-        if head.dep_ == "conj" and not reports and _cue_rate(head.head) < self.min_rate:
+        if head.dep_ == "conj" and not reports and cue_rate(head.head) < self.min_rate:
             return True
         return self.aspectual(head)
 
@@ -590,7 +592,7 @@ class Engine:
             return None
         sent = head.sent
         lemma = head.lemma_.lower()
-        rate = _cue_rate(head)
+        rate = cue_rate(head)
         cue_extra: list[int] = []
         content_ids: set[int] = set()
         addressee: Token | None = None
@@ -834,7 +836,7 @@ class Engine:
         content = _runs(doc, content_ids)
         if not content:
             return None
-        return self._found(head, (head.i, to.i + 1), content, source, None, _cue_rate(head) or 0.9)
+        return self._found(head, (head.i, to.i + 1), content, source, None, cue_rate(head) or 0.9)
 
     def speaker_colon(self, sent: Span) -> Found | None:
         """'Caddell: Democrats Worried ...' or a transcript's 'WALLACE: ...': a name, a colon, speech.
@@ -1026,7 +1028,7 @@ class Engine:
         content = _runs(self.doc, content_ids - {head.i})
         if not content:
             return None
-        return self._found(head, (head.i, head.i + 1), content, source, None, _cue_rate(head))
+        return self._found(head, (head.i, head.i + 1), content, source, None, cue_rate(head))
 
     def _nest(self) -> None:
         nest(self.found)

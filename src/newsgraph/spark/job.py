@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import operator
 import os
 import pickle
 import re
@@ -532,16 +531,17 @@ def _analyse(
         # Counting first analyses every article once, on every core, into the persisted blocks;
         # the tables' writes then only read them (run together with the analysis still to do,
         # a write's task could wait on a partition another task is analysing, leaving a core idle).
-        counts = dict(packed.map(lambda block: (block[0], block[2])).reduceByKey(operator.add).collect())
+        counts = packed.aggregate({}, _add_block, _add_counts)
         summary.analysed = counts.get(tables.ARTICLES, 0)
         summary.failed = counts.get(tables.FAILURES, 0)
-        message = tables.schemas()[tables.FAILURES].names.index("message")
-        summary.messages = [
-            values[message]
-            for values in packed.filter(lambda block: block[0] == tables.FAILURES)
-            .flatMap(lambda block: pickle.loads(block[3]))
-            .take(SHOWN_FAILURES)
-        ]
+        if summary.failed:  # (``take`` runs a job per few partitions until it has enough)
+            message = tables.schemas()[tables.FAILURES].names.index("message")
+            summary.messages = [
+                values[message]
+                for values in packed.filter(lambda block: block[0] == tables.FAILURES)
+                .flatMap(lambda block: pickle.loads(block[3]))
+                .take(SHOWN_FAILURES)
+            ]
 
         def write(table: str) -> None:
             values = packed.filter(lambda block, t=table: block[0] == t).flatMap(tables.unpack)
@@ -556,6 +556,16 @@ def _analyse(
                 done.result()
     finally:
         packed.unpersist()
+
+
+def _add_block(counts: dict[str, int], block: tuple[str, str, int, bytes]) -> dict[str, int]:
+    """Rows per table: ``aggregate``'s step over packed blocks (no shuffle, unlike ``reduceByKey``)."""
+    counts[block[0]] = counts.get(block[0], 0) + block[2]
+    return counts
+
+
+def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {table: a.get(table, 0) + b.get(table, 0) for table in a.keys() | b.keys()}
 
 
 def _path_part(uri: str) -> str:

@@ -214,12 +214,41 @@ def events(
     queries._check_page(limit, offset)
     filters = {"actor": actor, "target": target, "type": type, "place": place}
     with store.engine.connect() as conn:
-        where = _where(conn, **filters, since=since, until=until, source=source)
-        if where is None:
+        found = _where(conn, **filters, since=since, until=until, source=source)
+        if found is None:
             return []
+        where, few = found
+        if few is not None:  # a name of a few actors: the page's ids first, each actor's from its index
+            where = [_E.c.id.in_([row.id for row in conn.execute(_newest_first(where, few, limit + offset))])]
         stmt = _select().where(*where)
         stmt = stmt.order_by(_E.c.date.desc().nulls_last(), _E.c.id.desc()).limit(limit).offset(offset)
         return _rows(conn, list(conn.execute(stmt)))
+
+
+SPLIT_IDS = 20
+"""A name of at most this many actors (and more than one) is read actor by actor (``_newest_first``)."""
+
+
+def _newest_first(where: list[Any], few: tuple[int, Any, list[int]], n: int) -> sa.Select[Any]:
+    """The ids of the ``n`` newest events matching ``where``, read actor by actor for the condition
+    ``few`` (its position in ``where``, its column and its actor ids).
+
+    Why: "FBI" or "United States" can name two actors. For one actor the
+    index on (actor, date) gives the newest events in order and the query
+    stops after a page; for ``actor IN (a, b)`` SQLite reads every event of
+    both and sorts them (120-200 ms for the most active names of a
+    100,000-article archive). The union of each actor's newest ``n``
+    (each a walk down its index) holds the page.
+    """
+    position, column, ids = few
+    rest = where[:position] + where[position + 1 :]
+    order = (_E.c.date.desc().nulls_last(), _E.c.id.desc())
+    parts = [
+        sa.select(_E.c.id, _E.c.date).where(column == one, *rest).order_by(*order).limit(n).subquery()
+        for one in ids
+    ]
+    union = sa.union_all(*(sa.select(part.c.id, part.c.date) for part in parts)).subquery()
+    return sa.select(union.c.id).order_by(union.c.date.desc().nulls_last(), union.c.id.desc()).limit(n)
 
 
 MANY_IDS = queries.MANY_IDS
@@ -236,9 +265,11 @@ def _where(
     since: dt.date | None = None,
     until: dt.date | None = None,
     source: Source | None = None,
-) -> list[Any] | None:
-    """The conditions of ``events``' filters on the events table; None when a name matches no actor."""
+) -> tuple[list[Any], tuple[int, Any, list[int]] | None] | None:
+    """The conditions of ``events``' filters on the events table, and the first that is a name of a
+    few actors (``_newest_first``: its position, column and ids); None when a name matches no actor."""
     where: list[Any] = []
+    few: tuple[int, Any, list[int]] | None = None
     for name, column in (
         (actor, _E.c.agent_actor_id),
         (target, _E.c.target_actor_id),
@@ -251,6 +282,8 @@ def _where(
             # Thousands of ids (a word like "people" names one group actor per article) go as a
             # subquery, as for quotes: a list that long would pass SQLite's limit on parameters.
             many = len(ids) > MANY_IDS and not queries._ID_NAME.fullmatch(queries._clean(name))
+            if few is None and 1 < len(ids) <= SPLIT_IDS:
+                few = (len(where), column, list(ids))
             where.append(column.in_(queries._match(queries._clean(name)) if many else ids))
     if type is not None:
         where.append(_E.c.type == type.strip().upper())
@@ -262,7 +295,7 @@ def _where(
         where.append(_E.c.attribution_local_id.is_(None))
     elif source == "attributed":
         where.append(_E.c.attribution_local_id.is_not(None))
-    return where
+    return where, few
 
 
 def count_events(
@@ -280,10 +313,10 @@ def count_events(
     (a total then costs at most that many index entries, whatever the corpus size)."""
     filters = {"actor": actor, "target": target, "type": type, "place": place}
     with store.engine.connect() as conn:
-        where = _where(conn, **filters, since=since, until=until, source=source)
-        if where is None:
+        found = _where(conn, **filters, since=since, until=until, source=source)
+        if found is None:
             return 0
-        capped = sa.select(_E.c.id).where(*where).limit(queries.COUNT_CAP).subquery()
+        capped = sa.select(_E.c.id).where(*found[0]).limit(queries.COUNT_CAP).subquery()
         return int(conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
 
 
