@@ -657,3 +657,15 @@ def test_shutdown_signals_held_waits_even_when_another_thread_takes_the_signal(s
     assert finished
     assert caught.value.signal_name == signal.Signals(sig).name
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals are POSIX")
+def test_shutdown_signals_held_still_interrupts_when_the_block_fails():
+    """A Ctrl-C noted during a failed commit is not lost: the run stops rather than going on."""
+    from newsgraph.shutdown import Interrupted, interruptible, signals_held
+
+    with pytest.raises(Interrupted), interruptible(), signals_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+        raise ValueError("the batch failed")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -65,15 +65,8 @@ def interruptible() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Interrupted(signal.Signals(signum).name)
 
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s in previous:
-        if previous[s] is not signal.SIG_IGN:  # a job started with SIGINT ignored keeps it so
-            signal.signal(s, stop)
-    try:
+    with _handled_by(stop):
         yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
 
 
 @contextlib.contextmanager
@@ -100,17 +93,28 @@ def signals_held() -> Iterator[None]:
     def note(signum: int, _frame: Any) -> None:
         noted.append(signum)
 
+    try:
+        with _handled_by(note):
+            yield
+    finally:  # the previous handlers are back: a noted signal acts as it would have, even on an error
+        if noted:
+            signal.raise_signal(noted[0])
+
+
+@contextlib.contextmanager
+def _handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` while the block runs (main thread only); the previous
+    handlers come back afterwards. A signal ignored before (a job started with SIGINT ignored)
+    stays ignored."""
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s, handler in previous.items():
-        if handler is not signal.SIG_IGN:  # an ignored signal stays ignored
-            signal.signal(s, note)
+    for s, before in previous.items():
+        if before is not signal.SIG_IGN:
+            signal.signal(s, handler)
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        if noted:
-            signal.raise_signal(noted[0])
+        for s, before in previous.items():
+            signal.signal(s, before if before is not None else signal.SIG_DFL)
 
 
 def _main_thread() -> bool:
