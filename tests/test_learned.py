@@ -90,6 +90,16 @@ def test_learned_candidates_headline_news_verb_is_not_a_statement(parser: Langua
     assert "delays" in cues()
 
 
+def test_learned_in_headline_only_a_first_line_of_its_own(parser: Language) -> None:
+    def first_verb_in_headline(text: str) -> bool:
+        doc = _doc(parser, text)
+        return learned.in_headline(next(t for t in doc if t.pos_ == "VERB"))
+
+    assert first_verb_in_headline("Harbor board delays new ferry terminal\n\nThe chair spoke.")
+    assert not first_verb_in_headline("The senator bristled at the questions. The bill passed.")
+    assert not first_verb_in_headline("Intro\n\nThe board delays the terminal\n\nMore.")
+
+
 def test_learned_candidates_line_signed_with_a_dash(parser: Language) -> None:
     text = "Letters from readers.\n\n”Taxes are far too high in this town.” ― Jane Roe\n“The new park is a delight.”― John Smith"
     doc = _doc(parser, text)
