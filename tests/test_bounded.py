@@ -320,3 +320,30 @@ def test_cli_time_budget_fails_the_article_with_e040_and_goes_on(nlp, tmp_path) 
     assert any(line.startswith("newsgraph: error: E040 ") and "a-long.txt" in line for line in lines)
     assert lines[-1].startswith("newsgraph: analysed ")  # the run went on to the end
     assert "failed 2" in lines[-1] or "analysed 1" in lines[-1]
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
+def test_pipeline_budget_alarm_going_off_as_it_is_left_leaves_no_budget_behind(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alarm can go off as a budget is left, before it is disarmed (CI saw it: every later
+    ``checkpoint`` of the test process then failed with OverBudget). Nothing may stay behind."""
+    from newsgraph.analysis import budget as budgets
+
+    before = signal.getsignal(signal.SIGALRM)
+    real = signal.setitimer
+
+    def alarm_now(which: int, seconds: float, *rest: float) -> object:
+        real(which, seconds, *rest)
+        if seconds == 0:  # disarming: as if the alarm had gone off just before
+            raise budgets.OverBudget
+        return (0.0, 0.0)
+
+    monkeypatch.setattr(budgets.signal, "setitimer", alarm_now)
+    with pytest.raises(budgets.OverBudget), budgets.Budget(5.0):
+        pass
+    monkeypatch.setattr(budgets.signal, "setitimer", real)
+    clock.now += 60.0
+    budgets.checkpoint()  # no budget is current any more
+    assert budgets._current.get() is None
+    assert signal.getsignal(signal.SIGALRM) == before

@@ -80,26 +80,37 @@ class Budget:
     def __enter__(self) -> Budget:
         self.start = clock()
         self._token = _current.set(self)
-        if (
-            self.seconds is not None
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nobody else's alarm is running
-        ):
-            self._previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self._armed = True
+        try:
+            if (
+                self.seconds is not None
+                and hasattr(signal, "setitimer")
+                and threading.current_thread() is threading.main_thread()
+                and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nobody else's alarm is running
+            ):
+                self._previous = signal.signal(signal.SIGALRM, _alarm)
+                self._armed = True
+                signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        except BaseException:  # the alarm went off already: leave nothing behind
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            previous = self._previous
-            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
-            self._armed = False
-        if self._token is not None:
-            _current.reset(self._token)
-            self._token = None
+        """Disarm the alarm, put the previous handler back, and stop being the thread's budget,
+        each even if the alarm goes off in the middle (it raises ``OverBudget`` wherever Python
+        is): a budget left current would fail every later ``checkpoint`` in this thread."""
+        try:
+            if self._armed:
+                self._armed = False
+                try:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                finally:
+                    previous = self._previous
+                    signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        finally:
+            if self._token is not None:
+                _current.reset(self._token)
+                self._token = None
 
 
 _current: ContextVar[Budget | None] = ContextVar("newsgraph_budget", default=None)
