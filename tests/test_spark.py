@@ -137,6 +137,110 @@ def test_spark_tables_pack_keeps_every_row_of_each_table_and_input_in_order(monk
             assert sum(b[2] for b in mine) == len(expected)
 
 
+
+# ---------------------------------------------------------------- task-written files and the commit (no Spark)
+
+
+def _article_items(key: str, count: int, first: int = 0) -> list[tuple[str, str, dict]]:
+    items = []
+    for n in range(first, first + count):
+        rows = tables.rows_of(_full_analysis(), aid=f"{key}-{n}", name=f"{key}/{n}", path=None,
+                              content_hash="h", input=key, input_index=0, record=n)
+        items += [(t, key, row) for t, table_rows in rows.items() for row in table_rows]
+    return items
+
+
+def _failure(key: str, code: str) -> tuple[str, str, dict]:
+    return ("failures", key, {"input": key, "record": 0, "code": code, "message": f"{code} {key}: bad",
+                              "input_index": 0})
+
+
+def test_spark_files_write_rows_keeps_every_row_of_each_table_and_input_in_order(tmp_path, monkeypatch):
+    from newsgraph.spark import files
+
+    monkeypatch.setattr(files, "FLUSHED_ROWS", 2)  # row groups of two: the buffering is exercised
+    # k1's rows come back after k2's: a second file, never an overwritten one.
+    items = _article_items("k1", 3) + _article_items("k2", 2) + _article_items("k1", 1, first=3)
+    items.append(_failure("k2", "E002"))
+    result = files.write_rows(iter(items), tmp_path / "task")
+    assert result.counts["articles"] == 6 and result.counts["failures"] == 1
+    assert result.messages == ["E002 k2: bad"]
+    for name in tables.table_names():
+        for key in ("k1", "k2"):
+            folder = tmp_path / "task" / name / f"{tables.PARTITION}={key}"
+            expected = [row for t, k, row in items if (t, k) == (name, key)]
+            assert ((name, key) in result.written) == bool(expected)
+            back = [r for f in sorted(folder.glob("*.parquet")) for r in pq.read_table(f).to_pylist()]
+            assert back == [{n: row.get(n) for n in tables.schemas()[name].names} for row in expected]
+    assert len(list((tmp_path / "task" / "articles" / f"{tables.PARTITION}=k1").glob("*.parquet"))) == 2
+
+
+def _rows_by_key(out: Path, name: str) -> dict[str, list]:
+    rows = table(out, name)
+    return {r["article_id"] if "article_id" in r else r["input"]: r for r in rows} | {"count": len(rows)}
+
+
+def test_spark_files_commit_takes_the_successful_attempts_and_replaces_whole_inputs(tmp_path):
+    from newsgraph.spark import files
+
+    out = tmp_path / "out"
+    staging = files.new_staging(out)
+    # Run 1: k1 (3 articles), k2 (one article and a failure). A failed attempt wrote k1 too.
+    files.write_rows(iter(_article_items("k1", 2)), files.task_folder(str(staging), 0, 0))  # died
+    done = [files.write_rows(iter(_article_items("k1", 3)), files.task_folder(str(staging), 0, 1)),
+            files.write_rows(iter([*_article_items("k2", 1), _failure("k2", "E029")]),
+                             files.task_folder(str(staging), 1, 0))]
+    files.commit(out, staging, done, {"k1", "k2"})
+    assert sorted(r["article_id"] for r in table(out, "articles")) == ["k1-0", "k1-1", "k1-2", "k2-0"]
+    assert [r["code"] for r in table(out, "failures")] == ["E029"]
+    assert not (out / files.STAGING).exists()
+    assert all((out / name / "_SUCCESS").exists() for name in tables.table_names())
+    # Run 2 over k2 alone, fixed: its failure row goes; k1 (not in the run) stays as it was.
+    staging = files.new_staging(out)
+    done = [files.write_rows(iter(_article_items("k2", 2)), files.task_folder(str(staging), 0, 0))]
+    files.commit(out, staging, done, {"k2"})
+    assert sorted(r["article_id"] for r in table(out, "articles")) == ["k1-0", "k1-1", "k1-2", "k2-0", "k2-1"]
+    assert table(out, "failures") == []
+    assert len(table(out, "attributions")) == 5
+
+
+def test_spark_files_commit_interrupted_then_run_again_has_each_row_once(tmp_path, monkeypatch):
+    from newsgraph.spark import files
+
+    out = tmp_path / "out"
+    keys = [f"k{i}" for i in range(4)]
+
+    def run_once() -> None:
+        staging = files.new_staging(out)
+        done = [files.write_rows(iter(_article_items(k, 2)), files.task_folder(str(staging), i, 0))
+                for i, k in enumerate(keys)]
+        files.commit(out, staging, done, set(keys))
+
+    run_once()
+    real_replace = os.replace
+    calls = []
+
+    def dying_replace(src, dst):
+        calls.append(src)
+        if len(calls) == 12:  # renames: old folder out, new in; this is the second table's new k1
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        run_once()
+    monkeypatch.setattr(os, "replace", real_replace)
+    # Half committed: an input is there once or (in the table being replaced) not at all, never twice.
+    ids = [r["article_id"] for r in table(out, "entities")]
+    assert len(ids) == len(set(ids)) == 6 and "k1-0" not in ids
+    assert len(table(out, "articles")) == 8
+    run_once()
+    for name in ("articles", "entities", "attributions"):
+        ids = sorted(r["article_id"] for r in table(out, name))
+        assert ids == sorted(f"{k}-{n}" for k in keys for n in range(2)), name
+    assert not (out / files.STAGING).exists()
+
+
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(min_size=1, max_size=60), cuts=st.lists(st.integers(0, 60), min_size=2, max_size=6))
 def test_spark_tables_round_trip_keeps_offsets_of_any_text(text, cuts):
@@ -508,24 +612,31 @@ def test_spark_poison_input_fails_one_task_and_the_job_finishes(spark, tmp_path)
     assert sorted(r["url"] for r in articles if r["url"]) == [uri for uri, _ in pages]
 
 
-def _spark_command(inputs: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "newsgraph.spark", str(inputs), "--out", str(out), "--master", "local[1]",
+def _spark_command(inputs: Path, out: str) -> list[str]:
+    return [sys.executable, "-m", "newsgraph.spark", str(inputs), "--out", out, "--master", "local[1]",
             "--partitions", "6"]
 
 
-def test_spark_killed_midway_then_rerun_has_each_article_once(spark, tmp_path):
+@pytest.mark.parametrize("as_uri", [False, True], ids=["tasks-write", "spark-writes"])
+def test_spark_killed_midway_then_rerun_has_each_article_once(spark, tmp_path, as_uri):
+    """Killed halfway, run again (twice): every article exactly once. A local --out is written by
+    the tasks and committed at the end, so the kill comes while tasks have written but nothing is
+    committed; an --out URI is written table by table by Spark, so it comes after the first table."""
     from test_ingest import write_corpus
+
+    from newsgraph.spark.files import STAGING
 
     write_corpus(tmp_path / "in", 12)
     out = tmp_path / "out"
+    target = out.as_uri() if as_uri else str(out)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = subprocess.Popen(_spark_command(tmp_path / "in", out), env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(_spark_command(tmp_path / "in", target), env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    halfway = f"articles/{tables.PARTITION}=*" if as_uri else f"{STAGING}/*/*/articles/{tables.PARTITION}=*/*"
     try:
         deadline = time.monotonic() + 300
-        # Kill once the first table is committed and the others are not: the run is half done.
         while time.monotonic() < deadline and proc.poll() is None:
-            if list((out / "articles").glob(f"{tables.PARTITION}=*")):
+            if list(out.glob(halfway)):
                 break
             time.sleep(0.2)
         running = proc.poll() is None
@@ -533,9 +644,10 @@ def test_spark_killed_midway_then_rerun_has_each_article_once(spark, tmp_path):
     finally:
         proc.wait(timeout=60)
     assert running, "the job finished before it could be killed"
-    # Run again (twice: the second run must change nothing).
+    if not as_uri:  # nothing committed before the end
+        assert not list(out.glob(f"*/{tables.PARTITION}=*"))
     for _ in range(2):
-        summary = run_job([tmp_path / "in"], out, partitions=3, corpus=False)
+        summary = run_job([tmp_path / "in"], target, partitions=3, corpus=False)
         assert (summary.analysed, summary.failed) == (12, 0)
         for name in ("articles", "attributions", "entities"):
             rows = table(out, name)
@@ -543,3 +655,4 @@ def test_spark_killed_midway_then_rerun_has_each_article_once(spark, tmp_path):
             assert len(keys) == len(set(keys)), name
         assert len(table(out, "articles")) == 12
         assert {r["article_id"] for r in table(out, "attributions")} == {r["article_id"] for r in table(out, "articles")}
+        assert not (out / STAGING).exists()
