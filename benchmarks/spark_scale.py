@@ -19,10 +19,10 @@ process:
   on one short article, whose time stands for analyze's start-up (imports and
   model load);
 * start-up is measured alike for both: ``newsgraph spark`` too runs on the
-  one short article, and its time (the JVM, the warm workers, and the job's
-  fixed cost: a Spark job per table, whatever the number of articles) is
-  start-up; work is the run's time less that. The overhead with the job's
-  fixed cost counted as work is printed beside it.
+  one short article, and its time (the JVM, the warm workers, and whatever
+  the job costs whatever the number of articles) is start-up; work is the
+  run's time less that. The overhead with everything after the JVM and the
+  warm workers counted as work is printed beside it.
 
 and prints throughputs (articles/s), the speed-up from 1 to 2 cores (target
 >= 1.7x) and Spark's overhead against analyze after start-up (target <= 15%
