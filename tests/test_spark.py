@@ -204,6 +204,21 @@ def test_spark_files_commit_takes_the_successful_attempts_and_replaces_whole_inp
     assert len(table(out, "attributions")) == 5
 
 
+def test_spark_files_commit_of_files_the_driver_cannot_see_is_one_line_and_moves_nothing(tmp_path):
+    """On a cluster, a local --out on the executors' own disks: the driver finds no task folder."""
+    from newsgraph.errors import NewsgraphError
+    from newsgraph.spark import files
+
+    out = tmp_path / "out"
+    staging = files.new_staging(out)
+    done = [files.write_rows(iter(_article_items("k1", 1)), tmp_path / "elsewhere")]
+    shutil.rmtree(tmp_path / "elsewhere")  # as if written on another machine
+    with pytest.raises(NewsgraphError) as caught:
+        files.commit(out, staging, done, {"k1"})
+    assert caught.value.code == "E067" and "\n" not in str(caught.value)
+    assert not (out / "articles").exists()
+
+
 def test_spark_files_commit_interrupted_then_run_again_has_each_row_once(tmp_path, monkeypatch):
     from newsgraph.spark import files
 

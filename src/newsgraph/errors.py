@@ -61,6 +61,10 @@ class Errors:
     E064 = "E064 the Spark job failed: {reason} (Spark's own log: {log})"
     E065 = "E065 {path}: not a newsgraph Spark dataset: {reason}"
     E066 = "E066 Spark is not installed: pip install 'newsgraph[spark]' ({reason})"
+    E067 = (
+        "E067 {path}: the tasks wrote files the driver cannot see: --out must be a folder the driver"
+        " and every executor share, or a URI (hdfs://, s3a://)"
+    )
     E070 = "E070 the event export writes csv or parquet, not {format}"
     E999 = "E999 {path}: internal error: {reason} (please report this with the input)"
 

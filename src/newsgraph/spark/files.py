@@ -46,6 +46,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.spark import tables
 from newsgraph.spark.analyse import Row
 
@@ -148,6 +149,9 @@ def commit(out: Path, staging: Path, done: Iterable[TaskFiles], keys: Iterable[s
         for table, key in sorted(task.written):
             new.setdefault((table, key), []).append(Path(task.folder) / table / f"{tables.PARTITION}={key}")
     keys = set(keys) | {key for _, key in new}
+    for folders in new.values():  # checked before anything moves: a cluster's local disks are not shared
+        if not all(folder.is_dir() for folder in folders):
+            raise NewsgraphError(Errors.E067, path=str(out))
     trash = staging / "_replaced"
     trash.mkdir(exist_ok=True)
     for table in tables.table_names():
