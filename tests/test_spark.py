@@ -138,6 +138,24 @@ def test_spark_tables_pack_keeps_every_row_of_each_table_and_input_in_order(monk
 
 
 
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(min_size=1, max_size=60), cuts=st.lists(st.integers(0, 60), min_size=2, max_size=6))
+def test_spark_tables_round_trip_keeps_offsets_of_any_text(text, cuts):
+    import pyarrow as pa
+
+    points = sorted(min(c, len(text)) for c in cuts)
+    spans = [Span(start=a, end=b, text=text[a:b]) for a, b in itertools.pairwise(points)]
+    analysis = Analysis(article=Article(text=text), authorial=spans,
+                        attributions=[Attribution(id="A1", kind="direct", source=None, cue=spans[0],
+                                                  content=spans[1:])] if spans else [])
+    rows = tables.rows_of(analysis, aid="x", name="n", path=None, content_hash="h", input="i",
+                          input_index=0, record=0)
+    back = {t: pa.Table.from_pylist(r, schema=tables.schemas()[t]).to_pylist() for t, r in rows.items()}
+    again = tables.analysis_from(back["articles"][0], back)
+    assert again == analysis
+    again.check_offsets()
+
+
 # ---------------------------------------------------------------- task-written files and the commit (no Spark)
 
 
@@ -254,24 +272,6 @@ def test_spark_files_commit_interrupted_then_run_again_has_each_row_once(tmp_pat
         ids = sorted(r["article_id"] for r in table(out, name))
         assert ids == sorted(f"{k}-{n}" for k in keys for n in range(2)), name
     assert not (out / files.STAGING).exists()
-
-
-@settings(max_examples=40, deadline=None)
-@given(text=st.text(min_size=1, max_size=60), cuts=st.lists(st.integers(0, 60), min_size=2, max_size=6))
-def test_spark_tables_round_trip_keeps_offsets_of_any_text(text, cuts):
-    import pyarrow as pa
-
-    points = sorted(min(c, len(text)) for c in cuts)
-    spans = [Span(start=a, end=b, text=text[a:b]) for a, b in itertools.pairwise(points)]
-    analysis = Analysis(article=Article(text=text), authorial=spans,
-                        attributions=[Attribution(id="A1", kind="direct", source=None, cue=spans[0],
-                                                  content=spans[1:])] if spans else [])
-    rows = tables.rows_of(analysis, aid="x", name="n", path=None, content_hash="h", input="i",
-                          input_index=0, record=0)
-    back = {t: pa.Table.from_pylist(r, schema=tables.schemas()[t]).to_pylist() for t, r in rows.items()}
-    again = tables.analysis_from(back["articles"][0], back)
-    assert again == analysis
-    again.check_offsets()
 
 
 # ---------------------------------------------------------------- bad set-ups: one coded line, no Java
@@ -602,6 +602,25 @@ def test_spark_out_uri_is_written_through_hadoop_with_the_same_rows(spark, tmp_p
 
 
 # ---------------------------------------------------------------- faults
+
+
+def test_spark_files_check_shared_fails_fast_where_executors_miss_the_folder(spark, tmp_path, monkeypatch):
+    """Before any analysis on a cluster: the tasks look for a file the driver wrote in --out."""
+    from newsgraph.errors import NewsgraphError
+    from newsgraph.spark import files
+
+    context = spark.sparkContext
+    (tmp_path / "here.txt").write_text("x", encoding="utf-8")
+    assert files.executors_see(context, str(tmp_path / "here.txt"))
+    assert not files.executors_see(context, str(tmp_path / "elsewhere.txt"))
+    staging = files.new_staging(tmp_path / "out")
+    files.check_shared(context, staging)  # local mode: the same disk
+    assert list(staging.iterdir()) == []  # the probe is gone
+    monkeypatch.setattr(files, "executors_see", lambda context, path: False)  # a cluster's own disks
+    with pytest.raises(NewsgraphError) as caught:
+        files.check_shared(context, staging)
+    assert caught.value.code == "E067" and str(tmp_path / "out") in str(caught.value)
+    assert list(staging.iterdir()) == []
 
 
 def test_spark_poison_input_fails_one_task_and_the_job_finishes(spark, tmp_path):

@@ -175,6 +175,29 @@ def commit(out: Path, staging: Path, done: Iterable[TaskFiles], keys: Iterable[s
             staging.parent.rmdir()
 
 
+def executors_see(context: Any, path: str) -> bool:
+    """Whether ``path`` exists for every task slot: one task per core looks for it."""
+    tasks = max(1, context.defaultParallelism)
+    return all(context.parallelize(range(tasks), tasks).map(lambda _: os.path.exists(path)).collect())
+
+
+def check_shared(context: Any, staging: Path) -> None:
+    """``E067`` before any analysis when the executors do not see ``staging`` (the driver's folder).
+
+    Local mode shares the driver's disk by construction; on a cluster a local
+    ``--out`` must be a shared mount, and the tasks look for a file the driver
+    has just written there, so a wrong ``--out`` costs seconds, not the whole
+    job's analysis.
+    """
+    probe = staging / "_probe"
+    probe.write_text("newsgraph\n", encoding="utf-8")
+    try:
+        if not executors_see(context, str(probe)):
+            raise NewsgraphError(Errors.E067, path=str(staging.parent.parent))
+    finally:
+        probe.unlink()
+
+
 def partition_writer(staging: str) -> Any:
     """The function a ``mapPartitionsWithIndex`` task runs: write its rows, return its ``TaskFiles``."""
 

@@ -537,14 +537,21 @@ def _analyse(
         _write_with_spark(spark, rows, out, summary)
     else:
         keys = {tables.input_key(f.path) for f in files} | {key for _, key, _ in listing}
-        _write_from_tasks(rows, Path(out), keys, summary)
+        _write_from_tasks(rows, Path(out), keys, summary, shared=context.master.startswith("local"))
 
 
-def _write_from_tasks(rows: Any, out: Path, keys: set[str], summary: RunSummary) -> None:
-    """A local output: the analysing tasks write their rows, the driver commits (``spark.files``)."""
+def _write_from_tasks(rows: Any, out: Path, keys: set[str], summary: RunSummary, shared: bool) -> None:
+    """A local output: the analysing tasks write their rows, the driver commits (``spark.files``).
+    ``shared``: the tasks run on the driver's machine (local mode); otherwise that is checked first."""
     from newsgraph.spark import files
 
     staging = files.new_staging(out)
+    if not shared:
+        try:
+            files.check_shared(rows.context, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     phase = time.perf_counter()
     try:
         done = rows.mapPartitionsWithIndex(files.partition_writer(str(staging))).collect()
