@@ -101,7 +101,7 @@ def write_rows(rows: Iterable[Row], folder: str | Path) -> TaskFiles:
         writer = writers.get(where)
         if writer is None:
             part = parts[where] = parts.get(where, -1) + 1
-            path = Path(folder) / table / f"{tables.PARTITION}={key}" / f"part-{part:05d}.parquet"
+            path = _input_folder(folder, table, key) / f"part-{part:05d}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = writers[where] = pq.ParquetWriter(path, schemas[table], compression="snappy")
             result.written.add(where)
@@ -133,6 +133,11 @@ def write_rows(rows: Iterable[Row], folder: str | Path) -> TaskFiles:
     return result
 
 
+def _input_folder(root: str | Path, table: str, key: str) -> Path:
+    """Where a table's rows of one input live under ``root``: ``<table>/input_key=<key>``."""
+    return Path(root) / table / f"{tables.PARTITION}={key}"
+
+
 def task_folder(staging: str, partition: int, attempt: int) -> str:
     return os.path.join(staging, f"{partition:05d}-{attempt}")
 
@@ -147,7 +152,7 @@ def commit(out: Path, staging: Path, done: Iterable[TaskFiles], keys: Iterable[s
     new: dict[tuple[str, str], list[Path]] = {}
     for task in done:
         for table, key in sorted(task.written):
-            new.setdefault((table, key), []).append(Path(task.folder) / table / f"{tables.PARTITION}={key}")
+            new.setdefault((table, key), []).append(_input_folder(task.folder, table, key))
     keys = set(keys) | {key for _, key in new}
     for folders in new.values():  # checked before anything moves: a cluster's local disks are not shared
         if not all(folder.is_dir() for folder in folders):
@@ -158,16 +163,16 @@ def commit(out: Path, staging: Path, done: Iterable[TaskFiles], keys: Iterable[s
         folder = out / table
         folder.mkdir(parents=True, exist_ok=True)
         for key in sorted(keys):
-            name = f"{tables.PARTITION}={key}"
-            if (folder / name).exists():
-                os.replace(folder / name, trash / f"{table}-{name}")
+            target = _input_folder(out, table, key)
+            if target.exists():
+                os.replace(target, trash / f"{table}-{target.name}")
             first, *more = new.get((table, key), [None])
             if first is None:
                 continue
             for other in more:  # an input two tasks wrote (not done today): keep every file
                 for f in sorted(other.iterdir()):
                     os.replace(f, first / f"{other.parent.parent.name}-{f.name}")
-            os.replace(first, folder / name)
+            os.replace(first, target)
         (folder / "_SUCCESS").touch()
     shutil.rmtree(staging, ignore_errors=True)
     if staging.parent.name == STAGING:

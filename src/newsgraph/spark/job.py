@@ -546,14 +546,10 @@ def _write_from_tasks(rows: Any, out: Path, keys: set[str], summary: RunSummary,
     from newsgraph.spark import files
 
     staging = files.new_staging(out)
-    if not shared:
-        try:
-            files.check_shared(rows.context, staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     phase = time.perf_counter()
     try:
+        if not shared:
+            files.check_shared(rows.context, staging)
         done = rows.mapPartitionsWithIndex(files.partition_writer(str(staging))).collect()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # the job failed: nothing of it is committed
