@@ -170,6 +170,36 @@ def test_learned_candidates_no_inner_verb_twice(parser: Language) -> None:
     assert not any("sign" in cue for cue in cues)  # "sign up" is what she wants, not a second statement
 
 
+def test_learned_source_variants_try_each_sourced_candidate_once_without_it(parser: Language) -> None:
+    doc = _doc(parser, "Mr. Roe was accused of fraud by the board. Officials said the pier would open. Rain fell.")
+    engine = learned.Candidates(doc)
+    found = engine.candidates()
+    twins = engine.source_variants(found)
+    sourced = [f for f in found if f.source is not None]
+    assert len(sourced) >= 2 and len(twins) == len(sourced)
+    for f, twin in zip(sourced, twins, strict=True):
+        assert twin is not f and twin.source is None and twin.source_entity is None
+        assert (twin.cue, twin.content) == (f.cue, f.content)
+        assert engine.origin[id(twin)] == engine.origin[id(f)]
+    rows = learned.raw_rows(doc, engine, found + twins)
+    assert [r["src_dropped"] for r in rows] == [0.0] * len(found) + [1.0] * len(twins)
+    assert [r["has_source"] for r in rows[len(found) :]] == [0.0] * len(twins)
+
+
+def test_learned_choose_keeps_one_reading_per_cue_and_content(parser: Language) -> None:
+    doc = _doc(parser, "Officials said the pier would open. She told reporters that it rained.")
+    engine = learned.Candidates(doc)
+    found = engine.candidates()
+    said = next(f for f in found if f.cue.text == "said")
+    told = next(f for f in found if f.cue.text.startswith("told"))
+    (twin,) = engine.source_variants([said])
+    cands = [said, told, twin]
+    assert learned.choose(cands, [0.6, 0.9, 0.7], 0.5) == [told, twin]  # the more probable reading
+    assert learned.choose(cands, [0.7, 0.9, 0.6], 0.5) == [said, told]
+    assert learned.choose(cands, [0.7, 0.9, 0.7], 0.5) == [said, told]  # a tie: the one with a source
+    assert learned.choose(cands, [0.4, 0.9, 0.3], 0.5) == [told]  # neither reading reaches the threshold
+
+
 def test_learned_rows_have_every_feature(parser: Language) -> None:
     doc = _doc(parser, 'Officials said the pier would open. "We are ready," she told reporters.')
     engine = learned.Candidates(doc)
@@ -304,6 +334,17 @@ def test_learned_shipped_engine_finds_and_scores(parser: Language) -> None:
     cues = {f.cue.text for f in found}
     assert "said" in cues
     assert all(model.threshold <= f.confidence <= 1.0 for f in found)
+
+
+@needs_weights
+def test_learned_shipped_engine_reads_an_agentless_passive_without_a_source(parser: Language) -> None:
+    model = learned.load_trees(str(SHIPPED))
+    doc = _doc(parser, "The pier is expected to open in May. Officials said the bridge would close.")
+    _, found = model.decide(doc)
+    by_cue = {f.cue.text: f for f in found}
+    assert by_cue["is expected"].source is None  # the pier expects nothing: nobody named does
+    assert by_cue["said"].source is not None and by_cue["said"].source.text == "Officials"
+    assert len(found) == len({(f.cue.start, f.cue.end) for f in found})  # one reading per cue
 
 
 @needs_weights

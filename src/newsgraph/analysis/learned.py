@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,11 +44,12 @@ from typing import Any
 from spacy.tokens import Doc, Token
 
 from newsgraph.analysis import attributions as rules
+from newsgraph.analysis import lexical
 from newsgraph.analysis.cues import lexicon
 from newsgraph.errors import Errors, NewsgraphError
 
 FORMAT = "newsgraph-attribution-trees"
-VERSION = 1
+VERSION = 2  # 2: the feature src_dropped (source variants) and the lexical model
 WEIGHTS_FILE = "attribution-trees.json"
 WEIGHTS_PATH = Path(__file__).parent.parent / "data" / WEIGHTS_FILE
 ENV = "NEWSGRAPH_TREES"  # another weights file (one made by ``newsgraph train``)
@@ -70,6 +71,7 @@ SIGNATURE_DASHES = {"―", "—", "–"}
 QUOTE_CHARS = set("\"“”‘’«»")
 WIDEN_CUES = True
 WIDEN_DEPS = {"npadvmod", "advmod"}  # "said Friday that", "said again that" (prep phrases: worse on dev)
+SOURCE_VARIANTS = True  # each candidate with a source is also tried without it (see ``source_variants``)
 TRIM_DEPS = {"relcl", "appos"}  # a content's closing comment after a comma (see ``Candidates.trim_content``)
 WIDEN_MAX = 12  # tokens between a cue and its content, at most, for the cue to take them in
 CATEGORICAL = (
@@ -111,6 +113,7 @@ class Candidates(rules.Engine):
     def __init__(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> None:
         super().__init__(doc, min_rate)
         self.origin: dict[int, str] = {}  # id(Found) -> origin
+        self.dropped: set[int] = set()  # id(Found) of the copies made by ``source_variants``
         self.loose = False
 
     def _mark(self, found: rules.Found | None, origin: str) -> rules.Found | None:
@@ -207,6 +210,28 @@ class Candidates(rules.Engine):
                 self.widen_cue(f)
             if TRIM_DEPS:
                 self.trim_content(f)
+        return out
+
+    def source_variants(self, found: list[rules.Found]) -> list[rules.Found]:
+        """Each candidate that has a source, once more without one: the trees choose between the two.
+
+        The source the rules find is a subject; PolNeAR's annotators leave the
+        source out where the text names none. *Mr. Roe was accused of fraud*
+        has no source (three in four agentless passive cues in the training
+        split have none), and *the plan is expected to pass* neither. The
+        copy carries the original's origin and the feature ``src_dropped``;
+        ``choose`` keeps at most one of the two.
+        """
+        if not SOURCE_VARIANTS:
+            return []
+        out = []
+        for f in found:
+            if f.source is None:
+                continue
+            twin = replace(f, source=None, source_entity=None)
+            self.origin[id(twin)] = self.origin.get(id(f), "verb")
+            self.dropped.add(id(twin))
+            out.append(twin)
         return out
 
     def line_signatures(self, found: list[rules.Found]) -> list[rules.Found]:
@@ -530,6 +555,7 @@ NUMERIC = (
     "cue_position",
     "sent_candidates",
     "rivals",
+    "src_dropped",
 )
 FEATURES = NUMERIC + CATEGORICAL
 KINDS = {"indirect": 0, "mixed": 1, "direct": 2}
@@ -630,6 +656,7 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
             "cue_position": (head.i - sent.start) / max(1, len(sent)),
             "sent_candidates": per_sent.get(sent.start, 0),
             "rivals": rivals,
+            "src_dropped": float(id(f) in engine.dropped),
             "lemma": head.lemma_.lower(),
             "pos": head.pos_,
             "tag": head.tag_,
@@ -646,6 +673,11 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
     return rows
 
 
+def lexical_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[list[int]]:
+    """Each candidate's hashed lexical strings (``lexical.strings``)."""
+    return [lexical.buckets(lexical.strings(doc, f, engine.origin.get(id(f), "verb"))) for f in found]
+
+
 def encode_rows(rows: list[dict[str, Any]], vocab: Vocab) -> list[list[float]]:
     """Rows as numbers in ``FEATURES`` order, categoricals as vocabulary ids."""
     out = []
@@ -660,6 +692,23 @@ def encode_rows(rows: list[dict[str, Any]], vocab: Vocab) -> list[list[float]]:
 # ------------------------------------------------------------------ the shipped model
 
 
+def choose(found: list[rules.Found], probs: list[float], threshold: float) -> list[rules.Found]:
+    """The candidates at or above ``threshold``, one per cue and content: the most probable.
+
+    A candidate and its source variant (``Candidates.source_variants``) share
+    cue and content; keeping both would report one attribution twice. Ties
+    go to the earlier candidate (the one with the source). Order is kept.
+    """
+    best: dict[tuple[int, int, tuple[tuple[int, int], ...]], int] = {}
+    for k, (f, p) in enumerate(zip(found, probs, strict=True)):
+        if p < threshold:
+            continue
+        key = (f.cue.start, f.cue.end, tuple((s.start, s.end) for s in f.content))
+        if key not in best or p > probs[best[key]]:
+            best[key] = k
+    return [found[k] for k in sorted(best.values())]
+
+
 @dataclass
 class Trees:
     """A trained classifier with what it needs to read a Doc: vocabularies and a threshold."""
@@ -668,18 +717,22 @@ class Trees:
     vocab: Vocab
     threshold: float
     meta: dict[str, Any]
+    lexical: lexical.Lexical | None = None
+    blend: float = 1.0  # a candidate's probability: blend * the trees' + (1 - blend) * the lexical model's
 
     def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
         """Candidates scored; those at or above the threshold kept, confidence set, numbered, nested."""
         engine = Candidates(doc, min_rate)
         found = engine.candidates()
+        found += engine.source_variants(found)
         if not found:
             return engine, []
         probs = self.probabilities(doc, engine, found)
-        kept, rejected = [], []
         for f, p in zip(found, probs, strict=True):
             f.confidence = round(float(p), 3)
-            (kept if p >= self.threshold else rejected).append(f)
+        kept = choose(found, probs, self.threshold)
+        taken = {id(f) for f in kept}
+        rejected = [f for f in found if id(f) not in taken]
         kept += self.nested_rules(engine, kept, rejected)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
@@ -706,15 +759,27 @@ class Trees:
             f
             for f in rejected
             if not engine.origin.get(id(f), "").startswith("loose")
+            and id(f) not in engine.dropped  # the rule's own reading comes back, not its variant
+            and not cues.overlaps(f.cue.start, f.cue.end)  # nor a second reading of a kept cue
             and contents.contains(f.cue.start, f.cue.end)
             and not any(cues.overlaps(s.start, s.end) for s in f.content)
         ]
 
     def probabilities(self, doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[float]:
+        return self.predict(raw_rows(doc, engine, found), lexical_rows(doc, engine, found))
+
+    def predict(self, rows: list[dict[str, Any]], buckets: list[list[int]]) -> list[float]:
+        """Each candidate's probability from its feature row and its lexical buckets."""
         import numpy as np
 
-        x = np.asarray(encode_rows(raw_rows(doc, engine, found), self.vocab), dtype=np.float64)
-        return [float(p) for p in self.booster.predict(x, num_threads=1)]
+        if not rows:
+            return []
+        x = np.asarray(encode_rows(rows, self.vocab), dtype=np.float64)
+        trees = [float(p) for p in self.booster.predict(x, num_threads=1)]
+        if self.lexical is None or self.blend >= 1.0:
+            return trees
+        words = self.lexical.probabilities(buckets)
+        return [self.blend * t + (1.0 - self.blend) * w for t, w in zip(trees, words, strict=True)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -726,6 +791,8 @@ class Trees:
             "threshold": self.threshold,
             "meta": self.meta,
             "booster": self.booster.model_to_string(),
+            "blend": self.blend,
+            "lexical": None if self.lexical is None else self.lexical.to_json(),
         }
 
 
@@ -777,12 +844,14 @@ def _load_trees(where: Path) -> Trees:
         booster = lightgbm.Booster(model_str=data["booster"])
         vocab = Vocab({k: dict(v) for k, v in data["vocab"].items()})
         threshold = float(data["threshold"])
+        blend = float(data.get("blend", 1.0))
+        words = None if data.get("lexical") is None else lexical.Lexical.from_json(data["lexical"])
     except ImportError as err:
         raise NewsgraphError(Errors.E036, path=where, reason=f"lightgbm missing: {err}", fix=FIX) from None
     except Exception as err:  # a damaged booster string: LightGBM raises its own error types
         reason = (str(err).splitlines() or ["damaged model"])[0][:200]
         raise NewsgraphError(Errors.E036, path=where, reason=reason, fix=FIX) from None
-    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}))
+    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend)
 
 
 def available(path: str | Path | None = None) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import learned
+from newsgraph.analysis import learned, lexical
 from newsgraph.errors import NewsgraphError
 from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, score_documents
 from newsgraph.eval.training import Example, load_split
@@ -54,6 +54,8 @@ PARAMS: dict[str, Any] = {
     "force_row_wise": True,
 }
 ROUNDS = 300
+LEXICAL_C = 0.3  # the lexical model's inverse regularisation (0.1 .. 1.0 all gave the same blend on dev)
+BLEND = 0.7  # the trees' share of a candidate's probability; the lexical model has the rest
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Article:
     found: list[rules.Found]
     rows: list[dict[str, Any]]
     labels: list[int]
+    buckets: list[list[int]]  # each candidate's hashed lexical strings
 
 
 def found_spans(f: rules.Found) -> Attr:
@@ -92,8 +95,10 @@ def article(doc: Doc, ex: Example) -> Article:
     """Candidates, rows and labels of one parsed article."""
     engine = learned.Candidates(doc)
     found = engine.candidates()
+    found += engine.source_variants(found)
     rows = learned.raw_rows(doc, engine, found) if found else []
-    return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold))
+    buckets = learned.lexical_rows(doc, engine, found)
+    return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold), buckets)
 
 
 def parse(examples: Sequence[Example], log: Callable[[str], None], processes: int = 1) -> list[Doc]:
@@ -152,7 +157,7 @@ def score_at(
     """The scorer's metrics on ``articles`` when candidates at ``threshold`` or above are kept."""
     preds: dict[str, list[Attr]] = {}
     for a, ps in zip(articles, probs, strict=True):
-        kept = [f for f, p in zip(a.found, ps, strict=True) if p >= threshold]
+        kept = learned.choose(a.found, list(ps), threshold)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id, f.parent = f"A{n}", None
@@ -163,15 +168,7 @@ def score_at(
 
 def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple[float, dict[str, Any]]:
     """The threshold with the best who-said-what F1 on ``articles`` (ties: the lower one)."""
-    import numpy as np
-
-    probs = []
-    for a in articles:
-        if a.rows:
-            x = np.asarray(learned.encode_rows(a.rows, trees.vocab), dtype=np.float64)
-            probs.append(list(trees.booster.predict(x, num_threads=1)))
-        else:
-            probs.append([])
+    probs = [trees.predict(a.rows, a.buckets) for a in articles]
     best: tuple[float, dict[str, Any]] | None = None
     for t in THRESHOLDS:
         result = score_at(trees, articles, probs, t)
@@ -221,7 +218,8 @@ def articles_of(
         if all_annotators:
             for gold in other_annotators(split_dir, ex.name, log):
                 labels = labels_for(ex.text, first.found, gold)
-                out.append(Article(first.name, first.text, gold, first.found, first.rows, labels))
+                copy = Article(first.name, first.text, gold, first.found, first.rows, labels, first.buckets)
+                out.append(copy)
     return out
 
 
@@ -253,7 +251,11 @@ def train(
         f"({time.perf_counter() - started:.0f} s)")
     vocab = build_vocab(train_set)
     booster = fit(train_set, vocab, seed=seed, threads=threads, rounds=rounds)
-    trees = learned.Trees(booster, vocab, 0.5, {})
+    log(f"trees fitted ({time.perf_counter() - started:.0f} s)")
+    buckets = [b for a in train_set for b in a.buckets]
+    words = lexical.fit(buckets, [y for a in train_set for y in a.labels], LEXICAL_C)
+    log(f"lexical model fitted ({time.perf_counter() - started:.0f} s)")
+    trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND)
     threshold, result = select_threshold(trees, dev_set)
     trees.threshold = threshold
     seconds = round(time.perf_counter() - started)
@@ -265,6 +267,8 @@ def train(
         "seed": seed,
         "threads": threads,
         "rounds": rounds,
+        "blend": BLEND,
+        "lexical_c": LEXICAL_C,
         "threshold": threshold,
         "dev_metrics": {k: v for k, v in result.items() if isinstance(v, dict)},
         "dev_who_what_f1": result["attribution/who-what"]["f1"],
