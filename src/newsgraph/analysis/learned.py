@@ -16,8 +16,12 @@ that"), and a content ends before a closing ", which ..." clause.
 A LightGBM classifier, trained on PolNeAR's training split,
 reads cheap features of each candidate (lemma, part of speech, dependency
 relations, the lexicon's rate, which rule produced it, its source and
-content, the quotations around it) and keeps the candidates likely to be a
-gold attribution. Its probability is the attribution's ``confidence``.
+content, the quotations around it); a logistic regression over the
+candidate's words (``lexical``) reads what those features leave out, and the
+two probabilities are averaged. Each candidate with a source is also tried
+without one (PolNeAR marks none where the text names none), and the likelier
+reading stands. Candidates likely to be a gold attribution are kept; the
+probability is the attribution's ``confidence``.
 
 Everything after the decision is shared with the rules: addressee, stance,
 kind, nesting, speaker resolution, authorial voice.
