@@ -18,6 +18,7 @@ the weights file stores only the buckets seen in training.
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -74,8 +75,6 @@ class Lexical:
     c: float  # the inverse regularisation it was trained with (for the record)
 
     def probabilities(self, rows: Sequence[Sequence[int]]) -> list[float]:
-        import math
-
         out = []
         for row in rows:
             z = self.bias + sum(self.weights.get(b, 0.0) for b in row)

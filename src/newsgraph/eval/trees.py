@@ -6,12 +6,14 @@ mode, so the same corpus and options give the same file byte for byte.
 
 Steps: parse every article of the training and development splits with the
 pipeline's own spaCy model (the parse the engine will see at analysis time);
-collect the candidate attributions of each article (``learned.Candidates``)
-with their feature rows; label a candidate 1 when it would count as a
+collect the candidate attributions of each article (``learned.Candidates``,
+each sourced one also without its source) with their feature rows and
+hashed words; label a candidate 1 when it would count as a
 who-said-what match of some gold attribution (content Dice >= 0.5 and
 sources sharing a word, the scorer's ``_who_what``); fit gradient-boosted
-trees; pick on the development split, with the project's scorer, the
-probability threshold that maximises who-said-what F1. The gold of a
+trees and the lexical model (``analysis.lexical``) on the same rows; pick
+on the development split, with the project's scorer, the probability
+threshold (of the blend of both) that maximises who-said-what F1. The gold of a
 development article with several annotators is the first file in sorted
 order, as the scorer takes it; a training article counts once per annotator
 file (``articles_of(all_annotators=True)``); an annotation file that cannot be read is reported with its
