@@ -106,7 +106,8 @@ def fit(rows: Sequence[Sequence[int]], labels: Sequence[int], c: float, iteratio
     Minimises ``sum(log loss) + |w|^2 / (2c)`` (the bias is not penalised),
     scikit-learn's ``LogisticRegression(C=c)``, with SciPy (already a
     LightGBM dependency) instead of a new one. Weights are rounded to six
-    significant digits, so the file is the same on every machine.
+    significant digits: the same data give the same file, and another
+    machine's last-bit differences in the sums mostly vanish.
     """
     import numpy as np
     import scipy.sparse as sp
