@@ -29,6 +29,18 @@ def test_lexical_strings_name_the_cue_its_neighbours_source_and_content(parser: 
     assert all(0 <= b < lexical.DIM for b in lexical.buckets(found))
 
 
+def test_lexical_rows_hash_each_sentence_once_and_equal_each_candidates_own_buckets(parser: Language) -> None:
+    text = "Officials said the pier would open. She told reporters that the council agreed. Rain fell."
+    doc = parser(text, disable=pipeline._late(parser))
+    engine = learned.Candidates(doc)
+    found = engine.readings()
+    origins = [engine.origin[id(f)] for f in found]
+    assert len(found) >= 3 and any(id(f) in engine.dropped for f in found)
+    assert lexical.rows(doc, found, origins) == [
+        lexical.buckets(lexical.strings(doc, f, o)) for f, o in zip(found, origins, strict=True)
+    ]
+
+
 def test_lexical_fit_learns_which_words_mark_an_attribution_and_is_deterministic() -> None:
     marks, noise, other = 5, 9, 77
     rows = [[marks, noise]] * 30 + [[other, noise]] * 30 + [[marks]] * 5 + [[other]] * 5

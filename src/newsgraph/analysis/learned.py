@@ -216,6 +216,11 @@ class Candidates(rules.Engine):
                 self.trim_content(f)
         return out
 
+    def readings(self) -> list[rules.Found]:
+        """What the classifier scores: every candidate, and each sourced one once more without its source."""
+        found = self.candidates()
+        return found + self.source_variants(found)
+
     def source_variants(self, found: list[rules.Found]) -> list[rules.Found]:
         """Each candidate that has a source, once more without one: the trees choose between the two.
 
@@ -679,7 +684,7 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
 
 def lexical_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[list[int]]:
     """Each candidate's hashed lexical strings (``lexical.strings``)."""
-    return [lexical.buckets(lexical.strings(doc, f, engine.origin.get(id(f), "verb"))) for f in found]
+    return lexical.rows(doc, found, [engine.origin.get(id(f), "verb") for f in found])
 
 
 def encode_rows(rows: list[dict[str, Any]], vocab: Vocab) -> list[list[float]]:
@@ -727,8 +732,7 @@ class Trees:
     def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
         """Candidates scored; those at or above the threshold kept, confidence set, numbered, nested."""
         engine = Candidates(doc, min_rate)
-        found = engine.candidates()
-        found += engine.source_variants(found)
+        found = engine.readings()
         if not found:
             return engine, []
         probs = self.probabilities(doc, engine, found)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from newsgraph.analysis import attributions as rules
 
@@ -35,6 +35,12 @@ CONTENT_WORDS = 40  # a long content's first words carry what it is about
 
 def strings(doc: Doc, f: rules.Found, origin: str) -> list[str]:
     """The lexical features of one candidate, as strings ``name=value``."""
+    head = f.head if f.head is not None else f.cue.root
+    return candidate_strings(doc, f, origin) + sentence_strings(head.sent)
+
+
+def candidate_strings(doc: Doc, f: rules.Found, origin: str) -> list[str]:
+    """The strings of the candidate itself: cue, neighbours, source, content."""
     head = f.head if f.head is not None else f.cue.root
     lemma = head.lemma_.lower()
     out = [f"cl={lemma}", f"o={origin}", f"o={origin}|cl={lemma}", f"cw={f.cue.text.lower()}"]
@@ -57,13 +63,37 @@ def strings(doc: Doc, f: rules.Found, origin: str) -> list[str]:
     out += [f"cr={first.root.lemma_.lower()}", f"cl={lemma}|cr={first.root.lemma_.lower()}"]
     out += [f"cf{k}={t.lower_}" for k, t in enumerate(words[:3])]
     out += [f"c={t.lemma_.lower()}" for t in words[:CONTENT_WORDS]]
-    out += [f"s={t.lemma_.lower()}" for t in head.sent if not t.is_punct and not t.is_space]
     return out
+
+
+def sentence_strings(sent: Span) -> list[str]:
+    """The lemmas of the cue's sentence: the same for every candidate in it."""
+    return [f"s={t.lemma_.lower()}" for t in sent if not t.is_punct and not t.is_space]
+
+
+def _hashed(features: Sequence[str]) -> set[int]:
+    return {zlib.crc32(s.encode("utf-8")) % DIM for s in features}
 
 
 def buckets(features: Sequence[str]) -> list[int]:
     """The distinct hash buckets of one candidate's strings (each counts once)."""
-    return sorted({zlib.crc32(s.encode("utf-8")) % DIM for s in features})
+    return sorted(_hashed(features))
+
+
+def rows(doc: Doc, found: Sequence[rules.Found], origins: Sequence[str]) -> list[list[int]]:
+    """Each candidate's buckets, ``buckets(strings(...))``, with each sentence hashed once.
+
+    A sentence holds many candidates (and each sourced one twice, with and
+    without its source): its words are hashed once and shared.
+    """
+    by_sentence: dict[int, set[int]] = {}
+    out = []
+    for f, origin in zip(found, origins, strict=True):
+        sent = (f.head if f.head is not None else f.cue.root).sent
+        if sent.start not in by_sentence:
+            by_sentence[sent.start] = _hashed(sentence_strings(sent))
+        out.append(sorted(_hashed(candidate_strings(doc, f, origin)) | by_sentence[sent.start]))
+    return out
 
 
 @dataclass

@@ -96,8 +96,7 @@ def labels_for(text: str, found: Sequence[rules.Found], gold: Sequence[Attr]) ->
 def article(doc: Doc, ex: Example) -> Article:
     """Candidates, rows and labels of one parsed article."""
     engine = learned.Candidates(doc)
-    found = engine.candidates()
-    found += engine.source_variants(found)
+    found = engine.readings()
     rows = learned.raw_rows(doc, engine, found) if found else []
     buckets = learned.lexical_rows(doc, engine, found)
     return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold), buckets)
