@@ -49,6 +49,26 @@ def fresh_postgres() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def no_budget_left_behind() -> Iterator[None]:
+    """Fail the test that leaves a time budget current (or its alarm handler installed), and clean up.
+
+    Why: a budget left behind fails every later ``checkpoint`` of the test
+    process with OverBudget, so without this a leak shows up as dozens of
+    unrelated failures far from its cause (CI saw it once).
+    """
+    import signal
+
+    from newsgraph.analysis import budget
+
+    handler = signal.getsignal(signal.SIGALRM)
+    yield
+    leaked = budget._current.get() is not None, signal.getsignal(signal.SIGALRM) != handler
+    budget._current.set(None)
+    signal.signal(signal.SIGALRM, handler)
+    assert leaked == (False, False), "a time budget (or its alarm handler) was left behind"
+
+
 @pytest.fixture(scope="session")
 def nlp() -> Language:
     """newsgraph's spaCy pipeline, loaded once for the whole test session."""
