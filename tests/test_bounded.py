@@ -379,6 +379,32 @@ def test_pipeline_budget_alarm_handled_inside_exit_leaves_no_budget_behind(
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
+def test_pipeline_budget_alarm_handled_while_the_handler_is_put_back_restores_it(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``signal.signal`` is Python code: the handler may run inside it as ``__exit__`` puts the
+    previous handler back, and must not stop that (the alarm's handler would stay installed)."""
+    import sys
+
+    from newsgraph.analysis import budget as budgets
+
+    before = signal.getsignal(signal.SIGALRM)
+    real = signal.signal
+
+    def handler_runs_here(signum: int, handler: object) -> object:
+        if handler is not budgets._alarm:  # putting the previous one back
+            budgets._alarm(signal.SIGALRM, sys._getframe(0))
+        return real(signum, handler)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(budgets.signal, "signal", handler_runs_here)
+    with budgets.Budget(5.0):
+        pass
+    monkeypatch.setattr(budgets.signal, "signal", real)
+    assert budgets._current.get() is None
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
 def test_pipeline_budget_real_alarms_never_leave_a_budget_behind() -> None:
     """Thousands of budgets of tens of microseconds, whose real alarms go off anywhere (in the body,
     as it is entered, as it is left): each ends with no budget current and the handler restored.

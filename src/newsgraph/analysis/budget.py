@@ -136,16 +136,21 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
     """Raise ``OverBudget`` where the analysis is, unless it is entering or leaving its budget.
 
     Python runs a signal's handler at the next step of the main thread,
-    wherever that is. Why not everywhere: in ``Budget.__enter__``
-    or ``__exit__`` (their very first step included, before any ``try``) it
-    would leave the budget current and this handler installed, and every later
+    wherever that is. Why not everywhere: in ``Budget.__enter__`` or
+    ``__exit__`` (their very first step included, before any ``try``), or in
+    what they call (``signal.signal`` is Python code), it would leave the
+    budget current or this handler installed, and every later
     ``checkpoint`` of the thread would fail (CI saw it; a loop of 20,000
     tiny budgets saw it about 100 times). The analysis loses nothing by the
     quiet: it is past its budget, and its next ``check`` or ``checkpoint``
     (which read the clock) stops it.
     """
-    if frame is not None and frame.f_code in _QUIET:
-        return
+    for _ in range(4):  # those methods' own frames, and the frames of what they call
+        if frame is None:
+            break
+        if frame.f_code in _QUIET:
+            return
+        frame = frame.f_back
     raise OverBudget
 
 
