@@ -48,6 +48,25 @@ def test_attributions_indirect_with_addressee(analysis: Analysis) -> None:
     assert told.kind == "mixed"
 
 
+@pytest.mark.parametrize(
+    ("text", "addressee", "content"),
+    [
+        ("The mayor urged residents to leave the valley by Friday.", "residents",
+         "residents to leave the valley by Friday"),
+        ("Union leaders asked the board to delay the vote.", "the board", "the board to delay the vote"),
+        ("The mayor told residents that the valley was safe.", "residents", "that the valley was safe"),
+    ],
+)
+def test_attributions_object_of_an_infinitive_stays_in_the_content(
+    engine: str, text: str, addressee: str, content: str
+) -> None:
+    """'urged residents to leave': the addressee is also the doer, and PolNeAR puts it in the content;
+    'told residents that ...': it stays out."""
+    (found,) = [a for a in analyze(text, model=engine).attributions if a.parent is None]
+    assert found.addressee is not None and found.addressee.text == addressee
+    assert " ".join(c.text for c in found.content) == content
+
+
 def test_attributions_direct_quote_after_source(analysis: Analysis) -> None:
     said = next(a for a in analysis.attributions if a.source and "Briggs" in a.source.text)
     assert said.cue.text == "said"

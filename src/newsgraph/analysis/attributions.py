@@ -580,6 +580,19 @@ class Engine:
         inner = [c for c in head.children if c.dep_ == "xcomp"]
         return not any(self.is_cue_candidate(c) for c in inner)  # "appeared to suggest" stays
 
+    @staticmethod
+    def object_control(head: Token, addressee: Token, complements: list[Token]) -> bool:
+        """'urged *lawmakers* to act', 'asked *her* to resign': the addressee is also the doer of the content.
+
+        PolNeAR's annotators put such an object inside the content (three in
+        four of them on the training split: 133 of 179), where the object of
+        "told *him* that ..." stays out of it (259 of 355). It is still the addressee.
+        """
+        return bool(complements) and all(
+            c.dep_ == "xcomp" and c.i > addressee.i > head.i and any(g.lower_ == "to" for g in c.children)
+            for c in complements
+        )
+
     def verb_attribution(self, head: Token) -> Found | None:
         doc = self.doc
         if (
@@ -685,7 +698,10 @@ class Engine:
             content_ids -= set(range(source.start, source.end))
         content_ids -= cue_ids
         if addressee is not None:
-            content_ids -= _subtree_ids(addressee)
+            if self.object_control(head, addressee, complements):
+                content_ids |= _subtree_ids(addressee)
+            else:
+                content_ids -= _subtree_ids(addressee)
         if addressee is None:
             addressee = self.addressee_of(head, content_ids)
         content_ids = self.clip(head, content_ids)
