@@ -350,58 +350,39 @@ def test_pipeline_budget_alarm_going_off_as_it_is_left_leaves_no_budget_behind(
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
-def test_pipeline_budget_alarm_handled_inside_exit_leaves_no_budget_behind(
-    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("name", "depth"), [("setitimer", 1), ("signal", 0)])
+def test_pipeline_budget_alarm_handled_as_the_budget_is_left_stays_quiet(
+    name: str, depth: int, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Python may run the alarm's handler at the very first step of ``Budget.__exit__``, before its
-    ``try``: the handler must then stay quiet (CI saw the budget left current once)."""
+    """Python may run the alarm's handler anywhere in ``Budget.__exit__``: in its own frame, even at
+    its very first step before its ``try`` (here: as it disarms the alarm, ``depth`` 1), or inside
+    ``signal.signal``, which is Python code, as it puts the previous handler back (``depth`` 0).
+    The handler must stay quiet there: CI once saw the budget left current."""
     import sys
 
     from newsgraph.analysis import budget as budgets
 
     before = signal.getsignal(signal.SIGALRM)
-    real = signal.setitimer
+    real = getattr(signal, name)
 
-    def handler_runs_here(which: int, seconds: float, *rest: float) -> object:
-        real(which, seconds, *rest)
-        if seconds == 0:  # as if the handler ran in the frame that disarms it
-            budgets._alarm(signal.SIGALRM, sys._getframe(1))
-        return (0.0, 0.0)
+    def handler_runs_here(*args: object) -> object:
+        if name == "setitimer":  # just after the alarm is disarmed (no alarm may outlive the test)
+            result = real(*args)
+            if args[1] == 0:
+                budgets._alarm(signal.SIGALRM, sys._getframe(depth))
+            return result
+        if args[1] is not budgets._alarm:  # just before the previous handler is put back
+            budgets._alarm(signal.SIGALRM, sys._getframe(depth))
+        return real(*args)
 
-    monkeypatch.setattr(budgets.signal, "setitimer", handler_runs_here)
+    monkeypatch.setattr(budgets.signal, name, handler_runs_here)
     with budgets.Budget(5.0):
         pass
-    monkeypatch.setattr(budgets.signal, "setitimer", real)
+    monkeypatch.setattr(budgets.signal, name, real)
     assert budgets._current.get() is None
     assert signal.getsignal(signal.SIGALRM) == before
     with pytest.raises(budgets.OverBudget):  # anywhere else, it stops the analysis
         budgets._alarm(signal.SIGALRM, sys._getframe(0))
-
-
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
-def test_pipeline_budget_alarm_handled_while_the_handler_is_put_back_restores_it(
-    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``signal.signal`` is Python code: the handler may run inside it as ``__exit__`` puts the
-    previous handler back, and must not stop that (the alarm's handler would stay installed)."""
-    import sys
-
-    from newsgraph.analysis import budget as budgets
-
-    before = signal.getsignal(signal.SIGALRM)
-    real = signal.signal
-
-    def handler_runs_here(signum: int, handler: object) -> object:
-        if handler is not budgets._alarm:  # putting the previous one back
-            budgets._alarm(signal.SIGALRM, sys._getframe(0))
-        return real(signum, handler)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(budgets.signal, "signal", handler_runs_here)
-    with budgets.Budget(5.0):
-        pass
-    monkeypatch.setattr(budgets.signal, "signal", real)
-    assert budgets._current.get() is None
-    assert signal.getsignal(signal.SIGALRM) == before
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timer")
