@@ -274,6 +274,11 @@ class Found:
     parent: str | None = None
     head: Token | None = field(default=None, repr=False)
 
+    @property
+    def cue_word(self) -> Token:
+        """The word the cue was found at: the rule's head word, else the cue span's root."""
+        return self.head if self.head is not None else self.cue.root
+
 
 # ------------------------------------------------------------------ helpers
 

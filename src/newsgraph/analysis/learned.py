@@ -608,7 +608,7 @@ def raw_rows(doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[dic
                 cover[i] = cover.get(i, 0) + 1
     rows = []
     for f in found:
-        head = f.head if f.head is not None else f.cue.root
+        head = f.cue_word
         origin = engine.origin.get(id(f), "verb")
         loose = origin.startswith("loose")
         rate, lex_cue, lex_total = _rate(head)

@@ -35,13 +35,12 @@ CONTENT_WORDS = 40  # a long content's first words carry what it is about
 
 def strings(doc: Doc, f: rules.Found, origin: str) -> list[str]:
     """The lexical features of one candidate, as strings ``name=value``."""
-    head = f.head if f.head is not None else f.cue.root
-    return candidate_strings(doc, f, origin) + sentence_strings(head.sent)
+    return candidate_strings(doc, f, origin) + sentence_strings(f.cue_word.sent)
 
 
 def candidate_strings(doc: Doc, f: rules.Found, origin: str) -> list[str]:
     """The strings of the candidate itself: cue, neighbours, source, content."""
-    head = f.head if f.head is not None else f.cue.root
+    head = f.cue_word
     lemma = head.lemma_.lower()
     out = [f"cl={lemma}", f"o={origin}", f"o={origin}|cl={lemma}", f"cw={f.cue.text.lower()}"]
     for child in head.children:
@@ -89,7 +88,7 @@ def rows(doc: Doc, found: Sequence[rules.Found], origins: Sequence[str]) -> list
     by_sentence: dict[int, set[int]] = {}
     out = []
     for f, origin in zip(found, origins, strict=True):
-        sent = (f.head if f.head is not None else f.cue.root).sent
+        sent = f.cue_word.sent
         if sent.start not in by_sentence:
             by_sentence[sent.start] = _hashed(sentence_strings(sent))
         out.append(sorted(_hashed(candidate_strings(doc, f, origin)) | by_sentence[sent.start]))
