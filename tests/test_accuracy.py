@@ -22,12 +22,13 @@ import pytest
 from newsgraph.analysis import learned, neural
 from newsgraph.eval.scoring import evaluate, format_table
 
-# `--model trained` (the shipped LightGBM weights) on dev, as reported in docs/model-card.md.
+# `--model trained` (the shipped weights, version 5: trees, lexical model, dense network) on dev,
+# as reported in docs/model-card.md.
 LEARNED = {
-    "attribution/who-what": 0.729,
-    "source/exact": 0.768,
-    "cue/exact": 0.704,
-    "content/exact": 0.569,
+    "attribution/who-what": 0.737,
+    "source/exact": 0.779,
+    "cue/exact": 0.708,
+    "content/exact": 0.575,
 }
 LEARNED_TOLERANCE = {"attribution/who-what": 0.01}  # the headline; the others 0.02
 # `--model neural` (rules + MiniLM) on dev as reported in docs/model-card.md, for the weights made by

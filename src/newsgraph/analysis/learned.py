@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -48,12 +49,12 @@ from typing import Any
 from spacy.tokens import Doc, Token
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import lexical
+from newsgraph.analysis import contextual, lexical
 from newsgraph.analysis.cues import lexicon
 from newsgraph.errors import Errors, NewsgraphError
 
 FORMAT = "newsgraph-attribution-trees"
-VERSION = 2  # 2: the feature src_dropped (source variants) and the lexical model
+VERSION = 3  # 2: the feature src_dropped (source variants) and the lexical model; 3: the dense network
 WEIGHTS_FILE = "attribution-trees.json"
 WEIGHTS_PATH = Path(__file__).parent.parent / "data" / WEIGHTS_FILE
 ENV = "NEWSGRAPH_TREES"  # another weights file (one made by ``newsgraph train``)
@@ -728,6 +729,7 @@ class Trees:
     meta: dict[str, Any]
     lexical: lexical.Lexical | None = None
     blend: float = 1.0  # a candidate's probability: blend * the trees' + (1 - blend) * the lexical model's
+    dense: contextual.Dense | None = None  # the network over contextual vectors, for candidates in its band
 
     def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
         """Candidates scored; those at or above the threshold kept, confidence set, numbered, nested."""
@@ -774,10 +776,22 @@ class Trees:
         ]
 
     def probabilities(self, doc: Doc, engine: Candidates, found: list[rules.Found]) -> list[float]:
-        return self.predict(raw_rows(doc, engine, found), lexical_rows(doc, engine, found))
+        probs = self.predict(raw_rows(doc, engine, found), lexical_rows(doc, engine, found))
+        if self.dense is None:
+            return probs
+        vectors = contextual.DocVectors(doc)
+
+        def features(k: int) -> Any:
+            if not vectors.sents:  # the first call: read every sentence the band's candidates need, at once
+                lo, hi = self.dense.band  # type: ignore[union-attr]
+                inside = [f for f, p in zip(found, probs, strict=True) if lo <= p <= hi]
+                vectors.prepare([s for f in inside for s in contextual.sentences_of(f)])
+            return contextual.features(found[k], vectors)
+
+        return self.with_dense(probs, features)
 
     def predict(self, rows: list[dict[str, Any]], buckets: list[list[int]]) -> list[float]:
-        """Each candidate's probability from its feature row and its lexical buckets."""
+        """Each candidate's probability from its feature row and its lexical buckets (trees and words)."""
         import numpy as np
 
         if not rows:
@@ -788,6 +802,28 @@ class Trees:
             return trees
         words = self.lexical.probabilities(buckets)
         return [self.blend * t + (1.0 - self.blend) * w for t, w in zip(trees, words, strict=True)]
+
+    def with_dense(self, probs: list[float], features: Callable[[int], Any]) -> list[float]:
+        """``probs`` with the dense network's say where they lie in its band.
+
+        ``features(k)``: candidate k's contextual features, asked for only
+        inside the band, so a sentence whose candidates the trees and the
+        lexical model are sure of is never encoded (most of the cost).
+        """
+        import numpy as np
+
+        if self.dense is None:
+            return probs
+        lo, hi = self.dense.band
+        inside = [k for k, p in enumerate(probs) if lo <= p <= hi]
+        if not inside:
+            return probs
+        dense = self.dense.probabilities(np.stack([features(k) for k in inside]))
+        out = list(probs)
+        share = self.dense.share
+        for k, d in zip(inside, dense, strict=True):
+            out[k] = (1.0 - share) * probs[k] + share * float(d)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -801,6 +837,7 @@ class Trees:
             "booster": self.booster.model_to_string(),
             "blend": self.blend,
             "lexical": None if self.lexical is None else self.lexical.to_json(),
+            "dense": None if self.dense is None else self.dense.to_json(),
         }
 
 
@@ -854,12 +891,21 @@ def _load_trees(where: Path) -> Trees:
         threshold = float(data["threshold"])
         blend = float(data.get("blend", 1.0))
         words = None if data.get("lexical") is None else lexical.Lexical.from_json(data["lexical"])
+        dense = None if data.get("dense") is None else contextual.Dense.from_json(data["dense"])
     except ImportError as err:
         raise NewsgraphError(Errors.E036, path=where, reason=f"lightgbm missing: {err}", fix=FIX) from None
     except Exception as err:  # a damaged booster string: LightGBM raises its own error types
         reason = (str(err).splitlines() or ["damaged model"])[0][:200]
         raise NewsgraphError(Errors.E036, path=where, reason=reason, fix=FIX) from None
-    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend)
+    if dense is not None:
+        try:
+            contextual.encoder()
+        except Exception as err:  # missing, truncated (zipfile's BadZipFile) or damaged encoder weights
+            reason = (str(err).splitlines() or ["damaged"])[0][:200]
+            path = contextual.WEIGHTS_PATH
+            reason = f"the contextual encoder: {reason}"
+            raise NewsgraphError(Errors.E036, path=path, reason=reason, fix=FIX) from None
+    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend, dense)
 
 
 def available(path: str | Path | None = None) -> bool:

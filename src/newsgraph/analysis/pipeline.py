@@ -158,6 +158,21 @@ def chunk_bounds(
     return bounds
 
 
+def load_in_worker(model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0) -> Language:
+    """``load`` in one of several worker processes: NumPy's BLAS first limited to one thread.
+
+    The learned engine's contextual encoder (``contextual``) runs on NumPy's
+    matrix products, which use every core by default. With one worker per
+    core, each would start as many threads as there are cores, and they
+    fight: on 2 cores, 2 workers ran the learned engine at 0.45x bare spaCy
+    with BLAS's own threads and 0.66x with one each (``benchmarks/speed.py``).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    return load(model, threshold)
+
+
 @lru_cache(maxsize=4)
 def load(model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.0) -> Language:
     """The English model with newsgraph's components, loaded once per process."""
@@ -433,7 +448,7 @@ def analyze_articles(
     batches = _batches(reads, batch_size)
     args = (model, threshold, time_budget)
     # Workers ignore Ctrl-C and die with the parent: see ``newsgraph.shutdown``.
-    with worker_pool(ctx, n_process, os.getpid(), load, model, threshold) as pool:
+    with worker_pool(ctx, n_process, os.getpid(), load_in_worker, model, threshold) as pool:
         # A bounded window of batches in flight (Pool.imap would read every input
         # up front): memory stays flat over an archive of any size.
         pending = deque(pool.apply_async(_analyze_batch, (b, *args)) for b in islice(batches, 4 * n_process))

@@ -32,7 +32,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import learned, lexical
+from newsgraph.analysis import contextual, learned, lexical
 from newsgraph.errors import NewsgraphError
 from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, score_documents
 from newsgraph.eval.training import Example, load_split
@@ -58,6 +58,9 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 300
 LEXICAL_C = 0.3  # the lexical model's inverse regularisation (0.1 .. 1.0 all gave the same blend on dev)
 BLEND = 0.7  # the trees' share of a candidate's probability; the lexical model has the rest
+DENSE_BAND = (0.2, 0.5)  # the dense network has a say where the trees and words give 0.2 to 0.5 ...
+DENSE_SHARE = 0.4  # ... and this share of the probability there
+DENSE_EPOCHS = 4
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Article:
     rows: list[dict[str, Any]]
     labels: list[int]
     buckets: list[list[int]]  # each candidate's hashed lexical strings
+    dense: Any = None  # each candidate's contextual features (``contextual.features``), one row each
 
 
 def found_spans(f: rules.Found) -> Attr:
@@ -99,7 +103,19 @@ def article(doc: Doc, ex: Example) -> Article:
     found = engine.readings()
     rows = learned.raw_rows(doc, engine, found) if found else []
     buckets = learned.lexical_rows(doc, engine, found)
-    return Article(ex.name, ex.text, ex.gold, found, rows, labels_for(ex.text, found, ex.gold), buckets)
+    labels = labels_for(ex.text, found, ex.gold)
+    return Article(ex.name, ex.text, ex.gold, found, rows, labels, buckets, dense_features(doc, found))
+
+
+def dense_features(doc: Doc, found: Sequence[rules.Found]) -> Any:
+    """The contextual features of every candidate (all of them: the band is applied when deciding)."""
+    import numpy as np
+
+    vectors = contextual.DocVectors(doc)
+    vectors.prepare([s for f in found for s in contextual.sentences_of(f)])
+    rows = [contextual.features(f, vectors) for f in found]
+    width = contextual.WIDTH * len(contextual.PARTS)
+    return np.stack(rows) if rows else np.zeros((0, width), dtype=np.float32)
 
 
 def parse(examples: Sequence[Example], log: Callable[[str], None], processes: int = 1) -> list[Doc]:
@@ -169,7 +185,7 @@ def score_at(
 
 def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple[float, dict[str, Any]]:
     """The threshold with the best who-said-what F1 on ``articles`` (ties: the lower one)."""
-    probs = [trees.predict(a.rows, a.buckets) for a in articles]
+    probs = [trees.with_dense(trees.predict(a.rows, a.buckets), a.dense.__getitem__) for a in articles]
     best: tuple[float, dict[str, Any]] | None = None
     for t in THRESHOLDS:
         result = score_at(trees, articles, probs, t)
@@ -213,13 +229,18 @@ def articles_of(
         examples = examples[:limit]
     docs = parse(examples, log, processes)
     out = []
-    for doc, ex in zip(docs, examples, strict=True):
+    started = time.perf_counter()
+    for k, (doc, ex) in enumerate(zip(docs, examples, strict=True), 1):
         first = article(doc, ex)
         out.append(first)
+        if k % 100 == 0:
+            log(f"candidates and vectors of {k}/{len(examples)} ({time.perf_counter() - started:.0f} s)")
         if all_annotators:
             for gold in other_annotators(split_dir, ex.name, log):
                 labels = labels_for(ex.text, first.found, gold)
-                copy = Article(first.name, first.text, gold, first.found, first.rows, labels, first.buckets)
+                copy = Article(
+                    first.name, first.text, gold, first.found, first.rows, labels, first.buckets, first.dense
+                )
                 out.append(copy)
     return out
 
@@ -256,7 +277,14 @@ def train(
     buckets = [b for a in train_set for b in a.buckets]
     words = lexical.fit(buckets, [y for a in train_set for y in a.labels], LEXICAL_C)
     log(f"lexical model fitted ({time.perf_counter() - started:.0f} s)")
-    trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND)
+    import numpy as np
+
+    x = np.concatenate([a.dense for a in train_set if len(a.rows)])
+    y = np.asarray([lab for a in train_set for lab in a.labels], dtype=np.float32)
+    dense = contextual.fit(x, y, seed=seed, band=DENSE_BAND, share=DENSE_SHARE, epochs=DENSE_EPOCHS)
+    del x
+    log(f"dense network fitted ({time.perf_counter() - started:.0f} s)")
+    trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND, dense)
     threshold, result = select_threshold(trees, dev_set)
     trees.threshold = threshold
     seconds = round(time.perf_counter() - started)
@@ -270,6 +298,9 @@ def train(
         "rounds": rounds,
         "blend": BLEND,
         "lexical_c": LEXICAL_C,
+        "dense_band": list(DENSE_BAND),
+        "dense_share": DENSE_SHARE,
+        "dense_epochs": DENSE_EPOCHS,
         "threshold": threshold,
         "dev_metrics": {k: v for k, v in result.items() if isinstance(v, dict)},
         "dev_who_what_f1": result["attribution/who-what"]["f1"],

@@ -116,10 +116,10 @@ def _crash_if_poisoned(reads: Iterable[ReadArticle]) -> Iterator[ReadArticle]:
 
 
 def load_pipeline(settings: Settings) -> None:
-    """Load this worker's pipeline now (``pipeline.load`` is cached per process)."""
+    """Load this worker's pipeline now (cached per process; one BLAS thread: ``pipeline.load_in_worker``)."""
     from newsgraph.analysis import pipeline
 
-    pipeline.load(settings.model, settings.threshold)
+    pipeline.load_in_worker(settings.model, settings.threshold)
     time.sleep(0.5)  # hold the core a moment, so the next warm-up task starts a worker of its own
 
 
