@@ -43,6 +43,7 @@ import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from newsgraph.analysis import attributions as rules
+from newsgraph.analysis.budget import checkpoint
 
 DATA = Path(__file__).parent.parent / "data"
 WEIGHTS_PATH = DATA / "minilm-l3.npz"
@@ -197,6 +198,7 @@ class Encoder:
         x = _norm(self.words[ids].astype(np.float32) + self.positions[positions] + self.type0, self.norm)
         size = WIDTH // HEADS
         for layer in self.layers:
+            checkpoint()  # the time budget, in a thread too (see ``budget.checkpoint``)
             qkv = x @ layer.qkv + layer.qkv_bias
             context = np.empty_like(x)
             for a, b in pairwise(bounds):

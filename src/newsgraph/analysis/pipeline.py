@@ -165,7 +165,8 @@ def load_in_worker(model: str = DEFAULT_ATTRIBUTION_MODEL, threshold: float = 0.
     matrix products, which use every core by default. With one worker per
     core, each would start as many threads as there are cores, and they
     fight: on 2 cores, 2 workers ran the learned engine at 0.45x bare spaCy
-    with BLAS's own threads and 0.66x with one each (``benchmarks/speed.py``).
+    with BLAS's own threads, and at 0.58x to 0.83x with one each
+    (``benchmarks/speed.py``, docs/model-card.md).
     """
     from threadpoolctl import threadpool_limits
 
