@@ -260,6 +260,7 @@ class DocVectors:
         self.doc = doc
         self.enc = enc or encoder()
         self.sents: dict[int, np.ndarray] = {}
+        self.means: dict[int, np.ndarray] = {}  # each sentence's mean vector, shared by its candidates
 
     def prepare(self, sents: list[Span]) -> None:
         """Encode these sentences (those not yet read) in one go: much faster than one by one."""
@@ -271,6 +272,11 @@ class DocVectors:
         if sent.start not in self.sents:
             self.sents[sent.start] = self.enc.sentence_vectors(self.doc, sent.start, sent.end)
         return self.sents[sent.start]
+
+    def mean(self, sent: Span) -> np.ndarray:
+        if sent.start not in self.means:
+            self.means[sent.start] = self.sentence(sent).mean(0)
+        return self.means[sent.start]
 
     def token(self, token: Token) -> np.ndarray:
         sent = token.sent
@@ -296,7 +302,7 @@ def features(f: rules.Found, vectors: DocVectors) -> np.ndarray:
     cue = np.mean([vectors.token(t) for t in f.cue], axis=0)
     source = zero if f.source is None else vectors.token(f.source.root)
     content = vectors.token(f.content[0].root) if f.content else zero
-    sentence = vectors.sentence(f.cue_word.sent).mean(0)
+    sentence = vectors.mean(f.cue_word.sent)
     return np.concatenate([cue, source, content, sentence]).astype(np.float32)
 
 
@@ -328,6 +334,11 @@ class Dense:
     b2: float
     band: tuple[float, float]
     share: float
+
+    def unsure(self, probs: list[float]) -> list[int]:
+        """Which of the other models' probabilities lie in the band: the candidates this network reads."""
+        lo, hi = self.band
+        return [k for k, p in enumerate(probs) if lo <= p <= hi]
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         h = np.maximum(((x - self.mean) / self.scale) @ self.w1 + self.b1, 0.0)

@@ -780,10 +780,9 @@ class Trees:
         if self.dense is None:
             return probs
         vectors = contextual.DocVectors(doc)
-        lo, hi = self.dense.band
-        unsure = [f for f, p in zip(found, probs, strict=True) if lo <= p <= hi]
+        unsure = self.dense.unsure(probs)
         if unsure:  # every sentence the unsure candidates need, encoded at once (much faster)
-            vectors.prepare([s for f in unsure for s in contextual.sentences_of(f)])
+            vectors.prepare([s for k in unsure for s in contextual.sentences_of(found[k])])
         return self.with_dense(probs, lambda k: contextual.features(found[k], vectors))
 
     def predict(self, rows: list[dict[str, Any]], buckets: list[list[int]]) -> list[float]:
@@ -810,8 +809,7 @@ class Trees:
 
         if self.dense is None:
             return probs
-        lo, hi = self.dense.band
-        inside = [k for k, p in enumerate(probs) if lo <= p <= hi]
+        inside = self.dense.unsure(probs)
         if not inside:
             return probs
         dense = self.dense.probabilities(np.stack([features(k) for k in inside]))
