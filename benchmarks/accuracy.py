@@ -6,7 +6,11 @@ that) with the trained model and with the rules, prints the scorer's table
 for each, then one comparison table with the figures other tools and people
 reach on the same split and scorer. The reference
 figures are those given in the project brief (measured with the same scorer
-on PolNeAR dev; CofeNet's are the published exact-span F1 on PolNeAR).
+on PolNeAR dev; CofeNet's are the published exact-span F1 on PolNeAR), and
+one row measured here: PolNeAR's own annotators, each further annotator file
+of an article annotated several times (train and the split) scored against
+the first (``newsgraph.eval.scoring.agreement``), so that every column has a
+human figure beside it.
 
 Usage::
 
@@ -24,7 +28,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from newsgraph.eval.scoring import evaluate, format_table
+from newsgraph.eval.scoring import agreement, evaluate, format_table
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPLIT = ROOT.parent / "shared" / "polnear" / "dev"
@@ -33,7 +37,7 @@ DEFAULT_SPLIT = ROOT.parent / "shared" / "polnear" / "dev"
 REFERENCES: dict[str, dict[str, float]] = {
     "BBC R&D Citron": {"attribution/who-what": 0.47},
     "textacy direct_quotations": {"attribution/who-what": 0.18},
-    "two human annotators": {"attribution/who-what": 0.77},
+    "two human annotators (brief)": {"attribution/who-what": 0.77},
     "BERT + CofeNet (2022, published)": {"source/exact": 0.832, "cue/exact": 0.753, "content/exact": 0.729},
 }
 COLUMNS = ["attribution/who-what", "source/exact", "cue/exact", "content/exact",
@@ -66,10 +70,14 @@ def main() -> None:
     print(f"date: {dt.date.today().isoformat()}  split: {args.split}")
     labels = [c.replace("attribution/", "").replace("/", " ") for c in COLUMNS]
     print(f"{'F1':34}" + "".join(f"{label:>16}" for label in labels))
+    splits = [s for s in (args.split.parent / "train", args.split) if s.is_dir()]
+    humans = agreement(splits, print)
+    annotators = f"annotators ({humans['pairs']} files, {humans['articles']} art.)"
     rows = {
         "newsgraph (trained model)": {c: results["trained"][c]["f1"] for c in COLUMNS},
         "newsgraph (rules)": {c: results["rules"][c]["f1"] for c in COLUMNS},
         **REFERENCES,
+        annotators: {c: humans[c]["f1"] for c in COLUMNS},
     }
     for name, figures in rows.items():
         cells = "".join(f"{figures[c]:16.3f}" if c in figures else f"{'-':>16}" for c in COLUMNS)

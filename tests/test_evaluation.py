@@ -32,6 +32,7 @@ from newsgraph.eval.scoring import (
     METRICS,
     Tally,
     Tokens,
+    agreement,
     dice,
     evaluate,
     format_table,
@@ -427,6 +428,56 @@ def test_evaluation_gold_split_first_annotator_and_texts(tmp_path: Path) -> None
     assert gold["b"] == [{"cue": [(5, 9)], "source": [(0, 4)], "content": [(10, 14)]}]
     for role, spans in gold["b"][0].items():
         assert [text[s:e] for s, e in spans] == [{"cue": "said", "source": "Ines", "content": "rain"}[role]]
+
+
+def test_evaluation_agreement_scores_further_annotators_against_the_first(tmp_path: Path) -> None:
+    """Each further annotator file is a prediction against the first; single and unreadable files left out."""
+    text = "Ines said rain. Tom said sun.\n"
+    (tmp_path / "text").mkdir()
+    (tmp_path / "attributions").mkdir()
+    for doc in ("b", "c", "d"):
+        (tmp_path / "text" / f"{doc}.txt").write_text(text, encoding="utf-8")
+    right = {"cue": [(5, 9)], "source": [(0, 4)], "content": [(10, 14)]}
+    wrong_source = {**right, "source": [(16, 19)]}
+    files = {
+        "b_0001.ann": [right],  # the gold of b
+        "b_0002.ann": [right],  # agrees
+        "b_0003.ann": [wrong_source],  # same cue and content, another source
+        "c_0001.ann": [right],  # one file only: nothing to compare
+        "d_0001.ann": [right],
+    }
+    for name, attrs in files.items():
+        (tmp_path / "attributions" / name).write_text(attributions_to_ann(text, attrs), encoding="utf-8")
+    (tmp_path / "attributions" / "d_0002.ann").write_text("T1\tCue 5 x\tsaid\n", encoding="utf-8")
+    logged: list[str] = []
+    result = agreement([tmp_path], logged.append)
+    assert (result["articles"], result["pairs"]) == (1, 2)
+    assert len(logged) == 1 and "E016" in logged[0] and "d_0002.ann" in logged[0]
+    assert result["attribution/who-what"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "pred": 2, "gold": 2}
+    assert result["attribution/content"]["f1"] == 1.0
+    assert result["source/exact"]["f1"] == 0.5 and result["cue/exact"]["f1"] == 1.0
+
+
+def test_evaluation_agreement_matches_scorer_on_polnear(scorer: ModuleType) -> None:
+    """The human agreement on PolNeAR's articles annotated several times, as the official scorer counts it."""
+    require(TRAIN)
+    result = agreement([TRAIN, DEV])
+    tallies = {name: scorer.Tally() for name in METRICS}
+    pairs = 0
+    for part in (TRAIN, DEV):
+        by_doc: dict[str, list[Path]] = {}
+        for path in sorted((part / "attributions").glob("*.ann")):
+            by_doc.setdefault(re.sub(r"_[0-9a-f]{4}\.ann$", "", path.name), []).append(path)
+        for doc, paths in sorted(by_doc.items()):
+            if len(paths) < 2:
+                continue
+            tokens = scorer.tokenize(scorer.read_text(str(part / "text" / f"{doc}.txt")))
+            gold = scorer.as_tokens(scorer.parse_ann(str(paths[0])), tokens)
+            for other in paths[1:]:
+                scorer.score_doc(scorer.as_tokens(scorer.parse_ann(str(other)), tokens), gold, tallies)
+                pairs += 1
+    assert result["pairs"] == pairs >= 50
+    assert {name: result[name] for name in METRICS} == {name: t.prf() for name, t in tallies.items()}
 
 
 def test_evaluation_predictions_from_analysis_offsets() -> None:

@@ -356,3 +356,53 @@ def evaluate(
     if predictions_out is not None:
         write_predictions(predictions_out, predictions)
     return score_documents({doc: gold[doc] for doc in docs}, predictions, texts)
+
+
+def agreement(
+    split_dirs: Iterable[str | Path], log: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """How well PolNeAR's annotators agree, measured as the scorer measures newsgraph.
+
+    Why: the targets for the learned engine are set against "the human
+    annotators", and this says what that means per metric. In every split,
+    each article with several annotator files has its second and later files
+    scored as predictions against its first (the gold the scorer uses), with
+    the scorer's own matching, so every figure compares directly with
+    ``evaluate``'s. The result is ``score_documents``' plus ``articles`` (with
+    several files) and ``pairs`` (further files scored). A malformed file is
+    reported through ``log`` and left out; the article is kept while it has
+    two readable files.
+    """
+    tallies = {name: Tally() for name in METRICS}
+    articles = pairs = 0
+    for split_dir in split_dirs:
+        split = Path(split_dir)
+        if not (split / "text").is_dir() or not (split / "attributions").is_dir():
+            raise NewsgraphError(Errors.E012, path=split_dir)
+        by_article: dict[str, list[Path]] = {}
+        for path in sorted((split / "attributions").glob("*.ann")):
+            if _GOLD_FILE.search(path.name):
+                by_article.setdefault(_GOLD_FILE.sub("", path.name), []).append(path)
+        for doc, paths in sorted(by_article.items()):
+            text_file = split / "text" / f"{doc}.txt"
+            if len(paths) < 2 or not text_file.exists():
+                continue
+            readings = []
+            for path in paths:
+                try:
+                    readings.append(read_ann(path))
+                except NewsgraphError as err:
+                    if log is not None:
+                        log(f"skipped: {err}")
+            if len(readings) < 2:
+                continue
+            tokens = Tokens(read_text_file(text_file))
+            gold = [tokens.roles(a) for a in readings[0]]
+            for other in readings[1:]:
+                score_document([tokens.roles(a) for a in other], gold, tallies)
+            articles += 1
+            pairs += len(readings) - 1
+    result: dict[str, Any] = {name: tally.prf() for name, tally in tallies.items()}
+    result["articles"] = articles
+    result["pairs"] = pairs
+    return result
