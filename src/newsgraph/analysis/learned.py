@@ -94,17 +94,27 @@ CATEGORICAL = (
 )
 
 
-def in_headline(token: Token) -> bool:
-    """Whether ``token`` is in a headline: the document's first sentence, on a line of its own,
-    not ended by a full stop ("The senator bristled at it." opening a text is not a headline)."""
-    sent = token.sent
-    if sent.start != 0:
-        return False
+def headline_end(doc: Doc, text: str | None = None) -> int:
+    """Where the headline ends (a token index), or 0 where there is none.
+
+    The headline is the document's first sentence, on a line of its own, not
+    ended by a full stop ("The senator bristled at it." opening a text is
+    not a headline). ``text``: ``doc.text``, when the caller has it already.
+    """
+    if not len(doc):
+        return 0
+    sent = doc[0].sent
     words = [t for t in sent if not t.is_space]
     if not words or words[-1].text == ".":
-        return False
-    rest = token.doc.text[words[-1].idx + len(words[-1].text) :].lstrip(" \t")
-    return rest == "" or rest.startswith(("\n", "\r"))
+        return 0
+    text = doc.text if text is None else text
+    rest = text[words[-1].idx + len(words[-1].text) :].lstrip(" \t")
+    return sent.end if rest == "" or rest.startswith(("\n", "\r")) else 0
+
+
+def in_headline(token: Token) -> bool:
+    """Whether ``token`` is in the headline (``headline_end``)."""
+    return token.i < headline_end(token.doc)
 
 
 class Candidates(rules.Engine):
@@ -187,10 +197,11 @@ class Candidates(rules.Engine):
         taken = {i for f in found for i in range(f.cue.start, f.cue.end)}
         self.loose = True
         extra = []
+        headline = headline_end(self.doc, self.text) if HEADLINE_KNOWN_CUES else 0
         for token in self.doc:
             if token.i in taken or token.pos_ not in LOOSE_POS or self.quoted[token.i] >= 0:
                 continue
-            if HEADLINE_KNOWN_CUES and rules.cue_rate(token) == 0.0 and in_headline(token):
+            if token.i < headline and rules.cue_rate(token) == 0.0:
                 continue  # "Council delays barrier" is news, not a statement
             if token.pos_ == "NOUN":
                 f = self.noun_attribution(token)
