@@ -54,6 +54,7 @@ LAYERS = 3
 MAX_PIECES = 254  # pieces per window, [CLS] and [SEP] aside
 MAX_WORD = 100  # a longer word is one unknown piece, as BERT's tokenizer does
 MAX_TOKEN_PIECES = 16  # a longer token (a URL, a run of symbols) is read by its first pieces
+PIECE_CACHE = 200_000  # token texts whose pieces an encoder remembers (about 40 MB at most)
 CLS, SEP, UNK = "[CLS]", "[SEP]", "[UNK]"
 QKV = ("query", "key", "value")
 WORDS = "embeddings.word_embeddings.weight"
@@ -145,8 +146,7 @@ class Encoder:
         lines = Path(vocab).read_text(encoding="utf-8").split("\n")
         self.vocab = {piece: k for k, piece in enumerate(lines) if piece}
         self.unk = self.vocab[UNK]
-        self._pieces = lru_cache(maxsize=65536)(self._word_pieces)
-        self.pieces = lru_cache(maxsize=65536)(self._token_pieces)  # type: ignore[method-assign]
+        self._cache: dict[str, tuple[int, ...]] = {}  # token text -> pieces (``pieces``)
 
     # ------------------------------------------------------------- word pieces
 
@@ -171,11 +171,20 @@ class Encoder:
             start = end
         return tuple(out)
 
-    def _token_pieces(self, text: str) -> tuple[int, ...]:
-        """The word-piece ids of a token's text (none for whitespace), at most ``MAX_TOKEN_PIECES``."""
-        return tuple(p for word in _basic_words(text) for p in self._pieces(word))[:MAX_TOKEN_PIECES]
+    def pieces(self, text: str) -> tuple[int, ...]:
+        """The word-piece ids of a token's text (none for whitespace), at most ``MAX_TOKEN_PIECES``.
 
-    pieces = _token_pieces  # replaced by a cached one per encoder
+        Cached per token text: news repeats its words, and splitting is most
+        of the cost outside the matrix products. The cache stops growing at
+        ``PIECE_CACHE`` entries, so a long-running server's memory stays bounded.
+        """
+        found = self._cache.get(text)
+        if found is None:
+            found = tuple(p for word in _basic_words(text) for p in self._word_pieces(word))
+            found = found[:MAX_TOKEN_PIECES]
+            if len(self._cache) < PIECE_CACHE:
+                self._cache[text] = found
+        return found
 
     # ---------------------------------------------------------------- encoding
 
