@@ -47,6 +47,20 @@ def test_contextual_pieces_are_berts(encoder: contextual.Encoder) -> None:
         assert ours == theirs
 
 
+def test_contextual_pieces_cache_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A long-running server sees ever new token texts: the cache stops at PIECE_CACHE, answers stay right."""
+    monkeypatch.setattr(contextual, "PIECE_CACHE", 5)
+    fresh = contextual.Encoder()
+    words = [f"harbour{n}" for n in range(12)]
+    first = [fresh.pieces(w) for w in words]
+    assert len(fresh._cache) == 5
+    assert [fresh.pieces(w) for w in words] == first
+    monkeypatch.setattr(contextual, "PIECE_CACHE", 0)
+    uncached = contextual.Encoder()
+    assert [uncached.pieces(w) for w in words] == first and not uncached._cache
+    assert len(set(first)) == len(words)  # each number its own piece: not one cached answer for all
+
+
 def test_contextual_vectors_are_minilms(encoder: contextual.Encoder) -> None:
     torch = pytest.importorskip("torch", reason="the reference encoder comes with the model extra")
     transformers = pytest.importorskip("transformers")
