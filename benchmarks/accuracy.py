@@ -70,15 +70,16 @@ def main() -> None:
     print(f"date: {dt.date.today().isoformat()}  split: {args.split}")
     labels = [c.replace("attribution/", "").replace("/", " ") for c in COLUMNS]
     print(f"{'F1':34}" + "".join(f"{label:>16}" for label in labels))
-    splits = [s for s in (args.split.parent / "train", args.split) if s.is_dir()]
-    humans = agreement(splits, print)
-    annotators = f"annotators ({humans['pairs']} files, {humans['articles']} art.)"
+    splits = {s.resolve() for s in (args.split.parent / "train", args.split) if s.is_dir()}
+    humans = agreement(sorted(splits), print)
     rows = {
         "newsgraph (trained model)": {c: results["trained"][c]["f1"] for c in COLUMNS},
         "newsgraph (rules)": {c: results["rules"][c]["f1"] for c in COLUMNS},
         **REFERENCES,
-        annotators: {c: humans[c]["f1"] for c in COLUMNS},
     }
+    if humans["pairs"]:  # no article annotated twice: no row rather than a row of zeros
+        annotators = f"annotators ({humans['pairs']} files, {humans['articles']} art.)"
+        rows[annotators] = {c: humans[c]["f1"] for c in COLUMNS}
     for name, figures in rows.items():
         cells = "".join(f"{figures[c]:16.3f}" if c in figures else f"{'-':>16}" for c in COLUMNS)
         print(f"{name:34}{cells}")
