@@ -21,7 +21,9 @@ candidate's words (``lexical``) reads what those features leave out, and the
 two probabilities are averaged. Each candidate with a source is also tried
 without one (PolNeAR marks none where the text names none), and the likelier
 reading stands. Candidates likely to be a gold attribution are kept; the
-probability is the attribution's ``confidence``.
+probability is the attribution's ``confidence``. Where the cue of a kept
+attribution could run on over the words after it ("expressed *concern
+about*"), a second small model (``cue_readings``) chooses where it ends.
 
 Everything after the decision is shared with the rules: addressee, stance,
 kind, nesting, speaker resolution, authorial voice.
@@ -49,7 +51,7 @@ from typing import Any
 from spacy.tokens import Doc, Token
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import contextual, lexical
+from newsgraph.analysis import contextual, cue_readings, lexical
 from newsgraph.analysis.cues import lexicon
 from newsgraph.errors import Errors, NewsgraphError
 
@@ -741,9 +743,10 @@ class Trees:
     lexical: lexical.Lexical | None = None
     blend: float = 1.0  # a candidate's probability: blend * the trees' + (1 - blend) * the lexical model's
     dense: contextual.Dense | None = None  # the network over contextual vectors, for candidates in its band
+    cues: cue_readings.CueChooser | None = None  # where each kept attribution's cue ends
 
     def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
-        """Candidates scored; those at or above the threshold kept, confidence set, numbered, nested."""
+        """Candidates scored; those at or above the threshold kept, their cues' ends chosen, numbered."""
         engine = Candidates(doc, min_rate)
         found = engine.readings()
         if not found:
@@ -755,6 +758,8 @@ class Trees:
         taken = {id(f) for f in kept}
         rejected = [f for f in found if id(f) not in taken]
         kept += self.nested_rules(engine, kept, rejected)
+        if self.cues is not None:
+            kept = self.cues.choose(kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id = f"A{n}"
@@ -843,6 +848,7 @@ class Trees:
             "blend": self.blend,
             "lexical": None if self.lexical is None else self.lexical.to_json(),
             "dense": None if self.dense is None else self.dense.to_json(),
+            "cues": None if self.cues is None else self.cues.to_json(),
         }
 
 
@@ -897,6 +903,7 @@ def _load_trees(where: Path) -> Trees:
         blend = float(data.get("blend", 1.0))
         words = None if data.get("lexical") is None else lexical.Lexical.from_json(data["lexical"])
         dense = None if data.get("dense") is None else contextual.Dense.from_json(data["dense"])
+        cues = None if data.get("cues") is None else cue_readings.CueChooser.from_json(data["cues"])
     except ImportError as err:
         raise NewsgraphError(Errors.E036, path=where, reason=f"lightgbm missing: {err}", fix=FIX) from None
     except Exception as err:  # a damaged booster string: LightGBM raises its own error types
@@ -910,7 +917,7 @@ def _load_trees(where: Path) -> Trees:
             path = contextual.WEIGHTS_PATH
             reason = f"the contextual encoder: {reason}"
             raise NewsgraphError(Errors.E036, path=path, reason=reason, fix=FIX) from None
-    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend, dense)
+    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend, dense, cues)
 
 
 def available(path: str | Path | None = None) -> bool:

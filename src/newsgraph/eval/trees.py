@@ -32,9 +32,9 @@ from typing import Any
 from spacy.tokens import Doc
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import contextual, learned, lexical
+from newsgraph.analysis import contextual, cue_readings, learned, lexical
 from newsgraph.errors import NewsgraphError
-from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, score_documents
+from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, match, score_documents
 from newsgraph.eval.training import Example, load_split
 from newsgraph.io.brat import Attr, read_ann
 
@@ -168,6 +168,19 @@ def fit(
     return lightgbm.train(params, data, num_boost_round=rounds)
 
 
+def cue_samples(a: Article) -> list[tuple[rules.Found, Callable[[rules.Found], bool]]]:
+    """The candidates matching a gold attribution (one to one, as the scorer pairs them), each with a
+    test of whether a reading of it has exactly that gold attribution's cue words."""
+    tokens = Tokens(a.text)
+    golds = [tokens.roles(g) for g in a.gold]
+    roles = [tokens.roles(found_spans(f)) for f in a.found]
+    out = []
+    for i, j in match(roles, golds, _who_what, 0.5):
+        cue = golds[j]["cue"]
+        out.append((a.found[i], lambda f, cue=cue: tokens.roles(found_spans(f))["cue"] == cue))
+    return out
+
+
 def score_at(
     trees: learned.Trees, articles: Sequence[Article], probs: Sequence[Sequence[float]], threshold: float
 ) -> dict[str, Any]:
@@ -175,6 +188,8 @@ def score_at(
     preds: dict[str, list[Attr]] = {}
     for a, ps in zip(articles, probs, strict=True):
         kept = learned.choose(a.found, list(ps), threshold)
+        if trees is not None and trees.cues is not None:
+            kept = trees.cues.choose(kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id, f.parent = f"A{n}", None
@@ -284,7 +299,9 @@ def train(
     dense = contextual.fit(x, y, seed=seed, band=DENSE_BAND, share=DENSE_SHARE, epochs=DENSE_EPOCHS)
     del x
     log(f"dense network fitted ({time.perf_counter() - started:.0f} s)")
-    trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND, dense)
+    cues = cue_readings.fit([s for a in train_set for s in cue_samples(a)], seed)
+    log(f"cue chooser fitted ({time.perf_counter() - started:.0f} s)")
+    trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND, dense, cues)
     threshold, result = select_threshold(trees, dev_set)
     trees.threshold = threshold
     seconds = round(time.perf_counter() - started)

@@ -1,0 +1,136 @@
+"""The learned engine's cue chooser: the readings of a kept attribution's cue, and the model choosing one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+
+from newsgraph.analysis import attributions as rules
+from newsgraph.analysis import cue_readings, learned, pipeline
+from newsgraph.errors import NewsgraphError
+
+
+@pytest.fixture(scope="module")
+def parser() -> Language:
+    return pipeline.load("rules")
+
+
+def _found(parser: Language, text: str, cue: str) -> rules.Found:
+    doc = parser(text, disable=pipeline._late(parser))
+    found = [f for f in learned.Candidates(doc).candidates() if f.cue.text == cue]
+    assert found, f"no candidate with the cue {cue!r} in {text!r}"
+    return found[0]
+
+
+def _read(f: rules.Found) -> dict[str, tuple[str, list[str]]]:
+    out = {}
+    for r in cue_readings.readings(f):
+        g = cue_readings.read(f, r)
+        assert g is not None
+        text = f.cue.doc.text
+        for span in (g.cue, *g.content):  # offsets are sacred
+            assert text[span.start_char : span.end_char] == span.text
+        assert g.cue.start == f.cue.start and g.cue.end <= g.content[0].start
+        out[r.kind] = (g.cue.text, [s.text for s in g.content])
+    return out
+
+
+def test_cue_readings_object_and_preposition(parser: Language) -> None:
+    f = _found(parser, "The mayor expressed concern about the cost of the barrier.", "expressed")
+    got = _read(f)
+    assert got["found"] == ("expressed", ["concern about the cost of the barrier"])
+    assert got["object+prep"] == ("expressed concern about", ["the cost of the barrier"])
+    assert got["object"] == ("expressed concern", ["about the cost of the barrier"])
+
+
+def test_cue_readings_infinitive(parser: Language) -> None:
+    f = _found(parser, "The senator refused to disclose his tax returns.", "refused")
+    assert _read(f)["infinitive"] == ("refused to disclose", ["his tax returns"])
+
+
+def test_cue_readings_none_leaves_an_empty_content(parser: Language) -> None:
+    f = _found(parser, "Neighbours expressed concern.", "expressed")
+    assert set(_read(f)) == {"found"}  # taking "concern" into the cue would leave no content
+
+
+def test_cue_readings_content_before_the_cue_is_read_one_way(parser: Language) -> None:
+    f = _found(parser, "“The pier will reopen in May,” the harbour master said.", "said")
+    assert [r.kind for r in cue_readings.readings(f)] == ["found"]
+
+
+def test_cue_readings_chooser_learns_and_round_trips(parser: Language) -> None:
+    """Taught that 'expressed' takes its object and preposition and 'refused' its infinitive, it does so."""
+    texts = [
+        ("Residents expressed concern about the plan.", "expressed", "expressed concern about"),
+        ("The union expressed anger over the cuts.", "expressed", "expressed anger over"),
+        ("The council refused to publish the report.", "refused", "refused to publish"),
+        ("The firm refused to release the figures.", "refused", "refused to release"),
+    ] * 8
+    samples = []
+    for text, cue, gold in texts:
+        f = _found(parser, text, cue)
+        samples.append((f, lambda g, gold=gold: g.cue.text == gold))
+    chooser = cue_readings.fit(samples, seed=13)
+    assert chooser is not None
+    tests = [
+        _found(parser, "Parents expressed worry about the closure.", "expressed"),
+        _found(parser, "The mayor refused to answer the question.", "refused"),
+    ]
+    chosen = [f.cue.text for f in chooser.choose(tests)]
+    assert chosen == ["expressed worry about", "refused to answer"]
+    again = cue_readings.CueChooser.from_json(chooser.to_json())
+    assert [f.cue.text for f in again.choose(tests)] == chosen
+
+
+def test_cue_readings_fit_without_a_choice_to_learn(parser: Language) -> None:
+    f = _found(parser, "Residents expressed concern about the plan.", "expressed")
+    assert cue_readings.fit([], seed=13) is None
+    assert cue_readings.fit([(f, lambda g: True)], seed=13) is None  # one label only: nothing to learn
+
+
+def test_cue_readings_shipped_engine_takes_in_a_preposition(parser: Language) -> None:
+    """With the shipped weights, a particle cue is read as the annotators read it (and offsets hold)."""
+    text = "Ms. Okafor pointed to reports that the ferry had been sold."
+    doc = parser(text, disable=pipeline._late(parser))
+    _, kept = learned.load_trees().decide(doc)
+    cues = {f.cue.text: [s.text for s in f.content] for f in kept}
+    assert cues.get("pointed to") == ["reports that the ferry had been sold"]
+    for f in kept:
+        for span in (f.cue, *f.content):
+            assert text[span.start_char : span.end_char] == span.text
+
+
+VOCABULARY = (
+    "the mayor expressed concern about plan refused to disclose pointed reports said that it , . “ ” "
+    "issued a statement calling for calm over cuts"
+)
+WORDS = st.sampled_from(VOCABULARY.split(" "))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(WORDS, min_size=1, max_size=25))
+def test_cue_readings_any_text_reads_within_the_text(parser: Language, words: list[str]) -> None:
+    text = " ".join(words)
+    doc = parser(text, disable=pipeline._late(parser))
+    for f in learned.Candidates(doc).readings():
+        for r in cue_readings.readings(f):
+            g = cue_readings.read(f, r)
+            assert g is not None and g.content
+            for span in (g.cue, *g.content):
+                assert text[span.start_char : span.end_char] == span.text
+                assert span.start < span.end
+
+
+def test_cue_readings_damaged_chooser_is_one_coded_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(learned.weights_path().read_text(encoding="utf-8"))
+    data["cues"] = {"booster": "not a model", "tables": {}}
+    damaged = tmp_path / "trees.json"
+    damaged.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(NewsgraphError) as info:
+        learned.load_trees(str(damaged))
+    assert info.value.code == "E036" and str(damaged) in str(info.value)
+    assert "\n" not in str(info.value)
