@@ -28,9 +28,8 @@ def _found(parser: Language, text: str, cue: str) -> rules.Found:
 
 def _read(f: rules.Found) -> dict[str, tuple[str, list[str]]]:
     out = {}
-    for r in cue_readings.readings(f):
-        g = cue_readings.read(f, r)
-        assert g is not None
+    for r, g in cue_readings.readings(f):
+        assert g == cue_readings.read(f, r)
         text = f.cue.doc.text
         for span in (g.cue, *g.content):  # offsets are sacred
             assert text[span.start_char : span.end_char] == span.text
@@ -59,7 +58,7 @@ def test_cue_readings_none_leaves_an_empty_content(parser: Language) -> None:
 
 def test_cue_readings_content_before_the_cue_is_read_one_way(parser: Language) -> None:
     f = _found(parser, "“The pier will reopen in May,” the harbour master said.", "said")
-    assert [r.kind for r in cue_readings.readings(f)] == ["found"]
+    assert [r.kind for r, _ in cue_readings.readings(f)] == ["found"]
 
 
 def test_cue_readings_chooser_learns_and_round_trips(parser: Language) -> None:
@@ -117,9 +116,8 @@ def test_cue_readings_any_text_reads_within_the_text(parser: Language, words: li
     text = " ".join(words)
     doc = parser(text, disable=pipeline._late(parser))
     for f in learned.Candidates(doc).readings():
-        for r in cue_readings.readings(f):
-            g = cue_readings.read(f, r)
-            assert g is not None and g.content
+        for r, g in cue_readings.readings(f):
+            assert g is not None and g == cue_readings.read(f, r) and g.content
             for span in (g.cue, *g.content):
                 assert text[span.start_char : span.end_char] == span.text
                 assert span.start < span.end

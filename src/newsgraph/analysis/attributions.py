@@ -284,7 +284,7 @@ class Found:
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    """Token range without leading/trailing punctuation, spaces, and the conjunction 'and'."""
+    """Token range without leading/trailing punctuation and spaces (quotation marks stay)."""
     while start < end and (doc[start].is_punct or doc[start].is_space) and not _is_quote_mark(doc[start]):
         start += 1
     while (

@@ -26,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from spacy.tokens import Doc
-
 from newsgraph.analysis import attributions as rules
 
 CATEGORICAL = ("kind", "lemma", "tag", "word", "prep", "lemma_word", "lemma_prep", "after", "taken_pos")
@@ -56,25 +54,30 @@ class Reading:
     prep: str = "-"  # the preposition or particle taken in
 
 
-def readings(f: rules.Found) -> list[Reading]:
-    """The found cue, and each widening of it that leaves some content after it."""
+def readings(f: rules.Found) -> list[tuple[Reading, rules.Found]]:
+    """The found cue, and each widening of it that leaves some content after it, each read (``read``)."""
     found = Reading("found", f.cue.end)
     if not f.content or f.content[0].start < f.cue.end:
-        return [found]  # a content before or around the cue: nothing follows to take in
+        return [(found, f)]  # a content before or around the cue: nothing follows to take in
     doc = f.cue.doc
     head, end, first = f.cue_word, f.cue.end, f.content[0].start
-    out = [found]
+    wider = []
     for child in head.children:
         if child.dep_ == "xcomp" and end <= child.i < first + 4:
-            out.append(Reading("infinitive", child.i + 1, word=child.lemma_.lower()))
+            wider.append(Reading("infinitive", child.i + 1, word=child.lemma_.lower()))
         if child.dep_ == "dobj" and child.i >= end and child.pos_ == "NOUN":
             noun, after = child.lemma_.lower(), child.i + 1
-            out.append(Reading("object", after, word=noun))
+            wider.append(Reading("object", after, word=noun))
             if after < len(doc) and any(c.dep_ == "prep" and c.i == after for c in child.children):
-                out.append(Reading("object+prep", after + 1, word=noun, prep=doc[after].lower_))
+                wider.append(Reading("object+prep", after + 1, word=noun, prep=doc[after].lower_))
         if child.dep_ in {"prt", "prep"} and child.i == end:
-            out.append(Reading("particle", end + 1, prep=child.lower_))
-    return [r for r in out if r.kind == "found" or read(f, r) is not None]
+            wider.append(Reading("particle", end + 1, prep=child.lower_))
+    out = [(found, f)]
+    for r in wider:
+        g = read(f, r)
+        if g is not None:
+            out.append((r, g))
+    return out
 
 
 def read(f: rules.Found, reading: Reading) -> rules.Found | None:
@@ -84,20 +87,13 @@ def read(f: rules.Found, reading: Reading) -> rules.Found | None:
     doc = f.cue.doc
     content = []
     for span in f.content:
-        if span.end <= reading.end:
-            continue
-        start = max(span.start, reading.end)
-        while start < span.end and _skippable(doc, start):
-            start += 1
-        if start < span.end:
-            content.append(doc[start : span.end])
+        if span.end > reading.end:
+            start, end = rules._trim(doc, max(span.start, reading.end), span.end)
+            if start < end:
+                content.append(doc[start:end])
     if not content:
         return None
     return replace(f, cue=doc[f.cue.start : reading.end], content=content)
-
-
-def _skippable(doc: Doc, i: int) -> bool:
-    return (doc[i].is_punct or doc[i].is_space) and not rules._is_quote_mark(doc[i])
 
 
 def features(f: rules.Found, reading: Reading) -> dict[str, Any]:
@@ -142,19 +138,15 @@ class CueChooser:
 
     def choose(self, found: list[rules.Found]) -> list[rules.Found]:
         """Each attribution read the way the model scores best (order and everything else kept)."""
-        options = [[(r, read(f, r)) for r in readings(f)] for f in found]
-        rows = [features(f, r) for f, opts in zip(found, options, strict=True) for r, _ in opts]
-        if len(rows) == len(found):
+        options = [readings(f) for f in found]
+        if all(len(opts) == 1 for opts in options):
             return found  # no attribution has another reading
+        rows = [features(f, r) for f, opts in zip(found, options, strict=True) for r, _ in opts]
         scores = iter(self.booster.predict(self.encode(rows), num_threads=1))
         out = []
-        for f, opts in zip(found, options, strict=True):
-            best, best_score = f, None
-            for _, candidate in opts:
-                score = next(scores)
-                if best_score is None or score > best_score:
-                    best, best_score = candidate or f, score
-            out.append(best)
+        for opts in options:
+            scored = [next(scores) for _ in opts]
+            out.append(opts[max(range(len(opts)), key=scored.__getitem__)][1])  # ties: the earlier reading
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -181,11 +173,9 @@ def fit(samples: list[tuple[rules.Found, Callable[[rules.Found], bool]]], seed: 
 
     rows, labels = [], []
     for f, is_gold_cue in samples:
-        for r in readings(f):
-            candidate = read(f, r)
-            if candidate is not None:
-                rows.append(features(f, r))
-                labels.append(int(is_gold_cue(candidate)))
+        for r, candidate in readings(f):
+            rows.append(features(f, r))
+            labels.append(int(is_gold_cue(candidate)))
     if len(set(labels)) < 2:
         return None
     tables: dict[str, dict[str, int]] = {c: {} for c in CATEGORICAL}
