@@ -249,7 +249,7 @@ def test_learned_training_same_seed_same_weights(
     a, b = (json.loads((tmp_path / n).read_text()) for n in ("a.json", "b.json"))
     assert a["booster"] == b["booster"] and a["vocab"] == b["vocab"] and a["threshold"] == b["threshold"]
     assert a["dense"] == b["dense"] and a["dense"]["band"] == list(trees.DENSE_BAND)
-    assert a["cues"] == b["cues"]
+    assert a["cues"] == b["cues"] and a["contents"] == b["contents"]
     model = learned.load_trees(str(tmp_path / "a.json"))  # what train wrote loads and decides
     assert model.threshold == first["threshold"]
 

@@ -23,7 +23,8 @@ without one (PolNeAR marks none where the text names none), and the likelier
 reading stands. Candidates likely to be a gold attribution are kept; the
 probability is the attribution's ``confidence``. Where the cue of a kept
 attribution could run on over the words after it ("expressed *concern
-about*"), a second small model (``cue_readings``) chooses where it ends.
+about*"), a second small model (``cue_readings``) chooses where it ends;
+two more (``content_readings``) choose where its content starts and ends.
 
 Everything after the decision is shared with the rules: addressee, stance,
 kind, nesting, speaker resolution, authorial voice.
@@ -51,7 +52,7 @@ from typing import Any
 from spacy.tokens import Doc, Token
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import contextual, cue_readings, lexical
+from newsgraph.analysis import content_readings, contextual, cue_readings, lexical
 from newsgraph.analysis.cues import lexicon
 from newsgraph.errors import Errors, NewsgraphError
 
@@ -744,9 +745,11 @@ class Trees:
     blend: float = 1.0  # a candidate's probability: blend * the trees' + (1 - blend) * the lexical model's
     dense: contextual.Dense | None = None  # the network over contextual vectors, for candidates in its band
     cues: cue_readings.CueChooser | None = None  # where each kept attribution's cue ends
+    contents: content_readings.ContentChooser | None = None  # ... and where its content starts and ends
 
     def decide(self, doc: Doc, min_rate: float = rules.MIN_RATE) -> tuple[Candidates, list[rules.Found]]:
-        """Candidates scored; those at or above the threshold kept, their cues' ends chosen, numbered."""
+        """Candidates scored; those at or above the threshold kept, their cues' and contents' bounds
+        chosen, numbered."""
         engine = Candidates(doc, min_rate)
         found = engine.readings()
         if not found:
@@ -757,15 +760,23 @@ class Trees:
         kept = choose(found, probs, self.threshold)
         taken = {id(f) for f in kept}
         rejected = [f for f in found if id(f) not in taken]
-        kept += self.nested_rules(engine, kept, rejected)
-        if self.cues is not None:
-            kept = self.cues.choose(kept)
+        kept = self.bounds(kept)  # as in training, where no nested attribution stops a content
+        kept += self.bounds(self.nested_rules(engine, kept, rejected), around=kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id = f"A{n}"
             f.parent = None
         rules.nest(kept)
         return engine, kept
+
+    def bounds(self, kept: list[rules.Found], around: list[rules.Found] | None = None) -> list[rules.Found]:
+        """Where each kept attribution's cue ends (``cue_readings``), then its content's start and end
+        (``content_readings``; no content grows over a cue of ``kept`` or ``around``)."""
+        if self.cues is not None:
+            kept = self.cues.choose(kept)
+        if self.contents is not None:
+            kept = self.contents.choose(kept, around or [])
+        return kept
 
     @staticmethod
     def nested_rules(
@@ -849,6 +860,7 @@ class Trees:
             "lexical": None if self.lexical is None else self.lexical.to_json(),
             "dense": None if self.dense is None else self.dense.to_json(),
             "cues": None if self.cues is None else self.cues.to_json(),
+            "contents": None if self.contents is None else self.contents.to_json(),
         }
 
 
@@ -904,6 +916,8 @@ def _load_trees(where: Path) -> Trees:
         words = None if data.get("lexical") is None else lexical.Lexical.from_json(data["lexical"])
         dense = None if data.get("dense") is None else contextual.Dense.from_json(data["dense"])
         cues = None if data.get("cues") is None else cue_readings.CueChooser.from_json(data["cues"])
+        contents = data.get("contents")
+        contents = None if contents is None else content_readings.ContentChooser.from_json(contents)
     except ImportError as err:
         raise NewsgraphError(Errors.E036, path=where, reason=f"lightgbm missing: {err}", fix=FIX) from None
     except Exception as err:  # a damaged booster string: LightGBM raises its own error types
@@ -917,7 +931,7 @@ def _load_trees(where: Path) -> Trees:
             path = contextual.WEIGHTS_PATH
             reason = f"the contextual encoder: {reason}"
             raise NewsgraphError(Errors.E036, path=path, reason=reason, fix=FIX) from None
-    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend, dense, cues)
+    return Trees(booster, vocab, threshold, dict(data.get("meta") or {}), words, blend, dense, cues, contents)
 
 
 def available(path: str | Path | None = None) -> bool:

@@ -32,9 +32,9 @@ from typing import Any
 from spacy.tokens import Doc
 
 from newsgraph.analysis import attributions as rules
-from newsgraph.analysis import contextual, cue_readings, learned, lexical
+from newsgraph.analysis import content_readings, contextual, cue_readings, learned, lexical
 from newsgraph.errors import NewsgraphError
-from newsgraph.eval.scoring import _GOLD_FILE, Tokens, _who_what, match, score_documents
+from newsgraph.eval.scoring import _GOLD_FILE, Roles, Tokens, _who_what, match, score_documents
 from newsgraph.eval.training import Example, load_split
 from newsgraph.io.brat import Attr, read_ann
 
@@ -181,6 +181,37 @@ def cue_samples(a: Article) -> list[tuple[rules.Found, Callable[[rules.Found], b
     return out
 
 
+def _cue_and_content(p: Roles, g: Roles) -> float:
+    """How well a candidate stands for a gold attribution when only its bounds may be wrong:
+    the cues must share a word; more shared cue words first, then more shared content words."""
+    if not p["cue"] & g["cue"]:
+        return 0.0
+    return len(p["cue"] & g["cue"]) + 0.001 * len(p["content"] & g["content"])
+
+
+def content_samples(a: Article, found: Sequence[rules.Found]) -> list[content_readings.Sample]:
+    """``found`` (an article's candidates, their cues already placed) paired one to one with the gold
+    attributions whose cue they share, each with the other candidates' cue tokens and a test of
+    whether a reading of its content starts (ends) on the gold content's first (last) word."""
+    tokens = Tokens(a.text)
+    golds = [tokens.roles(g) for g in a.gold]
+    roles = [tokens.roles(found_spans(f)) for f in found]
+    own = [frozenset(range(f.cue.start, f.cue.end)) for f in found]
+    every = frozenset().union(*own)
+
+    def test(f: rules.Found, side: str, first: int, last: int) -> bool:
+        words = tokens.roles(found_spans(f))["content"]
+        return bool(words) and (min(words) == first if side == "start" else max(words) == last)
+
+    out: list[content_readings.Sample] = []
+    for i, j in match(roles, golds, _cue_and_content, 0.5):
+        gold = golds[j]["content"]
+        if gold and roles[i]["content"]:
+            bounds = {"first": min(gold), "last": max(gold)}
+            out.append((found[i], every - own[i], lambda f, side, b=bounds: test(f, side, **b)))
+    return out
+
+
 def score_at(
     trees: learned.Trees, articles: Sequence[Article], probs: Sequence[Sequence[float]], threshold: float
 ) -> dict[str, Any]:
@@ -188,8 +219,8 @@ def score_at(
     preds: dict[str, list[Attr]] = {}
     for a, ps in zip(articles, probs, strict=True):
         kept = learned.choose(a.found, list(ps), threshold)
-        if trees is not None and trees.cues is not None:
-            kept = trees.cues.choose(kept)
+        if trees is not None:
+            kept = trees.bounds(kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id, f.parent = f"A{n}", None
@@ -198,9 +229,14 @@ def score_at(
     return score_documents({a.name: a.gold for a in articles}, preds, {a.name: a.text for a in articles})
 
 
+def probabilities(trees: learned.Trees, a: Article) -> list[float]:
+    """Each candidate's probability (the decision's blend) from the article's prepared rows."""
+    return trees.with_dense(trees.predict(a.rows, a.buckets), a.dense.__getitem__)
+
+
 def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple[float, dict[str, Any]]:
     """The threshold with the best who-said-what F1 on ``articles`` (ties: the lower one)."""
-    probs = [trees.with_dense(trees.predict(a.rows, a.buckets), a.dense.__getitem__) for a in articles]
+    probs = [probabilities(trees, a) for a in articles]
     best: tuple[float, dict[str, Any]] | None = None
     for t in THRESHOLDS:
         result = score_at(trees, articles, probs, t)
@@ -302,6 +338,13 @@ def train(
     cues = cue_readings.fit([s for a in train_set for s in cue_samples(a)], seed)
     log(f"cue chooser fitted ({time.perf_counter() - started:.0f} s)")
     trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND, dense, cues)
+    threshold, _ = select_threshold(trees, dev_set)  # what is kept without the content chooser ...
+    samples = []
+    for a in train_set:  # ... is what it learns from: the training attributions the engine would keep
+        kept = trees.bounds(learned.choose(a.found, probabilities(trees, a), threshold))
+        samples += content_samples(a, kept)
+    trees.contents = content_readings.fit(samples, seed)
+    log(f"content chooser fitted ({time.perf_counter() - started:.0f} s)")
     threshold, result = select_threshold(trees, dev_set)
     trees.threshold = threshold
     seconds = round(time.perf_counter() - started)

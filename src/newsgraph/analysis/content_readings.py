@@ -1,0 +1,391 @@
+"""Where a kept attribution's content starts and ends: the learned engine's content chooser.
+
+Why. The candidates' content is the cue's complement subtree as spaCy
+parses it, cut by a few rules (``Candidates.trim_content``). Where the parse
+attaches a trailing phrase elsewhere, or the rules cut an apposition the
+annotators kept, the content ends a few words short (*cited disparaging
+remarks* / *Trump had made about her as examples of ...*); where a trailing
+clause is the author's, it runs long (*wants to sign up voters, focusing on
+the young*); where the cue's object is the addressee, the content starts
+too early (*tells the host that ...*). The trees cannot learn this: their
+labels are the scorer's who-said-what test, which a content half right
+passes. So after the trees have decided (and the cue chooser has placed the
+cue's end), each kept attribution's content is read with its start, then
+its end, at every boundary near the one found, and two LightGBM models,
+trained on which start and which end are exactly the annotators', pick
+one each.
+
+The readings of a content's end: as found, and before every comma,
+semicolon, colon, dash, parenthesis, quotation mark, sentence end or
+coordinating conjunction from the content's first word to the end of the
+paragraph, at most two sentences past the found end, never across another
+attribution's cue nor, for a content before its cue, into the cue. The
+readings of its start: as found, and after every such boundary, at every
+marker word (*that*, *to*, *whether*, *as*, ...) up to twelve words into
+the content, and at every word back towards the cue (twelve at most). A
+reading whose content would hold no word is not made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from spacy.tokens import Doc, Token
+
+from newsgraph.analysis import attributions as rules
+
+SIDES = ("start", "end")
+BOUNDARY = {",", ";", ":", "--", "—", "–", "―", "(", ")", ".", "!", "?", "-"}
+MARKERS = {"that", "to", "whether", "if", "as", "for", "about", "of", "on", "how", "why", "what", "over"}
+MAX_SENTENCES = 2  # an end is looked for in the found end's sentence and this many after it
+MAX_SHIFT = 12  # a start moves at most this many words into the content or back towards the cue
+CATEGORICAL = (
+    "mark",
+    "out_lemma",
+    "out_dep",
+    "out_pos",
+    "in_pos",
+    "in_dep",
+    "in_lemma",
+    "cue_lemma",
+    "kind",
+    "region_dep",
+    "region_pos",
+)
+NUMERIC = (
+    "found",
+    "offset",
+    "crossed",
+    "sent_edge",
+    "sents",
+    "out_attached",
+    "quote_open",
+    "quoted",
+    "length",
+    "before_cue",
+    "other_cue",
+    "region_verb",
+    "region_cue",
+    "region_attached",
+    "region_on_cue",
+    "region_len",
+    "gap_to_cue",
+)
+PARAMS = {
+    "objective": "lambdarank",  # one reading of each attribution is chosen: rank them
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "cat_smooth": 10,
+    "min_data_per_group": 10,
+    "deterministic": True,
+    "force_col_wise": True,
+    "verbose": -1,
+}
+ROUNDS = 300
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One place a content may start or end (a token index; an end is exclusive) and what stands there."""
+
+    at: int
+    mark: str  # "found", the boundary's punctuation, "cc", "para", "after," ..., a marker word, "word"
+
+
+def _boundary(doc: Doc, i: int) -> str | None:
+    """What makes token ``i`` a place to stop before (or start after), if anything."""
+    token = doc[i]
+    if "\n" in token.text:
+        return "para"
+    if token.text in BOUNDARY or rules._is_quote_mark(token):
+        return token.text
+    if token.dep_ == "cc":
+        return "cc"
+    return None
+
+
+def _has_word(doc: Doc, start: int, end: int) -> bool:
+    return any(not (t.is_punct or t.is_space) for t in doc[start:end])
+
+
+def _with_content(f: rules.Found, side: str, start: int, end: int) -> rules.Found:
+    doc = f.cue.doc
+    span = doc[start:end]
+    content = [span, *f.content[1:]] if side == "start" else [*f.content[:-1], span]
+    return replace(f, content=content)
+
+
+Readings = list[tuple[Bound, rules.Found]]
+
+
+def readings(f: rules.Found, side: str, cues: frozenset[int] = frozenset()) -> Readings:
+    """The content as found, and read with its ``side`` at each boundary near the found one.
+
+    ``cues``: the token indices of the other kept attributions' cues; a
+    content does not grow over one, nor over its own cue.
+    """
+    if not f.content:
+        return []
+    return _starts(f, cues) if side == "start" else _ends(f, cues)
+
+
+def _ends(f: rules.Found, cues: frozenset[int]) -> Readings:
+    doc = f.cue.doc
+    last = f.content[-1]
+    out = [(Bound(last.end, "found"), f)]
+    limit = doc[last.end - 1].sent.end
+    for _ in range(MAX_SENTENCES):
+        if limit < len(doc):
+            limit = doc[limit].sent.end
+    if last.start < f.cue.start:  # a content before its cue stops there
+        limit = min(limit, f.cue.start)
+    seen = {last.end}
+    for i in range(last.start + 1, limit):
+        if i > last.end and i - 1 in cues:
+            break  # grown over a cue
+        mark = _boundary(doc, i)
+        if mark is None:
+            continue
+        start, end = rules._trim(doc, last.start, i)
+        if _has_word(doc, start, end) and end not in seen:
+            seen.add(end)
+            out.append((Bound(end, mark), _with_content(f, "end", start, end)))
+        if mark == "para" and i >= last.end:
+            break
+    return out
+
+
+def _starts(f: rules.Found, cues: frozenset[int]) -> Readings:
+    doc = f.cue.doc
+    first = f.content[0]
+    out = [(Bound(first.start, "found"), f)]
+    if first.start >= f.cue.end:
+        back = max(f.cue.end, first.start - MAX_SHIFT)
+    else:
+        back = max(first.start - MAX_SHIFT, doc[first.start].sent.start)
+    seen = {first.start}
+    for i in range(back, min(first.end - 1, first.start + MAX_SHIFT) + 1):
+        if i == first.start or any(j in cues for j in range(min(i, first.start), max(i, first.start))):
+            continue
+        before = _boundary(doc, i - 1) if i > 0 else "para"
+        if before is not None:
+            mark = "after" + before if before in {",", ":", "cc", "para"} else "after-punct"
+        elif doc[i].lower_ in MARKERS:
+            mark = doc[i].lower_
+        elif i < first.start:
+            mark = "word"
+        else:
+            continue
+        start, end = rules._trim(doc, i, first.end)
+        if _has_word(doc, start, end) and start not in seen:
+            seen.add(start)
+            out.append((Bound(start, mark), _with_content(f, "start", start, end)))
+    return out
+
+
+def _depth(token: Token) -> int:
+    depth = 0
+    while token.head.i != token.i and depth < 50:
+        token = token.head
+        depth += 1
+    return depth
+
+
+def features(f: rules.Found, side: str, bound: Bound, found_at: int, cues: frozenset[int]) -> dict[str, Any]:
+    """What a chooser sees of one reading: the boundary, the words on either side of it, what moved.
+
+    "in" is the content's word at the bound, "out" the first word past it;
+    the "region" is the words between the found bound and this one (taken
+    in or left out).
+    """
+    doc = f.cue.doc
+    at = bound.at
+    span = f.content[0] if side == "start" else f.content[-1]
+    start, end = (at, span.end) if side == "start" else (span.start, at)
+    step = -1 if side == "start" else 1
+    inside = doc[at] if side == "start" else doc[at - 1]
+    out = at - 1 if side == "start" else at
+    while 0 <= out < len(doc) and (doc[out].is_punct or doc[out].is_space) and doc[out].dep_ != "cc":
+        out += step
+    outside = doc[out] if 0 <= out < len(doc) else None
+    lo, hi = sorted((at, found_at))
+    region = [doc[i] for i in range(lo, hi) if not (doc[i].is_punct or doc[i].is_space)]
+    top = min(region, key=_depth, default=None)
+    crossed = sum(1 for i in range(lo, hi) if _boundary(doc, i) is not None)
+    moved_out = (at > found_at) == (side == "start")  # the region is left out of the content
+    keep_lo, keep_hi = (start, end)
+    quotes = sum(1 for t in doc[start:end] if rules._is_quote_mark(t))
+    if bound.mark == "found":
+        edge = _boundary(doc, at - 1 if side == "start" else at) if 0 < at < len(doc) else "para"
+        mark = "found:" + (edge or "word")
+    else:
+        mark = bound.mark
+    sent_edge = inside.sent.start == at if side == "start" else inside.sent.end == at
+    gap = at - f.cue.end if f.cue.end <= at else f.cue.start - at
+    return {
+        "mark": mark,
+        "out_lemma": outside.lemma_.lower() if outside is not None else "-",
+        "out_dep": outside.dep_ if outside is not None else "-",
+        "out_pos": outside.pos_ if outside is not None else "-",
+        "in_pos": inside.pos_,
+        "in_dep": inside.dep_,
+        "in_lemma": inside.lemma_.lower(),
+        "cue_lemma": f.cue_word.lemma_.lower(),
+        "kind": f.kind,
+        "region_dep": top.dep_ if top is not None else "-",
+        "region_pos": top.pos_ if top is not None else "-",
+        "found": float(bound.mark == "found"),
+        "offset": float(at - found_at),
+        "crossed": float(crossed if at >= found_at else -crossed),
+        "sent_edge": float(sent_edge or (outside is not None and outside.sent.start != inside.sent.start)),
+        "sents": float(len({doc[i].sent.start for i in range(start, end)})),
+        "out_attached": float(outside is not None and keep_lo <= outside.head.i < keep_hi),
+        "quote_open": float(quotes % 2),
+        "quoted": float(rules._is_quote_mark(doc[start]) or rules._is_quote_mark(doc[end - 1])),
+        "length": float(end - start),
+        "before_cue": float(span.start < f.cue.start),
+        "other_cue": float(any(i in cues for i in range(lo, hi))),
+        "region_verb": float(any(t.pos_ in {"VERB", "AUX"} for t in region)),
+        "region_cue": max((rules.cue_rate(t) for t in region), default=-1.0),
+        "region_attached": float(top is not None and keep_lo <= top.head.i < keep_hi and not moved_out),
+        "region_on_cue": float(top is not None and top.head.i == f.cue_word.i),
+        "region_len": float(len(region) if not moved_out else -len(region)),
+        "gap_to_cue": float(gap),
+    }
+
+
+@dataclass
+class BoundChooser:
+    """A LightGBM model scoring each reading of one side; the best-scored one is kept."""
+
+    side: str
+    booster: Any
+    tables: dict[str, dict[str, int]]  # categorical feature -> value -> code (unseen values: -1)
+
+    def encode(self, rows: list[dict[str, Any]]) -> Any:
+        import numpy as np
+
+        return np.asarray(
+            [[self.tables[c].get(r[c], -1) for c in CATEGORICAL] + [r[n] for n in NUMERIC] for r in rows],
+            dtype=np.float64,
+        )
+
+    def choose(self, found: list[rules.Found], around: Sequence[rules.Found] = ()) -> list[rules.Found]:
+        """Each attribution with this side of its content where the model scores best.
+
+        No content grows over the cue of another attribution of ``found`` or
+        of ``around`` (attributions already placed, such as the outer ones of
+        nested attributions).
+        """
+        own = [frozenset(range(f.cue.start, f.cue.end)) for f in found]
+        every = frozenset().union(*own, *(range(f.cue.start, f.cue.end) for f in around))
+        options, rows = [], []
+        for f, cue in zip(found, own, strict=True):
+            others = every - cue
+            opts = readings(f, self.side, others)
+            options.append(opts)
+            if len(opts) > 1:
+                rows += [features(f, self.side, b, opts[0][0].at, others) for b, _ in opts]
+        if not rows:
+            return found
+        scores = iter(self.booster.predict(self.encode(rows), num_threads=1))
+        out = []
+        for f, opts in zip(found, options, strict=True):
+            if len(opts) <= 1:
+                out.append(f)
+                continue
+            scored = [next(scores) for _ in opts]
+            out.append(opts[max(range(len(opts)), key=scored.__getitem__)][1])  # ties: as found
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"side": self.side, "booster": self.booster.model_to_string(), "tables": self.tables}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BoundChooser:
+        import lightgbm
+
+        tables = {c: {str(k): int(v) for k, v in data["tables"][c].items()} for c in CATEGORICAL}
+        return cls(str(data["side"]), lightgbm.Booster(model_str=data["booster"]), tables)
+
+
+@dataclass
+class ContentChooser:
+    """Both sides' choosers: the start is placed first, then the end."""
+
+    starts: BoundChooser | None
+    ends: BoundChooser | None
+
+    def choose(self, found: list[rules.Found], around: Sequence[rules.Found] = ()) -> list[rules.Found]:
+        """Each attribution's content with the start, then the end, the models score best (see
+        ``BoundChooser.choose`` for ``around``)."""
+        for chooser in (self.starts, self.ends):
+            if chooser is not None:
+                found = chooser.choose(found, around)
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": None if self.starts is None else self.starts.to_json(),
+            "end": None if self.ends is None else self.ends.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ContentChooser:
+        starts, ends = (None if data.get(s) is None else BoundChooser.from_json(data[s]) for s in SIDES)
+        return cls(starts, ends)
+
+
+# A training sample: a candidate matching a gold attribution, the other candidates' cue tokens,
+# and a test of whether a reading of it starts (or ends) on the gold content's first (last) word.
+Sample = tuple[rules.Found, frozenset[int], Callable[[rules.Found, str], bool]]
+
+
+def rows_of(samples: list[Sample], side: str) -> tuple[list[dict[str, Any]], list[int], list[int]]:
+    """Each sample's readings of ``side`` as feature rows, labelled by the sample's test, and how many
+    rows each sample has (its group)."""
+    rows, labels, groups = [], [], []
+    for f, others, is_gold in samples:
+        opts = readings(f, side, others)
+        if len(opts) <= 1:
+            continue
+        for b, candidate in opts:
+            rows.append(features(f, side, b, opts[0][0].at, others))
+            labels.append(int(is_gold(candidate, side)))
+        groups.append(len(opts))
+    return rows, labels, groups
+
+
+def fit_side(samples: list[Sample], side: str, seed: int) -> BoundChooser | None:
+    """One side's chooser; None when the rows cannot teach a choice (none, or all one label)."""
+    import lightgbm
+    import numpy as np
+
+    rows, labels, groups = rows_of(samples, side)
+    if len(set(labels)) < 2:
+        return None
+    tables: dict[str, dict[str, int]] = {c: {} for c in CATEGORICAL}
+    for row in rows:
+        for c in CATEGORICAL:
+            tables[c].setdefault(row[c], len(tables[c]))
+    chooser = BoundChooser(side, None, tables)
+    data = lightgbm.Dataset(
+        chooser.encode(rows),
+        label=np.asarray(labels, dtype=np.float64),
+        feature_name=list(CATEGORICAL + NUMERIC),
+        categorical_feature=list(CATEGORICAL),
+        group=groups,
+    )
+    chooser.booster = lightgbm.train(dict(PARAMS, seed=seed, num_threads=1), data, num_boost_round=ROUNDS)
+    return chooser
+
+
+def fit(samples: list[Sample], seed: int) -> ContentChooser | None:
+    """Both sides' choosers from the same samples; None when neither can be taught."""
+    starts, ends = fit_side(samples, "start", seed), fit_side(samples, "end", seed)
+    if starts is None and ends is None:
+        return None
+    return ContentChooser(starts, ends)
