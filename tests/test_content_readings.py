@@ -72,6 +72,23 @@ def test_content_readings_content_before_its_cue_stays_before_it(parser: Languag
     assert "”" not in _read(f, "start")  # a reading with no word in it is not made
 
 
+def test_content_readings_spans_drop_the_first_or_the_last(parser: Language) -> None:
+    text = "“The pier is safe,” the mayor said. “The ferry will return in May.”"
+    f = _found(parser, text, "said")
+    assert [s.text for s in f.content] == ["“The pier is safe,”", "“The ferry will return in May.”"]
+    readings = content_readings.readings(f, "spans")
+    assert [(b.mark, [s.text for s in g.content]) for b, g in readings] == [
+        ("found", ["“The pier is safe,”", "“The ferry will return in May.”"]),
+        ("drop-first", ["“The ferry will return in May.”"]),
+        ("drop-last", ["“The pier is safe,”"]),
+    ]
+    rows = [content_readings.features(f, "spans", b, -1, frozenset()) for b, _ in readings]
+    assert rows[0]["found"] == 1.0 and rows[0]["dropped_len"] == 0.0
+    assert rows[2]["dropped_after_cue"] == 1.0 and rows[1]["dropped_after_cue"] == 0.0
+    one = _found(parser, "The mayor said the pier was safe.", "said")
+    assert [b.mark for b, _ in content_readings.readings(one, "spans")] == ["found"]
+
+
 def test_content_readings_end_does_not_grow_over_another_cue(parser: Language) -> None:
     f = _found(parser, "The mayor said the pier will reopen, and the harbour master warned of delays.", "said")
     doc = f.cue.doc
@@ -116,6 +133,36 @@ def test_content_readings_chooser_learns_and_round_trips(parser: Language) -> No
     assert chosen == ["the ship was late", "the road was closed, and the detour would last a week"]
     again = content_readings.ContentChooser.from_json(json.loads(json.dumps(chooser.to_json())))
     assert [f.content[-1].text for f in again.choose(tests)] == chosen
+
+
+def test_content_readings_spans_chooser_learns_and_round_trips(parser: Language) -> None:
+    """Taught that after 'said' both quotations are the content but after 'insisted' only the first."""
+    examples = [
+        ("“The pier is safe,” the mayor said. “The ferry will return in May.”", "said", 2),
+        ("“The road is open,” the chief said. “The detour ends today.”", "said", 2),
+        ("“The pier is safe,” the mayor insisted. “The ferry will return in May.”", "insisted", 1),
+        ("“The road is open,” the chief insisted. “The detour ends today.”", "insisted", 1),
+    ] * 8
+    samples = []
+    for text, cue, keep in examples:
+        f = _found(parser, text, cue)
+        assert len(f.content) == 2
+        right = {(s.start, s.end) for s in f.content[:keep]}
+
+        def test(g: rules.Found, side: str, right: set[tuple[int, int]] = right) -> bool:
+            return side != "spans" or {(s.start, s.end) for s in g.content} == right
+
+        samples.append((f, frozenset(), test))
+    chooser = content_readings.fit(samples, seed=13)
+    assert chooser is not None and chooser.spans is not None
+    tests = [
+        _found(parser, "“The school is closed,” the head said. “Lessons resume on Monday.”", "said"),
+        _found(parser, "“The school is closed,” the head insisted. “Lessons resume on Monday.”", "insisted"),
+    ]
+    assert [len(f.content) for f in chooser.spans.choose(tests)] == [2, 1]
+    again = content_readings.ContentChooser.from_json(json.loads(json.dumps(chooser.to_json())))
+    assert again.spans is not None
+    assert [len(f.content) for f in again.spans.choose(tests)] == [2, 1]
 
 
 def test_content_readings_fit_without_a_choice_to_learn(parser: Language) -> None:

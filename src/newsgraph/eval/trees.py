@@ -34,7 +34,7 @@ from spacy.tokens import Doc
 from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import content_readings, contextual, cue_readings, learned, lexical
 from newsgraph.errors import NewsgraphError
-from newsgraph.eval.scoring import _GOLD_FILE, Roles, Tokens, _who_what, match, score_documents
+from newsgraph.eval.scoring import _GOLD_FILE, Roles, Tokens, TokenSet, _who_what, match, score_documents
 from newsgraph.eval.training import Example, load_split
 from newsgraph.io.brat import Attr, read_ann
 
@@ -192,23 +192,26 @@ def _cue_and_content(p: Roles, g: Roles) -> float:
 def content_samples(a: Article, found: Sequence[rules.Found]) -> list[content_readings.Sample]:
     """``found`` (an article's candidates, their cues already placed) paired one to one with the gold
     attributions whose cue they share, each with the other candidates' cue tokens and a test of
-    whether a reading of its content starts (ends) on the gold content's first (last) word."""
+    whether a reading of its content is right on one side (``content_readings.Sample``)."""
     tokens = Tokens(a.text)
     golds = [tokens.roles(g) for g in a.gold]
     roles = [tokens.roles(found_spans(f)) for f in found]
     own = [frozenset(range(f.cue.start, f.cue.end)) for f in found]
     every = frozenset().union(*own)
 
-    def test(f: rules.Found, side: str, first: int, last: int) -> bool:
+    def test(f: rules.Found, side: str, gold: TokenSet, marked: frozenset[tuple[int, int]]) -> bool:
+        if side == "spans":
+            return {(s.start, s.end) for s in f.content} == marked
         words = tokens.roles(found_spans(f))["content"]
-        return bool(words) and (min(words) == first if side == "start" else max(words) == last)
+        return bool(words) and (min(words) == min(gold) if side == "start" else max(words) == max(gold))
 
     out: list[content_readings.Sample] = []
     for i, j in match(roles, golds, _cue_and_content, 0.5):
         gold = golds[j]["content"]
         if gold and roles[i]["content"]:
-            bounds = {"first": min(gold), "last": max(gold)}
-            out.append((found[i], every - own[i], lambda f, side, b=bounds: test(f, side, **b)))
+            spans = [(s.start, s.end, tokens.covered([(s.start_char, s.end_char)])) for s in found[i].content]
+            marked = frozenset((start, end) for start, end, words in spans if words & gold)
+            out.append((found[i], every - own[i], lambda f, side, g=gold, m=marked: test(f, side, g, m)))
     return out
 
 
