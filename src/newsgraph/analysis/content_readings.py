@@ -40,6 +40,7 @@ from typing import Any
 from spacy.tokens import Doc, Token
 
 from newsgraph.analysis import attributions as rules
+from newsgraph.analysis import cue_readings
 
 SIDES = ("spans", "start", "end")  # in the order they are chosen
 BOUNDARY = {",", ";", ":", "--", "—", "–", "―", "(", ")", ".", "!", "?", "-"}
@@ -98,18 +99,9 @@ COLUMNS = {  # each side's categorical and numeric features
     "start": (CATEGORICAL, NUMERIC),
     "end": (CATEGORICAL, NUMERIC),
 }
-PARAMS = {
-    "objective": "lambdarank",  # one reading of each attribution is chosen: rank them
-    "learning_rate": 0.05,
-    "num_leaves": 31,
-    "min_data_in_leaf": 20,
-    "cat_smooth": 10,
-    "min_data_per_group": 10,
-    "deterministic": True,
-    "force_col_wise": True,
-    "verbose": -1,
-}
-ROUNDS = 300
+# The cue chooser's settings, but ranking: one reading of each attribution is chosen, so they compete.
+PARAMS = {**cue_readings.PARAMS, "objective": "lambdarank"}
+ROUNDS = cue_readings.ROUNDS
 
 
 @dataclass(frozen=True)
