@@ -33,6 +33,7 @@ from newsgraph.eval.scoring import (
     Tally,
     Tokens,
     agreement,
+    annotation_files,
     dice,
     evaluate,
     format_table,
@@ -537,3 +538,13 @@ def test_evaluation_evaluate_pipeline_matches_scorer(tmp_path: Path) -> None:
     lines = out.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["doc"] for line in lines] == gold_split(DEV)[0][:3]
     assert_same_as_scorer(result, DEV, out, "--docs", "3")
+
+
+def test_evaluation_annotation_files_group_each_articles_annotators(tmp_path: Path) -> None:
+    """One article's files together in sorted order (the first is the gold), other files ignored."""
+    for name in ("pier_b2c3.ann", "pier_0a1f.ann", "ferry_ffff.ann", "notes.ann", "pier_0a1f.txt", "x_12.ann"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert annotation_files(tmp_path) == {
+        "ferry": [tmp_path / "ferry_ffff.ann"],
+        "pier": [tmp_path / "pier_0a1f.ann", tmp_path / "pier_b2c3.ann"],
+    }

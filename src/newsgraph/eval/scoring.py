@@ -286,15 +286,25 @@ def gold_files(split_dir: str | Path) -> dict[str, tuple[Path, Path]]:
     text_dir, ann_dir = split / "text", split / "attributions"
     if not (text_dir.is_dir() and ann_dir.is_dir()):
         raise NewsgraphError(Errors.E012, path=split_dir)
-    files: dict[str, Path] = {}
-    for name in sorted(os.listdir(ann_dir)):
-        if name.endswith(".ann"):
-            files.setdefault(_GOLD_FILE.sub("", name), ann_dir / name)
     return {
-        doc: (text_dir / f"{doc}.txt", ann)
-        for doc, ann in sorted(files.items())
+        doc: (text_dir / f"{doc}.txt", paths[0])
+        for doc, paths in annotation_files(ann_dir).items()
         if (text_dir / f"{doc}.txt").exists()
     }
+
+
+def annotation_files(ann_dir: Path) -> dict[str, list[Path]]:
+    """Each article's annotator files (``NAME_<annotator>.ann``) in sorted order, articles sorted.
+
+    One grouping for every use: the first file is the gold the scorer takes
+    (``gold_files``); training adds the others (``trees.articles_of``), and
+    ``agreement`` scores them against the first.
+    """
+    by_article: dict[str, list[Path]] = {}
+    for name in sorted(os.listdir(ann_dir)):
+        if _GOLD_FILE.search(name):
+            by_article.setdefault(_GOLD_FILE.sub("", name), []).append(ann_dir / name)
+    return dict(sorted(by_article.items()))
 
 
 def predictions_from_analysis(analysis: Analysis) -> list[Attr]:
@@ -379,11 +389,7 @@ def agreement(
         split = Path(split_dir)
         if not (split / "text").is_dir() or not (split / "attributions").is_dir():
             raise NewsgraphError(Errors.E012, path=split_dir)
-        by_article: dict[str, list[Path]] = {}
-        for path in sorted((split / "attributions").glob("*.ann")):
-            if _GOLD_FILE.search(path.name):
-                by_article.setdefault(_GOLD_FILE.sub("", path.name), []).append(path)
-        for doc, paths in sorted(by_article.items()):
+        for doc, paths in annotation_files(split / "attributions").items():
             text_file = split / "text" / f"{doc}.txt"
             if len(paths) < 2 or not text_file.exists():
                 continue

@@ -34,7 +34,15 @@ from spacy.tokens import Doc
 from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import content_readings, contextual, cue_readings, learned, lexical
 from newsgraph.errors import NewsgraphError
-from newsgraph.eval.scoring import _GOLD_FILE, Roles, Tokens, TokenSet, _who_what, match, score_documents
+from newsgraph.eval.scoring import (
+    Roles,
+    Tokens,
+    TokenSet,
+    _who_what,
+    annotation_files,
+    match,
+    score_documents,
+)
 from newsgraph.eval.training import Example, load_split
 from newsgraph.io.brat import Attr, read_ann
 
@@ -249,10 +257,9 @@ def select_threshold(trees: learned.Trees, articles: Sequence[Article]) -> tuple
     return best
 
 
-def other_annotators(split_dir: str | Path, name: str, log: Callable[[str], None]) -> list[list[Attr]]:
-    """The gold of an article's second and later annotator files (sorted), unreadable ones skipped."""
-    ann_dir = Path(split_dir) / "attributions"
-    files = sorted(p for p in ann_dir.glob(f"{name}_*.ann") if _GOLD_FILE.fullmatch(p.name[len(name) :]))
+def other_annotators(files: Sequence[Path], log: Callable[[str], None]) -> list[list[Attr]]:
+    """The gold of an article's second and later annotator files (``files`` sorted, as
+    ``annotation_files`` gives them), unreadable ones reported and skipped."""
     out = []
     for path in files[1:]:
         try:
@@ -282,6 +289,7 @@ def articles_of(
     if limit:
         examples = examples[:limit]
     docs = parse(examples, log, processes)
+    files = annotation_files(Path(split_dir) / "attributions") if all_annotators else {}
     out = []
     started = time.perf_counter()
     for k, (doc, ex) in enumerate(zip(docs, examples, strict=True), 1):
@@ -290,7 +298,7 @@ def articles_of(
         if k % 100 == 0:
             log(f"candidates and vectors of {k}/{len(examples)} ({time.perf_counter() - started:.0f} s)")
         if all_annotators:
-            for gold in other_annotators(split_dir, ex.name, log):
+            for gold in other_annotators(files.get(ex.name, []), log):
                 labels = labels_for(ex.text, first.found, gold)
                 copy = Article(
                     first.name, first.text, gold, first.found, first.rows, labels, first.buckets, first.dense
