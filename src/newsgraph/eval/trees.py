@@ -11,9 +11,13 @@ each sourced one also without its source) with their feature rows and
 hashed words; label a candidate 1 when it would count as a
 who-said-what match of some gold attribution (content Dice >= 0.5 and
 sources sharing a word, the scorer's ``_who_what``); fit gradient-boosted
-trees and the lexical model (``analysis.lexical``) on the same rows; pick
-on the development split, with the project's scorer, the probability
-threshold (of the blend of both) that maximises who-said-what F1. The gold of a
+trees and the lexical model (``analysis.lexical``) on the same rows, and
+the dense network (``analysis.contextual``) and the cue chooser
+(``analysis.cue_readings``); pick on the development split, with the
+project's scorer, the probability threshold (of the blend) that maximises
+who-said-what F1; fit the content chooser (``analysis.content_readings``)
+on the training attributions kept at that threshold, and pick the
+threshold again with it in place. The gold of a
 development article with several annotators is the first file in sorted
 order, as the scorer takes it; a training article counts once per annotator
 file (``articles_of(all_annotators=True)``); an annotation file that cannot be read is reported with its
