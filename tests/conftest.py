@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from newsgraph.analysis import pipeline
+from newsgraph.analysis import attributions, learned, pipeline
+from newsgraph.errors import NewsgraphError
 from newsgraph.io.reading import ReadArticle
 from newsgraph.models import Analysis
 
@@ -73,6 +75,32 @@ def no_budget_left_behind() -> Iterator[None]:
 def nlp() -> Language:
     """newsgraph's spaCy pipeline, loaded once for the whole test session."""
     return pipeline.load()
+
+
+@pytest.fixture(scope="session")
+def parser() -> Language:
+    """The pipeline's spaCy model with newsgraph's early components, for the learned engine's tests
+    (they parse with ``disable=pipeline._late(parser)`` and run the engine themselves)."""
+    return pipeline.load("rules")
+
+
+def candidate(parser: Language, text: str, cue: str) -> attributions.Found:
+    """The learned engine's first candidate attribution in ``text`` whose cue reads ``cue``."""
+    doc = parser(text, disable=pipeline._late(parser))
+    found = [f for f in learned.Candidates(doc).candidates() if f.cue.text == cue]
+    assert found, f"no candidate with the cue {cue!r} in {text!r}"
+    return found[0]
+
+
+def damaged_weights_error(tmp_path: Path, key: str, value: object) -> tuple[NewsgraphError, Path]:
+    """The error of loading the shipped weights file with ``key`` replaced by ``value``, and the file."""
+    data = json.loads(learned.weights_path().read_text(encoding="utf-8"))
+    data[key] = value
+    damaged = tmp_path / "trees.json"
+    damaged.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(NewsgraphError) as info:
+        learned.load_trees(str(damaged))
+    return info.value, damaged
 
 
 @pytest.fixture(scope="session")

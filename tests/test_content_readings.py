@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
+from conftest import candidate, damaged_weights_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
 from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import content_readings, learned, pipeline
-from newsgraph.errors import NewsgraphError
-
-
-@pytest.fixture(scope="module")
-def parser() -> Language:
-    return pipeline.load("rules")
-
-
-def _found(parser: Language, text: str, cue: str) -> rules.Found:
-    doc = parser(text, disable=pipeline._late(parser))
-    found = [f for f in learned.Candidates(doc).candidates() if f.cue.text == cue]
-    assert found, f"no candidate with the cue {cue!r} in {text!r}"
-    return found[0]
 
 
 def _read(f: rules.Found, side: str) -> list[str]:
@@ -42,7 +29,7 @@ def _read(f: rules.Found, side: str) -> list[str]:
 
 
 def test_content_readings_ends_at_each_clause_boundary(parser: Language) -> None:
-    f = _found(parser, "The mayor said the pier will reopen in May, which pleased traders, and more.", "said")
+    f = candidate(parser, "The mayor said the pier will reopen in May, which pleased traders, and more.", "said")
     assert _read(f, "end") == [
         "the pier will reopen in May",  # as found: the candidates stop before ", which"
         "the pier will reopen in May, which pleased traders",
@@ -51,13 +38,13 @@ def test_content_readings_ends_at_each_clause_boundary(parser: Language) -> None
 
 
 def test_content_readings_starts_at_markers_and_back_towards_the_cue(parser: Language) -> None:
-    f = _found(parser, "Ms. Okafor cited the flood report as proof that the barrier works.", "cited")
+    f = candidate(parser, "Ms. Okafor cited the flood report as proof that the barrier works.", "cited")
     assert _read(f, "start") == [
         "the flood report as proof that the barrier works",
         "as proof that the barrier works",
         "that the barrier works",
     ]
-    f = _found(parser, "The minister told reporters on Monday that the bridge was safe.", "told")
+    f = candidate(parser, "The minister told reporters on Monday that the bridge was safe.", "told")
     starts = _read(f, "start")
     assert starts[0] == "that the bridge was safe"
     assert "reporters on Monday that the bridge was safe" in starts  # back to the cue, never over it
@@ -65,7 +52,7 @@ def test_content_readings_starts_at_markers_and_back_towards_the_cue(parser: Lan
 
 
 def test_content_readings_content_before_its_cue_stays_before_it(parser: Language) -> None:
-    f = _found(parser, "“The pier will reopen soon,” the mayor said, and the ferry will follow.", "said")
+    f = candidate(parser, "“The pier will reopen soon,” the mayor said, and the ferry will follow.", "said")
     ends = _read(f, "end")
     assert ends[0] == "“The pier will reopen soon,”"
     assert all("mayor" not in e and "ferry" not in e for e in ends)
@@ -74,7 +61,7 @@ def test_content_readings_content_before_its_cue_stays_before_it(parser: Languag
 
 def test_content_readings_spans_drop_the_first_or_the_last(parser: Language) -> None:
     text = "“The pier is safe,” the mayor said. “The ferry will return in May.”"
-    f = _found(parser, text, "said")
+    f = candidate(parser, text, "said")
     assert [s.text for s in f.content] == ["“The pier is safe,”", "“The ferry will return in May.”"]
     readings = content_readings.readings(f, "spans")
     assert [(b.mark, [s.text for s in g.content]) for b, g in readings] == [
@@ -85,12 +72,12 @@ def test_content_readings_spans_drop_the_first_or_the_last(parser: Language) -> 
     rows = [content_readings.features(f, "spans", b, -1, frozenset()) for b, _ in readings]
     assert rows[0]["found"] == 1.0 and rows[0]["dropped_len"] == 0.0
     assert rows[2]["dropped_after_cue"] == 1.0 and rows[1]["dropped_after_cue"] == 0.0
-    one = _found(parser, "The mayor said the pier was safe.", "said")
+    one = candidate(parser, "The mayor said the pier was safe.", "said")
     assert [b.mark for b, _ in content_readings.readings(one, "spans")] == ["found"]
 
 
 def test_content_readings_end_does_not_grow_over_another_cue(parser: Language) -> None:
-    f = _found(parser, "The mayor said the pier will reopen, and the harbour master warned of delays.", "said")
+    f = candidate(parser, "The mayor said the pier will reopen, and the harbour master warned of delays.", "said")
     doc = f.cue.doc
     warned = next(t.i for t in doc if t.text == "warned")
     grown = _read(f, "end")
@@ -111,7 +98,7 @@ def _teach(parser: Language) -> content_readings.ContentChooser:
     ] * 8
     samples = []
     for text, gold in examples:
-        f = _found(parser, text, "said")
+        f = candidate(parser, text, "said")
 
         def test(g: rules.Found, side: str, gold: str = gold) -> bool:
             content = g.content[0].text
@@ -126,8 +113,8 @@ def _teach(parser: Language) -> content_readings.ContentChooser:
 def test_content_readings_chooser_learns_and_round_trips(parser: Language) -> None:
     chooser = _teach(parser)
     tests = [
-        _found(parser, "The captain said the ship was late, which annoyed passengers.", "said"),
-        _found(parser, "The council said the road was closed, and the detour would last a week.", "said"),
+        candidate(parser, "The captain said the ship was late, which annoyed passengers.", "said"),
+        candidate(parser, "The council said the road was closed, and the detour would last a week.", "said"),
     ]
     chosen = [f.content[-1].text for f in chooser.choose(tests)]
     assert chosen == ["the ship was late", "the road was closed, and the detour would last a week"]
@@ -145,7 +132,7 @@ def test_content_readings_spans_chooser_learns_and_round_trips(parser: Language)
     ] * 8
     samples = []
     for text, cue, keep in examples:
-        f = _found(parser, text, cue)
+        f = candidate(parser, text, cue)
         assert len(f.content) == 2
         right = {(s.start, s.end) for s in f.content[:keep]}
 
@@ -156,8 +143,8 @@ def test_content_readings_spans_chooser_learns_and_round_trips(parser: Language)
     chooser = content_readings.fit(samples, seed=13)
     assert chooser is not None and chooser.spans is not None
     tests = [
-        _found(parser, "“The school is closed,” the head said. “Lessons resume on Monday.”", "said"),
-        _found(parser, "“The school is closed,” the head insisted. “Lessons resume on Monday.”", "insisted"),
+        candidate(parser, "“The school is closed,” the head said. “Lessons resume on Monday.”", "said"),
+        candidate(parser, "“The school is closed,” the head insisted. “Lessons resume on Monday.”", "insisted"),
     ]
     assert [len(f.content) for f in chooser.spans.choose(tests)] == [2, 1]
     again = content_readings.ContentChooser.from_json(json.loads(json.dumps(chooser.to_json())))
@@ -166,7 +153,7 @@ def test_content_readings_spans_chooser_learns_and_round_trips(parser: Language)
 
 
 def test_content_readings_fit_without_a_choice_to_learn(parser: Language) -> None:
-    f = _found(parser, "The mayor said the pier was sound, which pleased traders.", "said")
+    f = candidate(parser, "The mayor said the pier was sound, which pleased traders.", "said")
     assert content_readings.fit([], seed=13) is None
     assert content_readings.fit([(f, frozenset(), lambda g, side: True)], seed=13) is None
 
@@ -194,11 +181,7 @@ def test_content_readings_any_text_reads_within_the_text(parser: Language, words
 
 
 def test_content_readings_damaged_chooser_is_one_coded_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    data = json.loads(learned.weights_path().read_text(encoding="utf-8"))
-    data["contents"] = {"start": None, "end": {"side": "end", "booster": "not a model", "tables": {}}}
-    damaged = tmp_path / "trees.json"
-    damaged.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(NewsgraphError) as info:
-        learned.load_trees(str(damaged))
-    assert info.value.code == "E036" and str(damaged) in str(info.value)
-    assert "\n" not in str(info.value)
+    end = {"side": "end", "booster": "not a model", "tables": {}}
+    error, damaged = damaged_weights_error(tmp_path, "contents", {"start": None, "end": end})
+    assert error.code == "E036" and str(damaged) in str(error)
+    assert "\n" not in str(error)

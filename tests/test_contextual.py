@@ -21,11 +21,6 @@ TEXT = (
 
 
 @pytest.fixture(scope="module")
-def parser() -> Language:
-    return pipeline.load("rules")
-
-
-@pytest.fixture(scope="module")
 def encoder() -> contextual.Encoder:
     return contextual.encoder()
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
-import pytest
+from conftest import candidate, damaged_weights_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
 from newsgraph.analysis import attributions as rules
 from newsgraph.analysis import cue_readings, learned, pipeline
-from newsgraph.errors import NewsgraphError
-
-
-@pytest.fixture(scope="module")
-def parser() -> Language:
-    return pipeline.load("rules")
-
-
-def _found(parser: Language, text: str, cue: str) -> rules.Found:
-    doc = parser(text, disable=pipeline._late(parser))
-    found = [f for f in learned.Candidates(doc).candidates() if f.cue.text == cue]
-    assert found, f"no candidate with the cue {cue!r} in {text!r}"
-    return found[0]
 
 
 def _read(f: rules.Found) -> dict[str, tuple[str, list[str]]]:
@@ -39,7 +24,7 @@ def _read(f: rules.Found) -> dict[str, tuple[str, list[str]]]:
 
 
 def test_cue_readings_object_and_preposition(parser: Language) -> None:
-    f = _found(parser, "The mayor expressed concern about the cost of the barrier.", "expressed")
+    f = candidate(parser, "The mayor expressed concern about the cost of the barrier.", "expressed")
     got = _read(f)
     assert got["found"] == ("expressed", ["concern about the cost of the barrier"])
     assert got["object+prep"] == ("expressed concern about", ["the cost of the barrier"])
@@ -47,17 +32,17 @@ def test_cue_readings_object_and_preposition(parser: Language) -> None:
 
 
 def test_cue_readings_infinitive(parser: Language) -> None:
-    f = _found(parser, "The senator refused to disclose his tax returns.", "refused")
+    f = candidate(parser, "The senator refused to disclose his tax returns.", "refused")
     assert _read(f)["infinitive"] == ("refused to disclose", ["his tax returns"])
 
 
 def test_cue_readings_none_leaves_an_empty_content(parser: Language) -> None:
-    f = _found(parser, "Neighbours expressed concern.", "expressed")
+    f = candidate(parser, "Neighbours expressed concern.", "expressed")
     assert set(_read(f)) == {"found"}  # taking "concern" into the cue would leave no content
 
 
 def test_cue_readings_content_before_the_cue_is_read_one_way(parser: Language) -> None:
-    f = _found(parser, "“The pier will reopen in May,” the harbour master said.", "said")
+    f = candidate(parser, "“The pier will reopen in May,” the harbour master said.", "said")
     assert [r.kind for r, _ in cue_readings.readings(f)] == ["found"]
 
 
@@ -71,13 +56,13 @@ def test_cue_readings_chooser_learns_and_round_trips(parser: Language) -> None:
     ] * 8
     samples = []
     for text, cue, gold in texts:
-        f = _found(parser, text, cue)
+        f = candidate(parser, text, cue)
         samples.append((f, lambda g, gold=gold: g.cue.text == gold))
     chooser = cue_readings.fit(samples, seed=13)
     assert chooser is not None
     tests = [
-        _found(parser, "Parents expressed worry about the closure.", "expressed"),
-        _found(parser, "The mayor refused to answer the question.", "refused"),
+        candidate(parser, "Parents expressed worry about the closure.", "expressed"),
+        candidate(parser, "The mayor refused to answer the question.", "refused"),
     ]
     chosen = [f.cue.text for f in chooser.choose(tests)]
     assert chosen == ["expressed worry about", "refused to answer"]
@@ -86,7 +71,7 @@ def test_cue_readings_chooser_learns_and_round_trips(parser: Language) -> None:
 
 
 def test_cue_readings_fit_without_a_choice_to_learn(parser: Language) -> None:
-    f = _found(parser, "Residents expressed concern about the plan.", "expressed")
+    f = candidate(parser, "Residents expressed concern about the plan.", "expressed")
     assert cue_readings.fit([], seed=13) is None
     assert cue_readings.fit([(f, lambda g: True)], seed=13) is None  # one label only: nothing to learn
 
@@ -124,11 +109,6 @@ def test_cue_readings_any_text_reads_within_the_text(parser: Language, words: li
 
 
 def test_cue_readings_damaged_chooser_is_one_coded_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    data = json.loads(learned.weights_path().read_text(encoding="utf-8"))
-    data["cues"] = {"booster": "not a model", "tables": {}}
-    damaged = tmp_path / "trees.json"
-    damaged.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(NewsgraphError) as info:
-        learned.load_trees(str(damaged))
-    assert info.value.code == "E036" and str(damaged) in str(info.value)
-    assert "\n" not in str(info.value)
+    error, damaged = damaged_weights_error(tmp_path, "cues", {"booster": "not a model", "tables": {}})
+    assert error.code == "E036" and str(damaged) in str(error)
+    assert "\n" not in str(error)

@@ -21,13 +21,6 @@ SHIPPED = learned.WEIGHTS_PATH
 needs_weights = pytest.mark.skipif(not SHIPPED.is_file(), reason=f"{SHIPPED} is not in this checkout")
 
 
-@pytest.fixture(scope="module")
-def parser() -> Language:
-    """The pipeline's spaCy model with newsgraph's early components (no attribution engine)."""
-    nlp = pipeline.load("rules")
-    return nlp
-
-
 def _doc(parser: Language, text: str):  # type: ignore[no-untyped-def]
     return parser(text, disable=pipeline._late(parser))
 

@@ -12,11 +12,6 @@ from newsgraph.analysis import learned, lexical, pipeline
 from newsgraph.errors import NewsgraphError
 
 
-@pytest.fixture(scope="module")
-def parser() -> Language:
-    return pipeline.load("rules")
-
-
 def test_lexical_strings_name_the_cue_its_neighbours_source_and_content(parser: Language) -> None:
     doc = parser("Officials in the city said the pier would open in May.", disable=pipeline._late(parser))
     engine = learned.Candidates(doc)
