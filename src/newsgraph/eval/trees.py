@@ -355,9 +355,11 @@ def train(
     trees = learned.Trees(booster, vocab, 0.5, {}, words, BLEND, dense, cues)
     threshold, _ = select_threshold(trees, dev_set)  # what is kept without the content chooser ...
     samples = []
+    kept: dict[int, list[rules.Found]] = {}  # an article's annotator copies share its candidates
     for a in train_set:  # ... is what it learns from: the training attributions the engine would keep
-        kept = trees.bounds(learned.choose(a.found, probabilities(trees, a), threshold))
-        samples += content_samples(a, kept)
+        if id(a.found) not in kept:
+            kept[id(a.found)] = trees.bounds(learned.choose(a.found, probabilities(trees, a), threshold))
+        samples += content_samples(a, kept[id(a.found)])
     trees.contents = content_readings.fit(samples, seed)
     log(f"content chooser fitted ({time.perf_counter() - started:.0f} s)")
     threshold, result = select_threshold(trees, dev_set)
