@@ -233,9 +233,12 @@ def score_at(
     """The scorer's metrics on ``articles`` when candidates at ``threshold`` or above are kept."""
     preds: dict[str, list[Attr]] = {}
     for a, ps in zip(articles, probs, strict=True):
+        for f, p in zip(a.found, ps, strict=True):
+            f.confidence = float(p)
         kept = learned.choose(a.found, list(ps), threshold)
         if trees is not None:
             kept = trees.bounds(kept)
+        kept = learned.distinct_contents(kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id, f.parent = f"A{n}", None
