@@ -121,6 +121,21 @@ def test_attributions_passive_without_source_stays() -> None:
     assert accused.source is None and accused.content[0].text == "lying to voters"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "cue"),
+    [
+        ("Ms. Okafor was accused of hiding the report.", "was accused of"),
+        ("He has been harshly criticized for the delays.", "has been harshly criticized for"),
+    ],
+)
+def test_attributions_passive_subject_is_not_the_source(sentence: str, cue: str) -> None:
+    # the one accused or criticized is spoken of, not speaking: a name or pronoun right before the
+    # cue is no subject the parser missed when it made it the passive's subject
+    assert only(rules(sentence), cue).source is None
+    learned = analyze(f"Town news\n\nThe weather was mild. {sentence}\n", model="trained")
+    assert all(a.source is None for a in learned.attributions if a.cue.text == cue)
+
+
 def test_attributions_speaking_verb_in_relative_clause_stays() -> None:
     said = only(rules("Ms. Lee, who said the plan was flawed, voted against it."), "said")
     assert said.content[0].text == "the plan was flawed"

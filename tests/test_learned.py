@@ -193,6 +193,90 @@ def test_learned_choose_keeps_one_reading_per_cue_and_content(parser: Language) 
     assert learned.choose(cands, [0.4, 0.9, 0.3], 0.5) == [told]  # neither reading reaches the threshold
 
 
+def _found(doc, cue: str, contents: list[str], confidence: float, source: str | None = None) -> rules.Found:  # type: ignore[no-untyped-def]
+    """An attribution on ``doc`` from the first occurrences of its words (spans by character offsets)."""
+
+    def span(words: str):  # type: ignore[no-untyped-def]
+        start = doc.text.index(words)
+        out = doc.char_span(start, start + len(words))
+        assert out is not None, words
+        return out
+
+    return rules.Found(
+        id="", kind="indirect", cue=span(cue), content=[span(c) for c in contents],
+        source=span(source) if source else None, confidence=confidence,
+    )
+
+
+def _words(f: rules.Found) -> set[int]:
+    return {i for s in f.content for i in range(s.start, s.end) if not (s.doc[i].is_punct or s.doc[i].is_space)}
+
+
+def test_learned_distinct_contents_a_quotation_goes_to_one_cue(parser: Language) -> None:
+    doc = _doc(parser, '"The pier is safe," the mayor said. Later she added: "It will open in May."')
+    said = _found(doc, "said", ["The pier is safe", "It will open in May"], 0.9, "the mayor")
+    added = _found(doc, "added", ["It will open in May"], 0.8, "she")
+    out = learned.distinct_contents([said, added])
+    assert [f.cue.text for f in out] == ["said", "added"]
+    assert [s.text for s in out[0].content] == ["The pier is safe"]  # it gives up the span "added" holds
+    assert [s.text for s in out[1].content] == ["It will open in May"]
+    assert out[0].source is said.source and out[0].confidence == 0.9
+
+
+def test_learned_distinct_contents_the_less_confident_of_two_goes(parser: Language) -> None:
+    doc = _doc(parser, "The mayor laughed and said the pier would open in May.")
+    laughed = _found(doc, "laughed", ["the pier would open in May"], 0.5, "The mayor")
+    said = _found(doc, "said", ["the pier would open in May"], 0.9, "The mayor")
+    assert learned.distinct_contents([laughed, said]) == [said]
+    assert learned.distinct_contents([said, laughed]) == [said]
+    tie = _found(doc, "said", ["the pier would open"], 0.5, "The mayor")  # 5 of 6 words: Dice 0.9
+    assert learned.distinct_contents([laughed, tie]) == [laughed]  # a tie: the first stays
+    short = _found(doc, "said", ["May"], 0.9, "The mayor")  # one shared word of six: Dice 0.29
+    assert learned.distinct_contents([laughed, short]) == [laughed, short]
+
+
+def test_learned_distinct_contents_leaves_nested_attributions(parser: Language) -> None:
+    doc = _doc(parser, "Officials said the mayor claimed the pier would open in May.")
+    said = _found(doc, "said", ["the mayor claimed the pier would open in May"], 0.9, "Officials")
+    claimed = _found(doc, "claimed", ["the pier would open in May"], 0.95, "the mayor")
+    assert learned.distinct_contents([said, claimed]) == [said, claimed]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40), st.lists(st.tuples(st.integers(0, 44), st.integers(1, 12)), min_size=1, max_size=3),
+            st.floats(0, 1),
+        ),
+        max_size=8,
+    )
+)
+def test_learned_distinct_contents_no_two_outer_contents_share_half(parser: Language, specs) -> None:  # type: ignore[no-untyped-def]
+    doc = _doc(parser, " ".join(["Officials said the pier would open in May, and the mayor agreed."] * 4))
+    kept = []
+    for cue, spans, p in specs:
+        content = [doc[s : min(s + n, len(doc))] for s, n in spans if s < len(doc)]
+        kept.append(rules.Found(id="", kind="indirect", cue=doc[cue : cue + 1], content=content, confidence=p))
+    out = learned.distinct_contents(kept)
+    by_cue = {id(f.cue): f for f in kept}
+    originals = [k for k in kept if any(k.cue is f.cue for f in out)]
+    assert len(out) == len(originals) and len(out) <= len(kept)
+    for f in out:
+        assert f.content and all(any(s is t for t in by_cue[id(f.cue)].content) for s in f.content)  # a subset
+        for s in f.content:
+            assert doc.text[s.start_char : s.end_char] == s.text
+    nested = {  # nesting as the input has it: an attribution inside another is not compared
+        id(f.cue) for f in kept for g in kept
+        if f is not g and any(s.start <= f.cue.start and f.cue.end <= s.end for s in g.content)
+    }
+    outer = [f for f in out if id(f.cue) not in nested and _words(f)]
+    for i, f in enumerate(outer):
+        for g in outer[i + 1 :]:
+            shared = len(_words(f) & _words(g))
+            assert 2 * shared < 0.5 * (len(_words(f)) + len(_words(g))), (f, g)
+
+
 def test_learned_rows_have_every_feature(parser: Language) -> None:
     doc = _doc(parser, 'Officials said the pier would open. "We are ready," she told reporters.')
     engine = learned.Candidates(doc)

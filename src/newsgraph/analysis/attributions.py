@@ -790,6 +790,7 @@ class Engine:
             and j not in content_ids
             and doc[j].pos_ in {"PROPN", "NOUN", "PRON"}
             and (_personish(doc[j]) and doc[j].lower_ not in EMPTY_SUBJECTS)
+            and doc[j].dep_ != "nsubjpass"  # "Mr. Roe was accused of ...": the one spoken of, not the speaker
         ):
             return doc[j]
         j = cue[1]
