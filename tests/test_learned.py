@@ -163,6 +163,18 @@ def test_learned_candidates_no_inner_verb_twice(parser: Language) -> None:
     assert not any("sign" in cue for cue in cues)  # "sign up" is what she wants, not a second statement
 
 
+def test_learned_candidates_double_object_content_holds_the_object(parser: Language) -> None:
+    engine = learned.Candidates(_doc(parser, "Regulators could deny them mining permits."))
+    deny = next(f for f in engine.candidates() if f.cue.text == "could deny")
+    assert [s.text for s in deny.content] == ["them mining permits"]  # not the recipient alone
+
+
+def test_learned_candidates_a_date_after_the_cue_is_no_content(parser: Language) -> None:
+    engine = learned.Candidates(_doc(parser, "Police announced on Friday the arrest of a man in the shooting."))
+    announced = next(f for f in engine.candidates() if f.cue.text.startswith("announced"))
+    assert [s.text for s in announced.content] == ["the arrest of a man in the shooting"]
+
+
 def test_learned_source_variants_try_each_sourced_candidate_once_without_it(parser: Language) -> None:
     doc = _doc(parser, "Mr. Roe was accused of fraud by the board. Officials said the pier would open. Rain fell.")
     engine = learned.Candidates(doc)

@@ -640,6 +640,8 @@ class Engine:
                     and c.i == head.i + 1
                 ):
                     objs = [g for g in c.children if g.dep_ in {"pobj", "pcomp"}]
+                    if objs and objs[0].ent_type_ in {"DATE", "TIME"}:
+                        break  # "announced on Friday that ...": when, not what
                     if objs:
                         cue_extra.append(c.i)
                         content_ids |= _subtree_ids(objs[0])
@@ -652,6 +654,10 @@ class Engine:
                 content_ids |= _subtree_ids(obj)
                 for c in head.children:
                     if c.i > obj.i and c.dep_ in OBJECT_COMPLEMENTS and c.lower_ not in CIRCUMSTANTIAL:
+                        content_ids |= _subtree_ids(c)
+                    if obj.dep_ == "dative" and c.i > obj.i and c.dep_ == "dobj":
+                        # "granted Mr. Roe an extension": what was granted, with its recipient (PolNeAR's
+                        # annotators mark the object in 23 of the 24 training contents of such verbs)
                         content_ids |= _subtree_ids(c)
         quoted_direct: list[int] = []
         if lemma in SAY_LIKE or head.dep_ in {"parataxis", "ROOT"}:
