@@ -751,10 +751,11 @@ def distinct_contents(kept: list[rules.Found]) -> list[rules.Found]:
        the scorer measures a match), the less confident attribution goes.
 
     Nested attributions (a cue inside another kept content) are left alone.
-    Linear in the contents' words: a word's owners are counted, not every
-    pair compared, and the kept contents left after step 2 overlap little
-    (two contiguous spans sharing a word and under half their words: only a
-    few can hold any one word).
+    No pair of attributions is compared: step 1 counts each word's owners,
+    step 2 looks a content's words up among the contents kept so far, and
+    those share little (after step 1 a shared span is mostly a content's
+    only one, and contiguous contents that pairwise share under half their
+    words nest only a few deep at any word).
     """
     if len(kept) < 2:
         return kept
