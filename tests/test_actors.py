@@ -473,3 +473,14 @@ def test_actors_headline_organisation_ends_at_its_verb(nlp) -> None:  # type: ig
     names = {actor.name for actor in doc._.actors}
     assert "Harbor Board Approves Dredging Plan After Long Debate" not in names
     assert all("Approves" not in name for name in names)
+
+
+def test_actors_titled_name_the_model_missed(nlp: Language) -> None:
+    # the small model tags no entity in either sentence; the title still makes the name a person's
+    doc = nlp("Harbour Council Votes\n\nThe council voted to borrow money, Mayor Ana Ruiz said. Ruiz added that it was late.")
+    ruiz = actor_named(doc, "Ana Ruiz")
+    assert ruiz.type == "PERSON" and ruiz.titles == ["Mayor"]
+    assert mention_texts(ruiz) == ["Ana Ruiz", "Ruiz"]
+    assert not any(a.name.startswith("Mayor") for a in doc._.actors)
+    headline = nlp("Mayor Backs Harbour Plan\n\nThe council met on Tuesday.")
+    assert not any(a.type == "PERSON" for a in headline._.actors)  # a headline's capitals are no name

@@ -433,6 +433,7 @@ class _Builder:
                     persons.append((cs, ce, ce - cs > 1 and t.in_headline(cs), gender))
             else:
                 others.append((start, end, label))
+        persons += self._untagged_titled_names(covered)
 
         # 1. full names from PERSON entities; singles wait until every full name is known
         singles: list[tuple[int, int, str | None]] = []
@@ -560,6 +561,39 @@ class _Builder:
         """Every word in capitals ("WASHINGTON", "JEROME ARTHUR"): a dateline or a caps line."""
         words = [w for w in self.t.text[start:end] if any(ch.isalpha() for ch in w)]
         return bool(words) and all(w.isupper() for w in words) and any(len(w) > 1 for w in words)
+
+    def _untagged_titled_names(self, covered: set[int]) -> list[tuple[int, int, bool, str | None]]:
+        """Titled names the model tagged as no entity at all, as ``_names``' person entries.
+
+        The small English model misses names it has not seen, titled or not
+        ("..., Mayor Ana Ruiz said": no entity). The attribution engine would
+        then make the speaker an unnamed group, title and all. A capitalised
+        title word followed by one to three capitalised proper nouns, none in
+        an entity, outside the headline (where every word is capitalised),
+        is a person's name: ``_titles`` then takes the title off.
+        """
+        t = self.t
+        out: list[tuple[int, int, bool, str | None]] = []
+        n = len(t.text)
+        i = 0
+        while i < n:
+            if i in covered or t.lower[i] not in TITLE_WORDS or not t.cap(i) or t.in_headline(i):
+                i += 1
+                continue
+            k = i
+            while k < n and k not in covered and t.lower[k] in TITLE_WORDS and t.cap(k):
+                k += 1
+            end = k
+            while end < n and end - k < 4 and end not in covered and t.pos[end] == "PROPN" and t.cap(end):
+                end += 1
+            if self._titled_name(i, end) and not self._all_caps(k, end):
+                cs, ce, gender = t.name_core(i, end, strict=False)
+                cs, ce = self._repair_name(cs, ce)
+                if cs < ce:
+                    out.append((cs, ce, False, gender))
+                    covered.update(range(i, end))
+            i = max(end, i + 1)
+        return out
 
     def _titled_name(self, start: int, end: int) -> bool:
         """A title word followed by one to three capitalised proper nouns: a person's name."""
