@@ -4,6 +4,7 @@ choosing its start and end."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from conftest import candidate, damaged_weights_error
 from hypothesis import HealthCheck, given, settings
@@ -185,3 +186,14 @@ def test_content_readings_damaged_chooser_is_one_coded_error(tmp_path) -> None: 
     error, damaged = damaged_weights_error(tmp_path, "contents", {"start": None, "end": end})
     assert error.code == "E036" and str(damaged) in str(error)
     assert "\n" not in str(error)
+
+
+def test_content_readings_paired_quotes_keep_a_quotation_whole(parser: Language) -> None:
+    f = candidate(parser, '"We cannot wait," the mayor said. "It floods," she added.', "said")
+    doc = f.cue.doc
+    one_sided = doc.char_span(1, 17)  # 'We cannot wait,"': the opening mark left out
+    assert one_sided is not None and one_sided.text == 'We cannot wait,"'
+    (whole,) = content_readings.paired_quotes(replace(f, content=[one_sided])).content
+    assert whole.text == '"We cannot wait,"' and doc.text[whole.start_char : whole.end_char] == whole.text
+    plain = replace(f, content=[doc.char_span(1, 15)])  # no mark inside: nothing to pair
+    assert content_readings.paired_quotes(plain) is plain

@@ -402,7 +402,7 @@ class ContentChooser:
         for chooser in (self.spans, self.starts, self.ends):
             if chooser is not None:
                 found = chooser.choose(found, around)
-        return found
+        return [paired_quotes(f) for f in found]
 
     def to_json(self) -> dict[str, Any]:
         choosers = (self.spans, self.starts, self.ends)
@@ -411,6 +411,29 @@ class ContentChooser:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ContentChooser:
         return cls(*(None if data.get(s) is None else BoundChooser.from_json(data[s]) for s in SIDES))
+
+
+def paired_quotes(f: rules.Found) -> rules.Found:
+    """``f`` with each content span that holds one of a pair of quotation marks given the other.
+
+    A start reading may begin after an opening mark while the end keeps the
+    closing one (*We cannot wait,"*), which reads as a stray mark. The
+    scorer counts words only, so this changes no score; it only makes the
+    reported quotation whole.
+    """
+    doc = f.cue.doc
+    spans = []
+    for s in f.content:
+        start, end = s.start, s.end
+        first, last = rules._is_quote_mark(doc[start]), rules._is_quote_mark(doc[end - 1])
+        if last and not first and start > 0 and rules._is_quote_mark(doc[start - 1]) and end - start > 1:
+            start -= 1
+        elif first and not last and end < len(doc) and rules._is_quote_mark(doc[end]) and end - start > 1:
+            end += 1
+        spans.append(s if (start, end) == (s.start, s.end) else doc[start:end])
+    if all(a is b for a, b in zip(spans, f.content, strict=True)):
+        return f
+    return replace(f, content=spans)
 
 
 # A training sample: a candidate matching a gold attribution, the other candidates' cue tokens,
