@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from conftest import candidate, damaged_weights_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,6 +47,29 @@ def test_cue_readings_none_leaves_an_empty_content(parser: Language) -> None:
 def test_cue_readings_content_before_the_cue_is_read_one_way(parser: Language) -> None:
     f = candidate(parser, "“The pier will reopen in May,” the harbour master said.", "said")
     assert [r.kind for r, _ in cue_readings.readings(f)] == ["found"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "widened"),
+    [
+        ("Residents have been critical of the plan.", "critical of", "have been critical of"),
+        ("Officials weren't too concerned about the cost.", "too concerned about", "weren't too concerned about"),
+        ("The mayor is afraid that the pier will flood.", "afraid", "is afraid"),
+    ],
+)
+def test_cue_readings_adjective_takes_its_copula(parser: Language, text: str, cue: str, widened: str) -> None:
+    f = candidate(parser, text, cue)
+    got = cue_readings.with_copula(f)
+    assert got.cue.text == widened and text[got.cue.start_char : got.cue.end_char] == widened
+    assert got.source is f.source and got.content == f.content
+
+
+def test_cue_readings_copula_never_taken_over_the_source_or_a_verb_cue(parser: Language) -> None:
+    said = candidate(parser, "Officials said the pier was safe.", "said")
+    assert cue_readings.with_copula(said) is said  # a verb: nothing to take
+    f = candidate(parser, "The mayor is afraid that the pier will flood.", "afraid")
+    source_over_copula = replace(f, source=f.cue.doc[1:3])  # "mayor is": the copula belongs to it
+    assert cue_readings.with_copula(source_over_copula) is source_over_copula
 
 
 def test_cue_readings_chooser_learns_and_round_trips(parser: Language) -> None:

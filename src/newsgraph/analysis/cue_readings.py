@@ -121,6 +121,33 @@ def features(f: rules.Found, reading: Reading) -> dict[str, Any]:
     }
 
 
+def with_copula(f: rules.Found) -> rules.Found:
+    """``f`` with an adjectival cue widened back over its copula (*afraid* -> *are afraid*).
+
+    PolNeAR's annotators take the copula, its auxiliaries, negation and the
+    adverbs around it into the cue of an adjective: *have been critical of*,
+    *weren't too concerned about*, *is more passionate about* (291 of the 298
+    training cues whose word is an adjective after *be*). The candidates'
+    cue starts at the adjective. A rule, not a reading for the chooser: the
+    annotators almost never differ, and a cue does not enter the
+    who-said-what test, so the decision is not touched. The cue is left as
+    it is where the words it would take hold part of the source or content.
+    """
+    word = f.cue_word
+    copula = word.head
+    if word.pos_ != "ADJ" or word.dep_ != "acomp" or copula.lemma_ != "be" or copula.i >= f.cue.start:
+        return f
+    helpers = [c.i for c in copula.children if c.dep_ in {"aux", "auxpass", "neg"} and c.i < copula.i]
+    start = min([copula.i, *helpers])
+    taken = range(start, f.cue.start)
+    spans = [f.source, *f.content] if f.source is not None else f.content
+    if any(s.start < taken.stop and taken.start < s.end for s in spans) or any(
+        f.cue.doc[i].is_space or f.cue.doc[i].text in {",", ";", ":", "(", ")"} for i in taken
+    ):
+        return f
+    return replace(f, cue=f.cue.doc[start : f.cue.end])
+
+
 @dataclass
 class CueChooser:
     """A LightGBM model scoring each reading; the best-scored reading of each attribution is kept."""

@@ -792,6 +792,13 @@ def distinct_contents(kept: list[rules.Found]) -> list[rules.Found]:
     return [f for k, f in enumerate(out) if k not in gone]
 
 
+def settle(kept: list[rules.Found]) -> list[rules.Found]:
+    """The last steps of the decision, once the choosers have placed every bound: no two contents
+    claiming the same words (``distinct_contents``), an adjective's cue over its copula
+    (``cue_readings.with_copula``)."""
+    return [cue_readings.with_copula(f) for f in distinct_contents(kept)]
+
+
 @dataclass
 class Trees:
     """A trained classifier with what it needs to read a Doc: vocabularies and a threshold."""
@@ -819,7 +826,7 @@ class Trees:
         kept = choose(found, probs, self.threshold)
         taken = {id(f) for f in kept}
         rejected = [f for f in found if id(f) not in taken]
-        kept = distinct_contents(self.bounds(kept))  # as in training: no nested attribution stops a content
+        kept = settle(self.bounds(kept))  # as in training: no nested attribution stops a content
         kept += self.bounds(self.nested_rules(engine, kept, rejected), around=kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):

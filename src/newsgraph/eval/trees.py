@@ -238,7 +238,7 @@ def score_at(
         kept = learned.choose(a.found, list(ps), threshold)
         if trees is not None:
             kept = trees.bounds(kept)
-        kept = learned.distinct_contents(kept)
+        kept = learned.settle(kept)
         kept.sort(key=lambda f: (f.cue.start, f.cue.end))
         for n, f in enumerate(kept, 1):
             f.id, f.parent = f"A{n}", None
