@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsgraph import analyze
@@ -15,6 +15,7 @@ WORDS = ["Mayor", "Ruth", "Adeyemi", "said", "told", "the", "council", "that", "
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join))
+@example(", : to Ruth according council")  # a speaker colon after bare punctuation: once an empty source
 def test_pipeline_newsy_text_offsets_hold(nlp, text: str) -> None:  # type: ignore[no-untyped-def]
     analyze(text).check_offsets()
 

@@ -844,7 +844,8 @@ class Engine:
     def according_to(self, head: Token) -> Found | None:
         """'According to X, CONTENT' and 'CONTENT, according to X'."""
         doc = self.doc
-        to = next((c for c in head.children if c.lower_ == "to"), None)
+        # "to" after "according", never before it ("to Ruth according council")
+        to = next((c for c in head.children if c.lower_ == "to" and c.i > head.i), None)
         if to is None and head.i + 1 < len(doc) and doc[head.i + 1].lower_ == "to":
             to = doc[head.i + 1]
         if to is None:
@@ -888,15 +889,16 @@ class Engine:
             or (len(before) == 1 and _personish(before[0]))
         ):
             return None
+        source = _span(doc, before.start, before.end)
+        if not len(source):
+            return None  # ", : ...": punctuation names nobody
         end = colon.i + 1
         while end < len(doc) and "\n" not in doc[end].text:
             end += 1
         content = _runs(doc, range(colon.i + 1, end))
         if not content:
             return None
-        return self._found(
-            colon, (colon.i, colon.i + 1), content, _span(doc, before.start, before.end), None, 0.6
-        )
+        return self._found(colon, (colon.i, colon.i + 1), content, source, None, 0.6)
 
     def headline(self, sent: Span) -> Found | None:
         """'Mayor Tells Council Barrier Is "Vital"': title case hides the verb from the tagger.
@@ -986,6 +988,8 @@ class Engine:
         if not any(_is_quote_mark(t) for s in content for t in s):
             quoted = 0  # inside someone else's quotation, or no quotation at all: not shown as quoted
         kind = "direct" if quoted and quoted >= words - 1 else ("mixed" if quoted else "indirect")
+        if source is not None and not len(source):
+            source = None  # trimmed to nothing (". said ..."): no word names a speaker
         return Found(
             id="",
             kind=kind,
