@@ -71,8 +71,42 @@ def _digest(path: Path) -> str:
 def test_training_same_seed_same_weights(split: Path, tmp_path: Path) -> None:
     first = train(split, split, tmp_path / "a", epochs=1, threads=1, log=lambda _: None)
     train(split, split, tmp_path / "b", epochs=1, threads=1, log=lambda _: None)
-    assert first["train_articles"] == 2 and first["epoch"] == 1
+    assert first["train_articles"] == 2 and first["epoch"] == 1 and first["device"] == "cpu"
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     model = neural.AttributionModel.load(tmp_path / "a")  # what train saved loads and predicts
     for p in model.predict(TEXTS["school"]):
         assert 0 <= p.cue[0] < p.cue[1] <= len(TEXTS["school"])
+
+
+@pytest.mark.parametrize(
+    ("device", "why"),
+    [("cuda", "no CUDA GPU"), ("meta", "only cpu and cuda"), ("graphics-card", "graphics-card")],
+)
+def test_training_device_without_it_is_a_coded_error(
+    split: Path, tmp_path: Path, device: str, why: str
+) -> None:
+    import torch
+
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU, so training there is not an error")
+    with pytest.raises(NewsgraphError) as err:
+        train(split, split, tmp_path / "m", epochs=1, threads=1, device=device, log=lambda _: None)
+    assert err.value.code == "E037" and why in str(err.value) and "--device cpu" in str(err.value)
+    assert not (tmp_path / "m").exists()  # refused before anything was written
+
+
+def test_training_cli_device_errors_are_one_line(split: Path, tmp_path: Path) -> None:
+    import torch
+    from typer.testing import CliRunner
+
+    from newsgraph.cli import app
+
+    base = ["train", "--train", str(split), "--dev", str(split), "--out", str(tmp_path / "m")]
+    trees = CliRunner().invoke(app, [*base, "--device", "cuda"])  # the trees have no GPU path
+    assert trees.exit_code == 2 and "only --engine neural runs on a GPU" in trees.stderr
+    if torch.cuda.is_available():
+        return
+    result = CliRunner().invoke(app, [*base, "--engine", "neural", "--device", "cuda"])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 1 and len(lines) == 1 and "E037" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

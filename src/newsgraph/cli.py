@@ -564,6 +564,9 @@ def train_(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Train on the first N training articles only (quick checks).")
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="neural: where PyTorch runs, cpu or cuda (a GPU: fast, not bit-repeatable).")
+    ] = "cpu",
 ) -> None:
     """Train an attribution engine on PolNeAR-style data.
 
@@ -574,6 +577,8 @@ def train_(
     log = lambda line: typer.echo(f"{PROG}: {line}", err=True)  # noqa: E731
     if engine is Engine.rules:
         raise typer.BadParameter("the rules are not trained: use trained or neural", param_hint="--engine")
+    if device != "cpu" and engine is not Engine.neural:
+        raise typer.BadParameter("only --engine neural runs on a GPU", param_hint="--device")
     try:
         if engine is Engine.trained:
             from newsgraph.analysis.learned import WEIGHTS_FILE
@@ -593,7 +598,8 @@ def train_(
         from newsgraph.eval.training import train
 
         config = train(
-            train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads, limit=limit, log=log,
+            train_dir, dev_dir, out, epochs=epochs, seed=seed, threads=threads, limit=limit, device=device,
+            log=log,
         )
     except (typer.Exit, BrokenPipeError, KeyboardInterrupt):
         raise

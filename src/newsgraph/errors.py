@@ -48,6 +48,7 @@ class Errors:
     E034 = "E034 the trained attribution model needs its extras: pip install 'newsgraph[model]' ({reason})"
     E035 = "E035 {path}: cannot read the metadata file: {reason}"
     E036 = "E036 {path}: cannot use the attribution weights ({reason}): {fix}"
+    E037 = "E037 cannot train on device {device!r}: {reason}; use --device cpu"
     E040 = "E040 {path}: analysis stopped after {seconds:.1f} s, over the time budget of {budget:g} s"
     E050 = "E050 {what} {value}: out of range (expected {low} to {high:,})"
     E051 = "E051 {what} {value!r}: not valid UTF-8 (give the text in UTF-8)"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newsgraph.analysis import neural
-from newsgraph.errors import NewsgraphError
+from newsgraph.errors import Errors, NewsgraphError
 from newsgraph.eval.scoring import gold_files, score_documents
 from newsgraph.io.brat import Attr, read_ann, read_text_file
 
@@ -154,14 +154,55 @@ def train(
     head_lr: float = 1e-3,
     threads: int = 2,
     limit: int | None = None,
+    device: str = "cpu",
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fine-tune the model on ``train_dir``, keep the epoch best on ``dev_dir``, save it in ``out_dir``.
 
     Returns the saved model's config, dev metrics included. ``limit`` keeps the
-    first N training articles (for quick checks).
+    first N training articles (for quick checks). ``device`` is where PyTorch
+    runs: ``cpu`` (reproducible to the bit), or ``cuda`` where a GPU is lent,
+    which makes ten epochs a matter of minutes (model card) but is not bitwise
+    deterministic. The saved weights run on the CPU either way.
     """
     neural.require()
+    place = _device(device)
+    with place:  # every tensor and parameter made inside lands there
+        return _train(
+            train_dir, dev_dir, out_dir, epochs=epochs, seed=seed, encoder_lr=encoder_lr,
+            head_lr=head_lr, threads=threads, limit=limit, device=place.type, log=log,
+        )
+
+
+def _device(name: str) -> Any:
+    """``name`` as a torch device, or one coded line when this machine has no such device."""
+    import torch
+
+    try:
+        place = torch.device(name)
+    except (RuntimeError, ValueError) as err:
+        raise NewsgraphError(Errors.E037, device=name, reason=str(err).splitlines()[0]) from None
+    if place.type == "cuda" and not torch.cuda.is_available():
+        raise NewsgraphError(Errors.E037, device=name, reason="PyTorch sees no CUDA GPU here")
+    if place.type not in ("cpu", "cuda"):
+        raise NewsgraphError(Errors.E037, device=name, reason="only cpu and cuda are supported")
+    return place
+
+
+def _train(
+    train_dir: str | Path,
+    dev_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    epochs: int,
+    seed: int,
+    encoder_lr: float,
+    head_lr: float,
+    threads: int,
+    limit: int | None,
+    device: str,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
     import torch
     import transformers
     from transformers import BertModel
@@ -237,10 +278,13 @@ def train(
             "encoder_lr": encoder_lr,
             "head_lr": head_lr,
             "threads": threads,
+            "device": device,
         }
         candidate = out / f"epoch-{epoch}"
         save(network, candidate, config)
-        threshold, result = select_link_threshold(neural.AttributionModel.load(candidate), dev_set)
+        # int8 quantisation is a CPU kernel: on a GPU the dev split is read in full precision
+        model = neural.AttributionModel.load(candidate, quantize=device == "cpu")
+        threshold, result = select_link_threshold(model, dev_set)
         f1 = result["attribution/who-what"]["f1"]
         config["link_threshold"] = threshold
         config["dev_metrics"] = {k: v for k, v in result.items() if isinstance(v, dict)}
