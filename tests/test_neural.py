@@ -201,3 +201,19 @@ def test_neural_ensemble_offsets_hold_on_any_text(pair, text: str) -> None:  # t
     _, trained_nlp = pair
     read = read_text(text)
     to_analysis(trained_nlp(read.article.text), read).check_offsets()
+
+
+def test_neural_load_is_full_precision_unless_asked(tiny_model, invented_article: str) -> None:  # type: ignore[no-untyped-def]
+    """Int8 quantisation cost a well-trained model 0.05 F1 on dev (model card), so it is opt-in."""
+    import torch
+
+    def linear_kinds(model: neural.AttributionModel) -> set[str]:
+        return {type(m).__module__ for m in model.network.modules() if type(m).__name__ == "Linear"}
+
+    plain = neural.AttributionModel.load(tiny_model)
+    fast = neural.AttributionModel.load(tiny_model, quantize=True)
+    assert linear_kinds(plain) == {torch.nn.Linear.__module__}
+    assert linear_kinds(fast) and torch.nn.Linear.__module__ not in linear_kinds(fast)
+    for model in (plain, fast):  # both read any text, spans inside it
+        for p in model.predict(invented_article):
+            assert 0 <= p.cue[0] < p.cue[1] <= len(invented_article)

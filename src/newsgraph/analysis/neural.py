@@ -16,9 +16,12 @@ train):
 
 Long articles are read in overlapping windows; each word piece takes its
 vector from the window in which it sits most centrally, so a span is scored
-with context on both sides. Inference runs the encoder with int8 dynamic
-quantisation (``quantize_dynamic`` on the linear layers): 2.6x faster on a
-laptop CPU for a difference in the third decimal of the dev scores.
+with context on both sides. Inference runs in full precision. Int8 dynamic
+quantisation of the linear layers (``AttributionModel.load(quantize=True)``)
+is 2.6x faster on a laptop CPU, and it cost the two-epoch model trained on a
+CPU only the third decimal of its dev scores, but it took a ten-epoch model
+trained on a GPU from dev who-said-what F1 0.740 to 0.691 (model card), so
+it is off by default.
 
 Everything here is plain PyTorch; torch is imported only when the trained
 model is used, so the rule engine (``--model rules``) never pays for it.
@@ -276,14 +279,14 @@ class Predicted:
 
 
 class AttributionModel:
-    """The trained model, ready to predict on raw text (loads once, quantised for CPU)."""
+    """The trained model, ready to predict on raw text (loads once; full precision unless ``quantize``)."""
 
     def __init__(self, network: Any, config: dict[str, Any]) -> None:
         self.network = network
         self.config = config
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, quantize: bool = True) -> AttributionModel:
+    def load(cls, path: str | Path | None = None, *, quantize: bool = False) -> AttributionModel:
         import torch
         from safetensors.torch import load_file
         from transformers import BertConfig, BertModel

@@ -282,9 +282,7 @@ def _train(
         }
         candidate = out / f"epoch-{epoch}"
         save(network, candidate, config)
-        # int8 quantisation is a CPU kernel: on a GPU the dev split is read in full precision
-        model = neural.AttributionModel.load(candidate, quantize=device == "cpu")
-        threshold, result = select_link_threshold(model, dev_set)
+        threshold, result = select_link_threshold(neural.AttributionModel.load(candidate), dev_set)
         f1 = result["attribution/who-what"]["f1"]
         config["link_threshold"] = threshold
         config["dev_metrics"] = {k: v for k, v in result.items() if isinstance(v, dict)}
