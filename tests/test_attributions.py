@@ -129,6 +129,45 @@ def test_attributions_multi_paragraph_quote(engine: str) -> None:
     assert said.kind == "direct"
 
 
+@pytest.mark.parametrize(
+    ("text", "cue", "source", "content"),
+    [
+        ("The harbour had flooded twice.\n\n“How often must this happen before anyone acts?” Mayor Ana Ruiz "
+         "said. “We warned them in May.”\n", "said", "Mayor Ana Ruiz",
+         ["“How often must this happen before anyone acts?”", "“We warned them in May.”"]),
+        ("“Are the pumps working yet?” the engineer asked, looking at the water.\n", "asked", "the engineer",
+         ["“Are the pumps working yet?”"]),
+        ("“Who will pay for the wall?” Okafor demanded.\n", "demanded", "Okafor",
+         ["“Who will pay for the wall?”"]),
+    ],
+)
+def test_attributions_question_before_its_cue(
+    engine: str, text: str, cue: str, source: str, content: list[str]
+) -> None:
+    """spaCy ends a sentence at a quotation's ?”, so the cue's sentence holds no quotation: the one
+    that closed just before it is what was said."""
+    result = analyze(text, model=engine)
+    result.check_offsets()
+    found = next(a for a in result.attributions if a.cue.text == cue and a.parent is None)
+    assert found.source is not None and found.source.text == source
+    assert [c.text for c in found.content] == content
+
+
+def test_attributions_question_does_not_reach_over_a_paragraph(engine: str) -> None:
+    text = "“Are the pumps working yet?”\n\nThe engineer said nothing about the pumps.\n"
+    for a in analyze(text, model=engine).attributions:
+        assert all("pumps working" not in c.text for c in a.content)
+
+
+def test_attributions_say_with_a_misparsed_clause(engine: str) -> None:
+    """'said after the vote he would resign': the parser hangs the clause off 'said' as an adverbial
+    one; with its own subject and no 'if' or 'when' it is what was said."""
+    text = "Councillor Okafor said after the vote he would resign from the harbour board.\n"
+    found = next(a for a in analyze(text, model=engine).attributions if a.cue.text == "said")
+    assert found.source is not None and found.source.text == "Councillor Okafor"
+    assert "he would resign from the harbour board" in " ".join(c.text for c in found.content)
+
+
 def test_attributions_component_plugs_into_plain_spacy_pipeline() -> None:
     import spacy
 

@@ -487,6 +487,26 @@ class Engine:
                 out.append(qi)
         return out
 
+    def quote_before(self, sent: Span, head: Token) -> int | None:
+        """The quotation that closes right before ``sent``, when ``sent`` opens with its cue.
+
+        spaCy ends a sentence after a quotation's ``?”``, ``!”`` or ``.”``, so in
+        *“Why now?” she asked.* the cue's sentence holds no quotation at all: what
+        was asked is the one that closed just before it, in the same paragraph.
+        Only when nothing but the speaker (a few words, none quoted) stands
+        between the sentence's start and the cue.
+        """
+        doc = self.doc
+        j = sent.start - 1
+        while j >= 0 and doc[j].is_space and "\n" not in doc[j].text:
+            j -= 1
+        if j < 0 or self.quoted[j] < 0 or not _is_quote_mark(doc[j]):
+            return None
+        lead = [t for t in doc[sent.start : head.i] if not t.is_space]
+        if len(lead) > 6 or any(self.quoted[t.i] >= 0 or "\n" in t.text for t in lead):
+            return None
+        return self.quoted[j]
+
     def quote_tokens(self, qi: int) -> set[int]:
         """Indices of the tokens inside quotation ``qi``."""
         if self._members is None:
@@ -615,6 +635,18 @@ class Engine:
         content_ids: set[int] = set()
         addressee: Token | None = None
         complements = [c for c in head.children if c.dep_ in {"ccomp", "xcomp"}]
+        if not complements and lemma in SAY_LIKE:
+            # "Trump said after the convention he would not accept it": the parser hangs the
+            # clause off "said" as an adverbial one; with its own subject and no "if", "because"
+            # or "when" it is what was said
+            complements = [
+                c
+                for c in head.children
+                if c.dep_ == "advcl"
+                and c.i > head.i
+                and any(g.dep_ in SUBJECT_DEPS for g in c.children)
+                and not any(g.dep_ == "mark" for g in c.children)
+            ]
         objects = [c for c in head.children if c.dep_ in OBJECT_DEPS]
         if lemma in TELL_LEMMAS and objects and (complements or len(objects) > 1 or lemma != "show"):
             person = objects[0]
@@ -672,6 +704,10 @@ class Engine:
                 if content_ids and not (ids & content_ids) and len(ids) < 3:
                     continue
                 quoted_direct.append(qi)
+        if not quoted_direct and not content_ids and (lemma in SAY_LIKE or head.dep_ == "ROOT"):
+            before = self.quote_before(sent, head)  # “Why now?” she asked. / “Why?” he demanded.
+            if before is not None:
+                quoted_direct.append(before)
         if quoted_direct:
             for qi in quoted_direct:
                 content_ids |= self.quote_tokens(qi)
