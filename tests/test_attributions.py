@@ -162,10 +162,27 @@ def test_attributions_question_does_not_reach_over_a_paragraph(engine: str) -> N
 def test_attributions_say_with_a_misparsed_clause(engine: str) -> None:
     """'said after the vote he would resign': the parser hangs the clause off 'said' as an adverbial
     one; with its own subject and no 'if' or 'when' it is what was said."""
-    text = "Councillor Okafor said after the vote he would resign from the harbour board.\n"
-    found = next(a for a in analyze(text, model=engine).attributions if a.cue.text == "said")
-    assert found.source is not None and found.source.text == "Councillor Okafor"
-    assert "he would resign from the harbour board" in " ".join(c.text for c in found.content)
+    for text, source, said in [
+        ("Councillor Okafor said after the vote he would resign from the harbour board.\n",
+         "Councillor Okafor", "he would resign from the harbour board"),
+        ("The ministry said after the storm it would send engineers to inspect the barrier.\n",
+         "The ministry", "it would send engineers"),  # "after" parsed as a subordinator
+    ]:
+        found = next(a for a in analyze(text, model=engine).attributions if a.cue.text == "said")
+        assert found.source is not None and found.source.text == source
+        assert said in " ".join(c.text for c in found.content)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The mayor spoke to reporters and said it again when the council met on Friday.\n",
+        "She said so because the council had voted to close the harbour.\n",
+    ],
+)
+def test_attributions_say_with_a_real_adverbial_clause_has_none(engine: str, text: str) -> None:
+    for a in analyze(text, model=engine).attributions:
+        assert all(not c.text.startswith(("when", "because")) for c in a.content), a.content
 
 
 def test_attributions_component_plugs_into_plain_spacy_pipeline() -> None:

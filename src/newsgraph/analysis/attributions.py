@@ -333,6 +333,19 @@ def _subtree_ids(token: Token, stop: set[int] | None = None) -> set[int]:
     return out
 
 
+SUBORDINATORS = {
+    "after", "although", "as", "because", "before", "if", "once", "since", "though", "unless",
+    "until", "when", "whenever", "where", "whereas", "while", "whether",
+}
+
+
+def _subordinate(clause: Token) -> bool:
+    """Does this clause open with a subordinating word ("when the council met")? Not when that word
+    has an object of its own: "after the storm it would ..." opens with a phrase."""
+    first = clause.doc[clause.left_edge.i]
+    return first.lower_ in SUBORDINATORS and not any(c.dep_ == "pobj" for c in first.children)
+
+
 def _personish(token: Token) -> bool:
     """Could this noun speak? Names, pronouns, people and organisations."""
     return (
@@ -637,15 +650,15 @@ class Engine:
         complements = [c for c in head.children if c.dep_ in {"ccomp", "xcomp"}]
         if not complements and lemma in SAY_LIKE:
             # "Trump said after the convention he would not accept it": the parser hangs the
-            # clause off "said" as an adverbial one; with its own subject and no "if", "because"
-            # or "when" it is what was said
+            # clause off "said" as an adverbial one; with its own subject and not opened by "if",
+            # "because" or "when" it is what was said ("after the storm" opens it as a phrase)
             complements = [
                 c
                 for c in head.children
                 if c.dep_ == "advcl"
                 and c.i > head.i
                 and any(g.dep_ in SUBJECT_DEPS for g in c.children)
-                and not any(g.dep_ == "mark" for g in c.children)
+                and not _subordinate(c)
             ]
         objects = [c for c in head.children if c.dep_ in OBJECT_DEPS]
         if lemma in TELL_LEMMAS and objects and (complements or len(objects) > 1 or lemma != "show"):
